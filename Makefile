@@ -1,0 +1,33 @@
+# Two entry points for a fresh machine (see README):
+#   make run   - create .venv, install relc, validate and compile the example fleet
+#   make test  - install (if needed) and run the whole test suite, PostgreSQL tests included
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: install run test lint golden bench
+$(BIN)/relc: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(BIN)/relc
+
+install: $(BIN)/relc
+
+run: install
+	$(BIN)/relc validate
+	$(BIN)/relc compile
+	$(BIN)/relc validate --rendered
+
+test: install
+	$(BIN)/pytest -n 2 -q
+
+lint: install
+	$(BIN)/ruff check compiler relc_migrate tests
+	$(BIN)/mypy
+
+golden: install
+	$(BIN)/relc compile
+
+bench: install
+	$(BIN)/python bench/bench_fleet.py

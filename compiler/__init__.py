@@ -1,0 +1,9 @@
+"""relc: a GitOps release compiler.
+
+The package is a pipeline you can read in its folder layout:
+``load`` (YAML files → located documents) → ``model`` (typed, validated kinds) → ``validate`` (rules over the
+whole fleet) → ``resolve`` (version graph) → ``render`` (pure: fleet → files) → ``emit`` (atomic write, check).
+``cli`` is a thin click layer over ``app``, the one core entry point that maps errors to exit codes.
+"""
+
+__version__ = "0.1.0"

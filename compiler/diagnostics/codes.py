@@ -1,0 +1,67 @@
+"""The registry of diagnostic codes.
+
+Codes are stable API: CI filters and suppressions name them, so a code is never renumbered or reused. The
+test suite holds a negative example file for every code listed here (tests/examples/invalid/), and the README's
+table is checked against this registry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    id: str
+    name: str
+    summary: str
+
+
+_ALL = (
+    # 1xx: reading files
+    Code("RLC101", "yaml-syntax", "the file is not well-formed YAML"),
+    Code("RLC102", "duplicate-key", "a mapping repeats a key; YAML loaders silently keep one of them"),
+    Code("RLC103", "unsafe-yaml", "too large, too deep, too many aliases, or an unsupported tag"),
+    Code("RLC104", "document-count", "a file must hold exactly one object"),
+    Code("RLC105", "unknown-kind", "apiVersion/kind is not one relc knows"),
+    Code("RLC106", "misplaced-kind", "the object lives in the wrong top-level folder"),
+    Code("RLC107", "duplicate-name", "two objects of one kind share a name"),
+    Code("RLC108", "file-name", "the file name does not match the object it holds"),
+    # 2xx: fields and types
+    Code("RLC201", "unknown-field", "a field the schema does not define (typo?)"),
+    Code("RLC202", "missing-field", "a required field is absent"),
+    Code("RLC203", "invalid-value", "a field has the wrong type or a value outside its range"),
+    Code("RLC204", "invalid-semver", "a version is not semantic versioning"),
+    Code("RLC205", "invalid-name", "a name is not a DNS-1123 label (it becomes namespaces, databases, paths)"),
+    # 3xx: references between objects
+    Code("RLC301", "unknown-reference", "a reference names an object that does not exist"),
+    Code("RLC302", "wrong-reference", "a reference names an object of the wrong role or place"),
+    Code("RLC303", "unknown-component", "a candidate pins a component its blueprint does not define"),
+    Code("RLC304", "unpinned-component", "a candidate leaves a blueprint component without a version"),
+    Code("RLC305", "unknown-component-version", "no ComponentVersion describes a pinned version"),
+    Code("RLC306", "unknown-app-service", "a tenant app uses a service its candidate does not provide"),
+    # 4xx: dependency resolution
+    Code("RLC401", "unsatisfied-dependency", "a pinned version does not satisfy another's requirement"),
+    Code("RLC402", "unsatisfied-shared-dependency", "shared services and a candidate they serve disagree"),
+    Code("RLC403", "dependency-cycle", "services require each other in a cycle"),
+    Code("RLC404", "missing-dependency", "a required service is provided by nothing the candidate can reach"),
+    Code("RLC405", "migration-order", "migrationOrder is incomplete or contradicts the dependencies"),
+    # 5xx: derived identifiers
+    Code("RLC501", "identifier-too-long", "a derived Kubernetes or PostgreSQL name exceeds 63 bytes"),
+    Code("RLC502", "identifier-collision", "two objects derive the same database, schema or namespace name"),
+    Code("RLC503", "invalid-country", "a country is not an ISO 3166-1 alpha-2 code"),
+    # 6xx: release lifecycle
+    Code("RLC601", "candidate-not-offered", "a tenant pins a candidate its Instance's global release does not offer"),
+    Code("RLC602", "candidate-end-of-life", "a tenant pins a candidate past its end of life"),
+    Code("RLC603", "candidate-deprecated", "a tenant pins a candidate past its deprecation notice date"),
+    Code("RLC604", "draft-candidate", "a draft candidate is offered to a production Instance"),
+    Code("RLC605", "country-scope", "an app is country-scoped over a service that may not be"),
+    # 7xx: security
+    Code("RLC701", "literal-secret", "a secret is written in the repository instead of referenced in Vault"),
+    # 8xx: rendering and output
+    Code("RLC801", "template", "a values template fails to render"),
+    Code("RLC802", "rendered-schema", "a rendered manifest does not validate against its schema"),
+    Code("RLC803", "stale-output", "rendered/ does not match what the inputs compile to"),
+)
+
+CODES: dict[str, Code] = {c.id: c for c in _ALL}
