@@ -23,8 +23,9 @@ test: install
 	$(BIN)/pytest -n 2 -q
 
 lint: install
-	$(BIN)/ruff check compiler relc_migrate tests
-	$(BIN)/mypy
+	$(BIN)/ruff check compiler $(wildcard relc_migrate) tests
+	$(BIN)/ruff format --check compiler $(wildcard relc_migrate) tests
+	$(BIN)/mypy compiler $(wildcard relc_migrate)
 
 golden: install
 	$(BIN)/relc compile

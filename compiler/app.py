@@ -1,0 +1,97 @@
+"""The core's entry points: one function per command, each returning an exit code, and the one handler that
+maps every error to an exit code and a message (never a traceback)."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from compiler.diagnostics import Diagnostic, ExitCode, InvalidInput, RelcError, UsageError
+from compiler.diagnostics.report import OutputFormat, render
+from compiler.load.discover import FLEET_FOLDERS, read_fleet
+from compiler.model.build import build_fleet
+from compiler.model.fleet import Fleet
+from compiler.options import SchemaOptions, ValidateOptions
+from compiler.validate import run_rules
+from compiler.validate.context import Context
+
+
+@dataclass(frozen=True, slots=True)
+class Console:
+    """Where a command writes: injected so tests and callers choose the streams."""
+
+    out: TextIO
+    err: TextIO
+
+
+def handle(command: Callable[[], ExitCode], console: Console, *, debug: bool = False) -> int:
+    """Run ``command``; translate every failure into an exit code and a one-paragraph message."""
+    try:
+        return int(command())
+    except InvalidInput as exc:
+        console.out.write(render(exc.diagnostics, OutputFormat.TEXT))
+        return int(exc.exit_code)
+    except UsageError as exc:
+        console.err.write(f"relc: error: {exc.message}\n" + (f"  hint: {exc.hint}\n" if exc.hint else ""))
+        return int(exc.exit_code)
+    except RelcError as exc:
+        console.err.write(f"relc: error: {exc}\n")
+        return int(exc.exit_code)
+    except OSError as exc:
+        console.err.write(f"relc: error: {exc.strerror or exc} ({exc.filename or ''})\n")
+        return int(ExitCode.USAGE)
+    except Exception as exc:  # the last line of defence: report a bug, not a traceback
+        console.err.write(f"relc: internal error (a bug in relc, please report it): {type(exc).__name__}: {exc}\n")
+        if debug:
+            traceback.print_exc(file=console.err)
+        return int(ExitCode.INTERNAL)
+
+
+def check_root(root: Path) -> None:
+    if not root.is_dir():
+        raise UsageError(f"fleet folder '{root}' does not exist", "pass --root pointing at the fleet repository")
+    if not any((root / f).is_dir() for f in FLEET_FOLDERS):
+        raise UsageError(
+            f"'{root}' holds none of {', '.join(f + '/' for f in FLEET_FOLDERS)}",
+            "run relc at the top of the fleet repository or pass --root",
+        )
+
+
+def load_fleet(root: Path) -> tuple[Fleet, list[Diagnostic]]:
+    """Read (edge) and type (pure) the whole fleet."""
+    check_root(root)
+    sources, problems = read_fleet(root)
+    fleet, found = build_fleet(sources)
+    return fleet, problems + found
+
+
+def analyse(root: Path, ctx_today: object) -> tuple[Fleet, list[Diagnostic]]:
+    from datetime import date
+
+    assert isinstance(ctx_today, date)
+    fleet, problems = load_fleet(root)
+    problems += run_rules(Context(fleet, ctx_today))
+    return fleet, problems
+
+
+def validate(opts: ValidateOptions, console: Console) -> ExitCode:
+    _, problems = analyse(opts.root, opts.today)
+    console.out.write(render(problems, opts.output))
+    failed = any(d.is_error or opts.strict for d in problems)
+    return ExitCode.INVALID if failed else ExitCode.OK
+
+
+def schema(opts: SchemaOptions, console: Console) -> ExitCode:
+    from compiler.model.schema import write_schemas
+
+    for path in write_schemas(opts.out_dir):
+        console.out.write(f"wrote {path}\n")
+    return ExitCode.OK
+
+
+def stdio() -> Console:
+    return Console(sys.stdout, sys.stderr)

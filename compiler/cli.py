@@ -1,0 +1,81 @@
+"""The command line: click options → a frozen options object → one core call. Nothing else lives here."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import click
+
+from compiler import app
+from compiler.diagnostics.report import OutputFormat
+from compiler.options import SchemaOptions, ValidateOptions
+
+_ROOT = click.option(
+    "--root",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("."),
+    show_default=True,
+    help="Top of the fleet repository (holding blueprints/, releases/, instances/, tenants/).",
+)
+_TODAY = click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The date end-of-life checks use (default: today; set it for reproducible CI runs).",
+)
+
+
+def _today(value: object) -> date:
+    return value.date() if hasattr(value, "date") else date.today()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(package_name="relc")
+@click.option("--debug", is_flag=True, hidden=True, envvar="RELC_DEBUG")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """relc compiles a multi-tenant, multi-version fleet (YAML in git) into rendered/ for Argo CD."""
+    ctx.obj = debug
+
+
+@main.command()
+@_ROOT
+@_TODAY
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice([f.value for f in OutputFormat]),
+    default="text",
+    show_default=True,
+    help="text for people, json for tools, github for workflow annotations.",
+)
+@click.option("--strict", is_flag=True, help="Warnings fail the run too.")
+@click.pass_context
+def validate(ctx: click.Context, root: Path, today: object, output: str, strict: bool) -> None:
+    """Validate the fleet; exit 0 when clean, 1 when invalid, 2 on usage errors."""
+    opts = ValidateOptions(root=root, today=_today(today), output=OutputFormat(output), strict=strict)
+    console = app.stdio()
+    ctx.exit(app.handle(lambda: app.validate(opts, console), console, debug=bool(ctx.obj)))
+
+
+@main.command()
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("schemas"),
+    show_default=True,
+    help="Folder to write one JSON Schema per kind into.",
+)
+@click.pass_context
+def schema(ctx: click.Context, out_dir: Path) -> None:
+    """Write a JSON Schema per kind (editors validate and complete fields with them)."""
+    opts = SchemaOptions(out_dir=out_dir)
+    console = app.stdio()
+    ctx.exit(app.handle(lambda: app.schema(opts, console), console, debug=bool(ctx.obj)))
+
+
+def run() -> None:  # pragma: no cover - console-script shim
+    main(prog_name=os.path.basename("relc"))

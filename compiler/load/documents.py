@@ -1,0 +1,57 @@
+"""Located documents: the parsed data of one file plus a lazy way back to line:column for any field path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from compiler.diagnostics import Diagnostic, Severity
+from compiler.load.yamlread import DEFAULT_LIMITS, Limits, Path, locate
+
+
+def field_path(path: Path) -> str:
+    """``('spec', 'apps', 0, 'name')`` → ``spec.apps[0].name``: how a reader finds the field in the file."""
+    out: list[str] = []
+    for part in path:
+        if isinstance(part, int):
+            out.append(f"[{part}]")
+        else:
+            out.append(f".{part}" if out else part)
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A file's fleet-relative POSIX path and its text. Reading it from disk is the loader edge's job."""
+
+    path: str
+    text: str
+
+
+@dataclass(slots=True)
+class Document:
+    """One object of one file. Positions are computed on demand: only files with diagnostics pay for them."""
+
+    source: SourceFile
+    data: Any
+    limits: Limits = DEFAULT_LIMITS
+
+    @property
+    def path(self) -> str:
+        return self.source.path
+
+    def position(self, path: Path, *, key: bool = False) -> tuple[int, int]:
+        return locate(self.source.text, path, key=key, limits=self.limits)
+
+    def diagnostic(
+        self,
+        path: Path,
+        code: str,
+        message: str,
+        hint: str,
+        *,
+        key: bool = False,
+        severity: Severity = Severity.ERROR,
+    ) -> Diagnostic:
+        line, column = self.position(path, key=key)
+        return Diagnostic(self.path, line, column, code, message, hint, field_path(path), severity)

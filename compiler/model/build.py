@@ -1,0 +1,244 @@
+"""Documents → typed fleet. Pure: takes :class:`SourceFile` values, returns a :class:`Fleet` and diagnostics.
+
+pydantic's errors are translated here into relc diagnostics with codes, positions and hints, so no caller
+ever sees a pydantic message shape.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Iterable, Sequence
+from pathlib import PurePosixPath
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from compiler.diagnostics import Diagnostic, Severity
+from compiler.load.documents import Document, SourceFile
+from compiler.load.yamlread import DEFAULT_LIMITS, Limits, YamlProblem, parse
+from compiler.model.common import API_VERSION
+from compiler.model.fleet import Entry, Fleet
+from compiler.model.kinds import FOLDERS, KINDS, AnyKind, ComponentVersion, Tenant
+
+
+def build_fleet(sources: Iterable[SourceFile], limits: Limits = DEFAULT_LIMITS) -> tuple[Fleet, list[Diagnostic]]:
+    fleet = Fleet()
+    problems: list[Diagnostic] = []
+    for source in sources:
+        doc, found = _document(source, limits)
+        problems.extend(found)
+        if doc is None:
+            continue
+        obj, found = _typed(doc)
+        problems.extend(found)
+        if obj is not None:
+            problems.extend(_file_name(doc, obj))
+            problems.extend(_add(fleet, obj, doc))
+    return fleet, problems
+
+
+def _document(source: SourceFile, limits: Limits) -> tuple[Document | None, list[Diagnostic]]:
+    try:
+        parsed = parse(source.text, limits=limits)
+    except YamlProblem as p:
+        return None, [Diagnostic(source.path, p.line, p.column, p.code, p.message, p.hint)]
+    docs = [d for d in parsed.documents if d is not None]
+    if len(docs) != 1:
+        message = "the file holds no object" if not docs else f"the file holds {len(docs)} objects"
+        return None, [Diagnostic(source.path, 1, 1, "RLC104", message, "put exactly one object in each file")]
+    return Document(source, docs[0], limits), []
+
+
+def _typed(doc: Document) -> tuple[AnyKind | None, list[Diagnostic]]:
+    data = doc.data
+    if not isinstance(data, dict):
+        return None, [
+            doc.diagnostic(
+                (),
+                "RLC203",
+                "the object must be a mapping (apiVersion, kind, metadata, spec)",
+                "start the file with 'apiVersion: relc.dev/v1alpha1' and 'kind: …'",
+            )
+        ]
+    kind = data.get("kind")
+    model = KINDS.get(kind) if isinstance(kind, str) else None
+    if model is None:
+        return None, [_unknown_kind(doc, kind)]
+    problems = []
+    folder = PurePosixPath(doc.path).parts[0]
+    if folder != FOLDERS[model.__name__]:
+        problems.append(
+            doc.diagnostic(
+                ("kind",),
+                "RLC106",
+                f"a {kind} belongs under {FOLDERS[model.__name__]}/, not {folder}/",
+                f"move the file to {FOLDERS[model.__name__]}/",
+            )
+        )
+    try:
+        return model.model_validate(data), problems
+    except ValidationError as exc:
+        return None, problems + [_translate(doc, model, err) for err in exc.errors()]
+
+
+def _unknown_kind(doc: Document, kind: object) -> Diagnostic:
+    if kind is None:
+        return doc.diagnostic((), "RLC202", "missing required field 'kind'", f"add 'kind:', one of {', '.join(KINDS)}")
+    close = difflib.get_close_matches(str(kind), KINDS, n=1)
+    hint = f"did you mean '{close[0]}'?" if close else f"use one of {', '.join(KINDS)}"
+    return doc.diagnostic(("kind",), "RLC105", f"unknown kind '{kind}'", hint)
+
+
+# --- pydantic error → diagnostic ---------------------------------------------------------------------------
+
+
+def _translate(doc: Document, model: type[BaseModel], err: ErrorDetails) -> Diagnostic:
+    loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        name = str(loc[-1])
+        allowed = _fields_at(model, loc[:-1])
+        close = difflib.get_close_matches(name, allowed, n=1)
+        hint = (
+            f"did you mean '{close[0]}'?"
+            if close
+            else (f"allowed here: {', '.join(sorted(allowed))}" if allowed else "remove it")
+        )
+        return doc.diagnostic(loc, "RLC201", f"unknown field '{name}'", hint, key=True)
+    if kind == "missing":
+        name = str(loc[-1])
+        return doc.diagnostic(
+            loc[:-1],
+            "RLC202",
+            f"missing required field '{name}'",
+            f"add '{name}:' here (see the JSON Schema in schemas/)",
+            key=True,
+        )
+    message = err["msg"].removeprefix("Value error, ")
+    if kind == "relc_semver":
+        return doc.diagnostic(loc, "RLC204", message, "write MAJOR.MINOR.PATCH, quoted if YAML would read a number")
+    if kind == "relc_name":
+        return doc.diagnostic(loc, "RLC205", message, "rename it: names become namespaces, databases and paths")
+    if (kind == "literal_error" and loc == ("apiVersion",)) or (
+        kind == "string_pattern_mismatch" and loc == ("apiVersion",)
+    ):
+        return doc.diagnostic(loc, "RLC105", f"apiVersion must be {API_VERSION}", f"write 'apiVersion: {API_VERSION}'")
+    return doc.diagnostic(loc, "RLC203", message, _hint_for(err))
+
+
+def _hint_for(err: ErrorDetails) -> str:
+    value = err.get("input")
+    kind = err["type"]
+    if kind == "string_type" and isinstance(value, bool | int | float):
+        return f"YAML read this as a {type(value).__name__}; quote it to make it text"
+    if kind == "bool_type":
+        return "write true or false (unquoted)"
+    if kind in ("int_type", "int_parsing"):
+        return "write a whole number (unquoted)"
+    if kind == "enum":
+        expected = err.get("ctx", {}).get("expected", "")
+        return f"use one of {expected}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return "this field takes a mapping of fields (key: value lines)"
+    if kind == "list_type":
+        return "this field takes a list (lines starting with '- ')"
+    if kind == "too_short":
+        return "add at least one entry"
+    return "see the field's description in the kind's JSON Schema (relc schema)"
+
+
+def _fields_at(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
+    """The field names (aliases) a mapping at ``loc`` accepts, following the model's annotations."""
+    current: Any = model
+    for part in loc:
+        current = _unwrap(current, part)
+        if current is None:
+            return []
+    current = _unwrap(current, None)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [f.alias or n for n, f in current.model_fields.items()]
+    return []
+
+
+def _unwrap(annotation: Any, part: str | int | None) -> Any:
+    """Step one level into ``annotation``: a model field by alias, a list item, a dict value, an Optional."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0], part)
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            if arg is not type(None):
+                found = _unwrap(arg, part)
+                if found is not None:
+                    return found
+        return None
+    if part is None:
+        return annotation
+    if origin is list and isinstance(part, int):
+        return typing.get_args(annotation)[0]
+    if origin is dict:
+        return typing.get_args(annotation)[1]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel) and isinstance(part, str):
+        for name, info in annotation.model_fields.items():
+            if (info.alias or name) == part:
+                return info.annotation
+    return None
+
+
+# --- file names and duplicates -----------------------------------------------------------------------------
+
+
+def _expected_stem(obj: AnyKind) -> str:
+    if isinstance(obj, ComponentVersion):
+        return obj.spec.version
+    return obj.metadata.name
+
+
+def _file_name(doc: Document, obj: AnyKind) -> list[Diagnostic]:
+    stem = PurePosixPath(doc.path).stem
+    expected = _expected_stem(obj)
+    if stem == expected:
+        return []
+    field = ("spec", "version") if isinstance(obj, ComponentVersion) else ("metadata", "name")
+    return [
+        doc.diagnostic(
+            field,
+            "RLC108",
+            f"the file is named '{stem}' but holds '{expected}'",
+            f"rename the file to {expected}{PurePosixPath(doc.path).suffix}: reviewers find objects by file name",
+            severity=Severity.WARNING,
+        )
+    ]
+
+
+def _add(fleet: Fleet, obj: AnyKind, doc: Document) -> list[Diagnostic]:
+    table: dict[Any, Entry[Any]]
+    key: Any
+    if isinstance(obj, ComponentVersion):
+        table, key = fleet.component_versions, (obj.spec.component, obj.spec.version)
+    elif isinstance(obj, Tenant):
+        table, key = fleet.tenants, (obj.spec.instance, obj.metadata.name)
+    else:
+        tables: dict[str, dict[Any, Entry[Any]]] = {
+            "ReleaseBlueprint": fleet.blueprints,
+            "ReleaseCandidate": fleet.candidates,
+            "GlobalProductionRelease": fleet.global_releases,
+            "Instance": fleet.instances,
+        }
+        table = tables[obj.kind]
+        key = obj.metadata.name
+    if key in table:
+        first = table[key].doc
+        return [
+            doc.diagnostic(
+                ("metadata", "name"),
+                "RLC107",
+                f"{obj.kind} '{obj.metadata.name}' is also defined in {first.path}",
+                "rename one of them or delete the duplicate",
+            )
+        ]
+    table[key] = Entry(obj, doc)
+    return []

@@ -1,0 +1,46 @@
+"""The whole fleet as typed objects, each kept with the document it came from (for positions)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from compiler.load.documents import Document
+from compiler.model.kinds import (
+    ComponentVersion,
+    GlobalProductionRelease,
+    Instance,
+    ReleaseBlueprint,
+    ReleaseCandidate,
+    Tenant,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry(Generic[T]):
+    """A typed object and its source document."""
+
+    obj: T
+    doc: Document
+
+
+TenantKey = tuple[str, str]
+"""(instance, tenant name): tenant names are unique within an Instance."""
+
+
+@dataclass(slots=True)
+class Fleet:
+    blueprints: dict[str, Entry[ReleaseBlueprint]] = field(default_factory=dict)
+    component_versions: dict[tuple[str, str], Entry[ComponentVersion]] = field(default_factory=dict)
+    candidates: dict[str, Entry[ReleaseCandidate]] = field(default_factory=dict)
+    global_releases: dict[str, Entry[GlobalProductionRelease]] = field(default_factory=dict)
+    instances: dict[str, Entry[Instance]] = field(default_factory=dict)
+    tenants: dict[TenantKey, Entry[Tenant]] = field(default_factory=dict)
+
+    def tenants_of(self, instance: str) -> list[Entry[Tenant]]:
+        return [e for (inst, _), e in sorted(self.tenants.items()) if inst == instance]
+
+    def versions_of(self, component: str) -> dict[str, Entry[ComponentVersion]]:
+        return {v: e for (c, v), e in self.component_versions.items() if c == component}

@@ -1,0 +1,321 @@
+"""The six input kinds. One object per file; ``kind`` selects the model (see :data:`KINDS`).
+
+Field names follow the design documents (``countryScoped``, ``backupBeforeMigration``, ``migrationOrder``…) so
+the YAML reads like them; Python attributes are snake_case through aliases.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import Field, StrictBool, StrictInt, model_validator
+
+from compiler.model.common import Duration, Envelope, Name, SemVer, Strict, Text
+
+# --- ReleaseBlueprint ------------------------------------------------------------------------------------
+
+
+class BlueprintType(StrEnum):
+    PRODUCT = "product"
+    SHARED_SERVICES = "sharedServices"
+    SHARED_INFRASTRUCTURE = "sharedInfrastructure"
+
+
+class ComponentType(StrEnum):
+    SERVICE = "service"
+    FRONTEND = "frontend"
+    INFRASTRUCTURE = "infrastructure"
+
+
+class ChartRef(Strict):
+    repository: Text = Field(description="Helm repository URL (https:// or oci://) of the component's chart")
+    name: Name | None = Field(default=None, description="chart name; defaults to the component name")
+
+
+class ImageRef(Strict):
+    repository: Text = Field(description="container image repository, without tag")
+
+
+class Component(Strict):
+    name: Name
+    type: ComponentType = ComponentType.SERVICE
+    repository: Text = Field(description="source repository URL")
+    chart: ChartRef
+    image: ImageRef
+    owns_schema: StrictBool = Field(
+        default=False,
+        alias="ownsSchema",
+        description="the service owns a PostgreSQL schema in every tenant database and ships migrations",
+    )
+    country_scopable: StrictBool = Field(
+        default=False,
+        alias="countryScopable",
+        description="tenant apps may use this service country-scoped (one database per tenant and country)",
+    )
+    values: dict[str, object] = Field(
+        default_factory=dict, description="default Helm values; strings may be jinja2 templates"
+    )
+
+    @property
+    def chart_name(self) -> str:
+        return self.chart.name or self.name
+
+
+class BlueprintSpec(Strict):
+    type: BlueprintType = BlueprintType.PRODUCT
+    description: Text = ""
+    components: list[Component] = Field(min_length=1)
+
+
+class ReleaseBlueprint(Envelope):
+    """A product line (or the shared services / shared infrastructure bundle): its components."""
+
+    kind: Literal["ReleaseBlueprint"]
+    spec: BlueprintSpec
+
+
+# --- ComponentVersion ------------------------------------------------------------------------------------
+
+
+class Requirement(Strict):
+    """One line of an image's /migrations/<service>/dependencies.yml."""
+
+    service: Name
+    min_version: SemVer | None = Field(default=None, alias="minVersion")
+    range: Text | None = Field(default=None, description="comparisons joined by ',' or spaces, e.g. '>=2.1.0, <3.0.0'")
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Requirement:
+        if (self.min_version is None) == (self.range is None):
+            raise ValueError("give exactly one of minVersion or range")
+        return self
+
+
+class MigrationFacts(Strict):
+    schema_version: SemVer | None = Field(
+        default=None, alias="schemaVersion", description="the schema version this release migrates to"
+    )
+    destructive: StrictBool = Field(
+        default=False, description="ships a destructive migration: tenants should back up before moving to it"
+    )
+
+
+class ComponentVersionSpec(Strict):
+    component: Name
+    version: SemVer
+    chart_version: SemVer | None = Field(default=None, alias="chartVersion")
+    image_tag: Text | None = Field(default=None, alias="imageTag")
+    requires: list[Requirement] = Field(default_factory=list)
+    migrations: MigrationFacts = Field(default_factory=MigrationFacts)
+
+
+class ComponentVersion(Envelope):
+    """What one released version of a component declares: dependencies and schema facts.
+
+    A service's CI adds one file per release (blueprints/components/<component>/<version>.yaml).
+    """
+
+    kind: Literal["ComponentVersion"]
+    spec: ComponentVersionSpec
+
+
+# --- ReleaseCandidate ------------------------------------------------------------------------------------
+
+
+class CandidateStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class Deprecation(Strict):
+    notify_date: date | None = Field(default=None, alias="notifyDate")
+    end_of_life: date = Field(alias="endOfLife")
+
+
+class CandidateSpec(Strict):
+    blueprint: Name
+    status: CandidateStatus = CandidateStatus.DRAFT
+    components: dict[Name, SemVer] = Field(min_length=1, description="component name → pinned version")
+    deprecation: Deprecation | None = None
+    migration_order: list[Name] | None = Field(default=None, alias="migrationOrder")
+    values: dict[Name, dict[str, object]] = Field(
+        default_factory=dict, description="per-component Helm value overrides; strings may be jinja2 templates"
+    )
+
+
+class ReleaseCandidate(Envelope):
+    """One pinned version per component of a blueprint."""
+
+    kind: Literal["ReleaseCandidate"]
+    spec: CandidateSpec
+
+
+# --- GlobalProductionRelease -----------------------------------------------------------------------------
+
+
+class GlobalReleaseSpec(Strict):
+    operator: Name | None = Field(default=None, description="the Operator tenant that offers these candidates")
+    candidates: list[Name] = Field(min_length=1)
+    shared_services: Name | None = Field(
+        default=None, alias="sharedServices", description="a candidate of a sharedServices blueprint"
+    )
+    shared_infrastructure: Name | None = Field(
+        default=None, alias="sharedInfrastructure", description="a candidate of a sharedInfrastructure blueprint"
+    )
+
+
+class GlobalProductionRelease(Envelope):
+    """The candidates made available in parallel, beside the shared bundles' versions."""
+
+    kind: Literal["GlobalProductionRelease"]
+    spec: GlobalReleaseSpec
+
+
+# --- Instance --------------------------------------------------------------------------------------------
+
+
+class Environment(StrEnum):
+    TEST = "test"
+    QA = "qa"
+    PROD = "prod"
+
+
+class SslMode(StrEnum):
+    DISABLE = "disable"
+    REQUIRE = "require"
+    VERIFY_CA = "verify-ca"
+    VERIFY_FULL = "verify-full"
+
+
+class DatabaseTarget(Strict):
+    host: Text
+    port: StrictInt = Field(default=5432, ge=1, le=65535)
+    ssl_mode: SslMode = Field(default=SslMode.REQUIRE, alias="sslMode")
+    credentials: Text = Field(description="Vault reference to the admin credentials, 'vault:<path>#<key>'")
+    infra_database: Name = Field(default="infra", alias="infraDatabase")
+
+
+class VaultSettings(Strict):
+    namespace: Name
+    path_prefix: Text = Field(alias="pathPrefix", description="tenant secrets live under <pathPrefix>/<tenant>")
+
+
+class MigrationSettings(Strict):
+    concurrency: StrictInt = Field(default=3, ge=1, le=64)
+    timeout: Duration = "10m"
+    retries: StrictInt = Field(default=2, ge=0, le=10)
+
+
+class RetentionPolicy(Strict):
+    schema_transition: Duration = Field(default="30d", alias="schemaTransition")
+    deprecated_versions: Duration = Field(default="60d", alias="deprecatedVersions")
+
+
+class InstanceSpec(Strict):
+    display_name: Text = Field(default="", alias="displayName")
+    cluster: Name
+    environment: Environment
+    global_release: Name = Field(alias="globalRelease")
+    database: DatabaseTarget
+    vault: VaultSettings
+    image_tag_suffix: Annotated[str, Field(pattern=r"^[-.a-z0-9]{0,20}$")] = Field(default="", alias="imageTagSuffix")
+    migration: MigrationSettings = Field(default_factory=MigrationSettings)
+    retention: RetentionPolicy = Field(default_factory=RetentionPolicy)
+    warm_candidates: list[Name] = Field(default_factory=list, alias="warmCandidates")
+
+
+class Instance(Envelope):
+    """An Organization / environment: where its tenants and candidates run."""
+
+    kind: Literal["Instance"]
+    spec: InstanceSpec
+
+
+# --- Tenant ----------------------------------------------------------------------------------------------
+
+
+class TenantRole(StrEnum):
+    OPERATOR = "Operator"
+    AGENT = "Agent"
+
+
+class App(Strict):
+    name: Name
+    services: list[Name] = Field(min_length=1)
+    country_scoped: StrictBool = Field(default=False, alias="countryScoped")
+    countries: list[Annotated[str, Field(max_length=8)]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _countries_iff_scoped(self) -> App:
+        if self.country_scoped and not self.countries:
+            raise ValueError("a countryScoped app needs at least one country")
+        if self.countries and not self.country_scoped:
+            raise ValueError("countries are only allowed on a countryScoped app")
+        return self
+
+
+class DeletionMode(StrEnum):
+    RETAINED = "retained"
+    IMMEDIATE = "immediate"
+    MANUAL = "manual"
+
+
+class DeletionPolicy(Strict):
+    mode: DeletionMode = DeletionMode.RETAINED
+    grace_period: Duration = Field(default="30d", alias="gracePeriod")
+
+
+class TenantPolicies(Strict):
+    backup_before_migration: StrictBool = Field(default=True, alias="backupBeforeMigration")
+    dry_run: StrictBool = Field(default=False, alias="dryRun")
+    auto_upgrade: StrictBool = Field(default=False, alias="autoUpgrade")
+    deletion: DeletionPolicy = Field(default_factory=DeletionPolicy)
+    retention: RetentionPolicy | None = None
+
+
+class TenantSpec(Strict):
+    display_name: Text = Field(default="", alias="displayName")
+    role: TenantRole
+    operator: Name | None = Field(default=None, description="an Agent's Operator (a tenant of the same Instance)")
+    instance: Name
+    release_candidate: Name = Field(alias="releaseCandidate")
+    apps: list[App] = Field(default_factory=list)
+    policies: TenantPolicies = Field(default_factory=TenantPolicies)
+
+    @model_validator(mode="after")
+    def _operator_iff_agent(self) -> TenantSpec:
+        if self.role is TenantRole.AGENT and self.operator is None:
+            raise ValueError("an Agent names its Operator (spec.operator)")
+        if self.role is TenantRole.OPERATOR and self.operator is not None:
+            raise ValueError("an Operator has no spec.operator")
+        return self
+
+
+class Tenant(Envelope):
+    """An Operator or Agent in one Instance, pinned to one Release Candidate."""
+
+    kind: Literal["Tenant"]
+    spec: TenantSpec
+
+
+AnyKind = ReleaseBlueprint | ComponentVersion | ReleaseCandidate | GlobalProductionRelease | Instance | Tenant
+
+KINDS: dict[str, type[AnyKind]] = {
+    "ReleaseBlueprint": ReleaseBlueprint,
+    "ComponentVersion": ComponentVersion,
+    "ReleaseCandidate": ReleaseCandidate,
+    "GlobalProductionRelease": GlobalProductionRelease,
+    "Instance": Instance,
+    "Tenant": Tenant,
+}
+
+FOLDERS: dict[str, str] = {
+    "ReleaseBlueprint": "blueprints",
+    "ComponentVersion": "blueprints",
+    "ReleaseCandidate": "releases",
+    "GlobalProductionRelease": "releases",
+    "Instance": "instances",
+    "Tenant": "tenants",
+}

@@ -1,0 +1,24 @@
+"""Stage 3: rules over the whole typed fleet. One rule per module; each yields diagnostics and never raises."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from compiler.diagnostics import Diagnostic
+from compiler.validate.context import Context
+
+Rule = Callable[[Context], Iterable[Diagnostic]]
+
+
+def rules() -> list[Rule]:
+    """The rules in the order they run (imported here, not at module load, to keep imports cheap)."""
+    from compiler.validate import references
+
+    return [references.check]
+
+
+def run_rules(ctx: Context) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    for rule in rules():
+        found.extend(rule(ctx))
+    return found
