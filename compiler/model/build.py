@@ -240,5 +240,6 @@ def _add(fleet: Fleet, obj: AnyKind, doc: Document) -> list[Diagnostic]:
                 "rename one of them or delete the duplicate",
             )
         ]
-    table[key] = Entry(obj, doc)
+    entry: Entry[Any] = Entry(obj, doc)
+    table[key] = entry
     return []
