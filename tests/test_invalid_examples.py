@@ -1,0 +1,72 @@
+"""Negative examples, one folder per case, run through the real CLI (click's runner) on real files.
+
+Each case under tests/examples/invalid/<CODE>-<slug>/ is an overlay on the valid base fleet (tests/examples/base):
+- ``overlay/``: files copied over the base (new or replacing);
+- ``delete`` (optional): base-relative paths to remove, one per line;
+- ``expect``: the exact set of diagnostics, one ``path:line:CODE`` per line (line 0: the whole file).
+The run must report exactly those diagnostics and exit 1 (``--strict``, so warnings count too).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from compiler.cli import main
+from compiler.diagnostics import CODES
+from tests.conftest import EXAMPLES, TODAY
+
+CASES = sorted(p for p in (EXAMPLES / "invalid").iterdir() if p.is_dir())
+
+# Codes whose rules have not landed yet. Every landing removes its codes; the set must end empty.
+PENDING_CODES: set[str] = {
+    "RLC303", "RLC304", "RLC305", "RLC306",
+    "RLC401", "RLC402", "RLC403", "RLC404", "RLC405",
+    "RLC501", "RLC502", "RLC503",
+    "RLC601", "RLC602", "RLC603", "RLC604", "RLC605",
+    "RLC701",
+    "RLC801", "RLC802", "RLC803",
+}
+
+
+def materialise(case: Path, target: Path) -> Path:
+    shutil.copytree(EXAMPLES / "base", target)
+    overlay = case / "overlay"
+    if overlay.is_dir():
+        shutil.copytree(overlay, target, dirs_exist_ok=True)
+    delete = case / "delete"
+    if delete.is_file():
+        for line in delete.read_text().splitlines():
+            if line.strip():
+                (target / line.strip()).unlink()
+    return target
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_case_reports_exactly_its_diagnostics(case: Path, tmp_path: Path) -> None:
+    root = materialise(case, tmp_path / "fleet")
+    result = CliRunner().invoke(
+        main, ["validate", "--root", str(root), "--today", TODAY, "--format", "json", "--strict"]
+    )
+    assert result.exit_code == 1, result.output
+    found = {f"{d['file']}:{d['line']}:{d['code']}" for d in json.loads(result.output)["diagnostics"]}
+    expected = {line.strip() for line in (case / "expect").read_text().splitlines() if line.strip()}
+    assert found == expected
+    for d in json.loads(result.output)["diagnostics"]:
+        assert d["message"] and d["hint"], d
+
+
+def test_every_code_has_a_negative_example() -> None:
+    covered = {c.name.split("-")[0] for c in CASES}
+    missing = set(CODES) - covered - PENDING_CODES
+    assert not missing, f"codes without a negative example in tests/examples/invalid/: {sorted(missing)}"
+    assert not (covered & PENDING_CODES), "a covered code is still listed as pending: drop it from PENDING_CODES"
+
+
+def test_base_fleet_is_valid() -> None:
+    result = CliRunner().invoke(main, ["validate", "--root", str(EXAMPLES / "base"), "--today", TODAY, "--strict"])
+    assert result.exit_code == 0, result.output
