@@ -1,0 +1,60 @@
+"""Every name relc derives from input: databases, schemas, namespaces, Vault paths, Kubernetes object names.
+
+Validation (identifier length and collision rules) and rendering both call these functions, so what is checked
+is exactly what is rendered. Kubernetes and PostgreSQL both cap identifiers at 63 bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+MAX_IDENTIFIER = 63
+
+
+def slug(name: str) -> str:
+    """A DNS-1123 name as a PostgreSQL identifier fragment ('-' is legal in neither unquoted, so it becomes '_')."""
+    return name.replace("-", "_")
+
+
+def tenant_database(tenant: str) -> str:
+    return f"tenant_{slug(tenant)}"
+
+
+def country_database(tenant: str, country: str) -> str:
+    return f"tenant_{slug(tenant)}_{country}"
+
+
+def schema_name(service: str, app: str | None = None) -> str:
+    """One schema per base service (``entity``) and per service and app (``entity-crm``), as in the design."""
+    return service if app is None else f"{service}-{app}"
+
+
+def candidate_namespace(instance: str, candidate: str) -> str:
+    return f"{instance}-{candidate}"
+
+
+def shared_namespace(instance: str) -> str:
+    return f"{instance}-shared"
+
+
+def tenancy_namespace(instance: str) -> str:
+    """Where an Instance's tenant custom resources and migration Jobs live."""
+    return f"{instance}-tenancy"
+
+
+def vault_path(path_prefix: str, tenant: str) -> str:
+    return f"{path_prefix.rstrip('/')}/{tenant}"
+
+
+def short_hash(*parts: str, length: int = 8) -> str:
+    """A stable hex digest of ``parts`` (never Python's randomised hash())."""
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:length]
+
+
+def k8s_name(*parts: str, limit: int = MAX_IDENTIFIER) -> str:
+    """Join ``parts`` with '-'; if too long, keep a readable prefix and end with a hash of the whole name."""
+    name = "-".join(p for p in parts if p)
+    if len(name) <= limit:
+        return name
+    digest = short_hash(name)
+    return f"{name[: limit - len(digest) - 1].rstrip('-')}-{digest}"

@@ -1,0 +1,33 @@
+"""Fleet-wide settings, from relc.yaml at the top of the fleet repository.
+
+They say where Argo CD finds rendered/ (repository URL, revision, path) and which relc-migrate image the
+migration Jobs run. Absent file: the defaults below, suitable for the example fleet.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from compiler.model.common import Name, Strict, Text
+
+SETTINGS_FILE = "relc.yaml"
+
+
+class Settings(Strict):
+    api_version: Literal["relc.dev/v1alpha1"] = Field(default="relc.dev/v1alpha1", alias="apiVersion")
+    kind: Literal["Settings"] = "Settings"
+    repo_url: Text = Field(
+        default="https://git.example.com/platform/fleet.git",
+        alias="repoURL",
+        description="the git repository Argo CD reads rendered/ from",
+    )
+    target_revision: Text = Field(default="main", alias="targetRevision")
+    rendered_path: Text = Field(default="rendered", alias="renderedPath", pattern=r"^[A-Za-z0-9._/-]+$")
+    argocd_namespace: Name = Field(default="argocd", alias="argocdNamespace")
+    migrate_image: Text = Field(
+        default="ghcr.io/relc-dev/relc-migrate:0.1.0",
+        alias="migrateImage",
+        description="image of the relc-migrate companion that migration Jobs run",
+    )
