@@ -1,0 +1,64 @@
+"""Names and numbers every render section agrees on: layout of rendered/, labels, sync waves, CRD group."""
+
+from __future__ import annotations
+
+# --- layout of rendered/ (paths relative to it) ---------------------------------------------------------------
+CRDS_DIR = "crds"  # CustomResourceDefinitions relc generates
+SCHEMAS_DIR = "schemas"  # their JSON Schemas in kubeconform's layout: schemas/<group>/<kind>_<version>.json
+REGISTRY_DIR = "registry"  # infra.service_versions as JSON and SQL
+
+
+def cluster_dir(cluster: str) -> str:
+    return f"clusters/{cluster}"
+
+
+def instance_dir(instance: str) -> str:
+    return f"instances/{instance}"
+
+
+def argocd_dir(instance: str) -> str:
+    return f"{instance_dir(instance)}/argocd"
+
+
+def platform_dir(instance: str) -> str:
+    """Namespaces, NetworkPolicies, ServiceAccounts and RBAC of an Instance."""
+    return f"{instance_dir(instance)}/platform"
+
+
+def routing_dir(instance: str) -> str:
+    return f"{instance_dir(instance)}/routing"
+
+
+def shared_chart_dir(instance: str) -> str:
+    return f"{instance_dir(instance)}/shared"
+
+
+def candidate_chart_dir(instance: str, candidate: str) -> str:
+    return f"{instance_dir(instance)}/candidates/{candidate}"
+
+
+def tenant_dir(instance: str, tenant: str) -> str:
+    """A tenant's custom resources and migration Jobs: a one-tenant change touches only this folder (and the
+    registry, and the candidates the tenant left or joined)."""
+    return f"{instance_dir(instance)}/tenants/{tenant}"
+
+
+# --- labels and annotations -------------------------------------------------------------------------------
+MANAGED_BY = {"app.kubernetes.io/managed-by": "relc"}
+LABEL_INSTANCE = "relc.dev/instance"
+LABEL_TENANT = "relc.dev/tenant"
+LABEL_CANDIDATE = "relc.dev/candidate"
+LABEL_SERVICE = "relc.dev/service"
+SYNC_WAVE = "argocd.argoproj.io/sync-wave"
+
+# --- Argo CD sync waves: CRDs → namespaces and policies → provisioning → migration Jobs → releases -----------
+WAVE_CRDS = "-30"
+WAVE_PLATFORM = "-20"
+WAVE_PROVISION = "-10"
+WAVE_MIGRATE = "0"
+WAVE_RELEASES = "10"
+
+# --- relc's own custom resources -------------------------------------------------------------------------
+CRD_GROUP = "tenancy.relc.dev"
+CRD_VERSION = "v1alpha1"
+CRD_API_VERSION = f"{CRD_GROUP}/{CRD_VERSION}"
