@@ -32,6 +32,7 @@ def build_fleet(sources: Iterable[SourceFile], limits: Limits = DEFAULT_LIMITS) 
         problems.extend(found)
         if doc is None:
             continue
+        fleet.documents.append(doc)
         obj, found = _typed(doc)
         problems.extend(found)
         if obj is not None:

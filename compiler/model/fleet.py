@@ -38,6 +38,8 @@ class Fleet:
     global_releases: dict[str, Entry[GlobalProductionRelease]] = field(default_factory=dict)
     instances: dict[str, Entry[Instance]] = field(default_factory=dict)
     tenants: dict[TenantKey, Entry[Tenant]] = field(default_factory=dict)
+    documents: list[Document] = field(default_factory=list)
+    """Every parsed document, typed or not: rules over raw data (literal secrets) must see invalid objects too."""
 
     def tenants_of(self, instance: str) -> list[Entry[Tenant]]:
         return [e for (inst, _), e in sorted(self.tenants.items()) if inst == instance]

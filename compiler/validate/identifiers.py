@@ -1,0 +1,197 @@
+"""RLC501/RLC502: every derived database, schema and namespace fits in 63 bytes and is derived only once.
+
+Names are derived with compiler.model.names, the same functions rendering uses, so what is checked here is what
+is deployed. Two objects that derive the same name would share (and overwrite) one database, schema or namespace
+without anyone noticing, so collisions are checked where the names live together: databases per PostgreSQL
+server (instances may share one), schemas per database, namespaces per cluster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Iterator
+from dataclasses import dataclass
+
+from compiler.diagnostics import Diagnostic
+from compiler.load.documents import Document
+from compiler.load.yamlread import Path
+from compiler.model import names
+from compiler.model.fleet import Entry
+from compiler.model.kinds import Tenant
+from compiler.validate.context import Context
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """One derived name, where it lives (``scope``), what derived it and where to point the reader."""
+
+    what: str  # "database", "schema", "namespace"
+    name: str
+    scope: Hashable
+    origin: str  # who derived it, for people
+    identity: Hashable  # who derived it, for deduplication (the same origin may be reached twice)
+    doc: Document
+    path: Path
+
+
+_HINTS = {
+    "database": "rename the tenant (or the country-scoped app's country): PostgreSQL truncates names over 63 bytes",
+    "schema": "use a shorter app or service name: PostgreSQL truncates names over 63 bytes",
+    "namespace": "use a shorter instance or candidate name: Kubernetes namespaces are at most 63 characters",
+}
+
+_COLLISION_HINTS = {
+    "database": "rename one tenant, or give the instances different database servers",
+    "schema": "rename the app or the service so their schema names differ",
+    "namespace": "rename the instance or the candidate so the derived namespaces differ",
+}
+
+
+def check(ctx: Context) -> Iterator[Diagnostic]:
+    derived = [*_databases(ctx), *_schemas(ctx), *_namespaces(ctx)]
+    yield from _too_long(derived)
+    yield from _collisions(derived)
+
+
+def _too_long(derived: Iterable[Derived]) -> Iterator[Diagnostic]:
+    seen: set[Hashable] = set()
+    for d in derived:
+        size = len(d.name.encode())
+        if size <= names.MAX_IDENTIFIER or d.identity in seen:
+            continue
+        seen.add(d.identity)
+        yield d.doc.diagnostic(
+            d.path,
+            "RLC501",
+            f"{d.what} name '{d.name}' derived for {d.origin} is {size} bytes, "
+            f"over the {names.MAX_IDENTIFIER}-byte limit",
+            _HINTS[d.what],
+        )
+
+
+def _collisions(derived: Iterable[Derived]) -> Iterator[Diagnostic]:
+    first: dict[tuple[str, Hashable, str], Derived] = {}
+    for d in derived:
+        key = (d.what, d.scope, d.name)
+        other = first.setdefault(key, d)
+        if other.identity == d.identity:
+            continue
+        yield d.doc.diagnostic(
+            d.path,
+            "RLC502",
+            f"{d.what} '{d.name}' of {d.origin} ({d.doc.path}) is also derived for {other.origin} ({other.doc.path})",
+            _COLLISION_HINTS[d.what],
+        )
+
+
+def _tenants(ctx: Context) -> Iterator[tuple[Entry[Tenant], tuple[str, int]]]:
+    """Tenants with their Instance's PostgreSQL server (host, port); tenants of unknown instances are RLC301."""
+    for (instance, _), entry in sorted(ctx.fleet.tenants.items()):
+        inst = ctx.fleet.instances.get(instance)
+        if inst is not None:
+            db = inst.obj.spec.database
+            yield entry, (db.host.lower(), db.port)
+
+
+def _databases(ctx: Context) -> Iterator[Derived]:
+    for entry, server in _tenants(ctx):
+        spec, tenant = entry.obj.spec, entry.obj.metadata.name
+        who = f"tenant '{tenant}' of instance '{spec.instance}'"
+        yield Derived(
+            "database",
+            names.tenant_database(tenant),
+            server,
+            who,
+            (spec.instance, tenant),
+            entry.doc,
+            ("metadata", "name"),
+        )
+        for i, app in enumerate(spec.apps):
+            if not app.country_scoped:
+                continue
+            for k, country in enumerate(app.countries):
+                yield Derived(
+                    "database",
+                    names.country_database(tenant, country),
+                    server,
+                    f"{who}, country '{country}'",
+                    (spec.instance, tenant, country),
+                    entry.doc,
+                    ("spec", "apps", i, "countries", k),
+                )
+
+
+def _schemas(ctx: Context) -> Iterator[Derived]:
+    for entry, _ in _tenants(ctx):
+        spec, tenant = entry.obj.spec, entry.obj.metadata.name
+        base = names.tenant_database(tenant)
+        for service in _base_services(ctx, entry):
+            yield Derived(
+                "schema",
+                names.schema_name(service),
+                (spec.instance, tenant, base),
+                f"base service '{service}' in database '{base}'",
+                ("service", service),
+                entry.doc,
+                ("spec", "releaseCandidate"),
+            )
+        for i, app in enumerate(spec.apps):
+            databases = (
+                [names.country_database(tenant, c) for c in dict.fromkeys(app.countries)]
+                if app.country_scoped
+                else [base]
+            )
+            for j, service in enumerate(app.services):
+                for database in databases:
+                    yield Derived(
+                        "schema",
+                        names.schema_name(service, app.name),
+                        (spec.instance, tenant, database),
+                        f"service '{service}' of app '{app.name}' in database '{database}'",
+                        ("app", service, app.name),
+                        entry.doc,
+                        ("spec", "apps", i, "services", j),
+                    )
+
+
+def _base_services(ctx: Context, entry: Entry[Tenant]) -> list[str]:
+    """The schema-owning services of the tenant's candidate: each has a base schema in the tenant database."""
+    candidate = ctx.fleet.candidates.get(entry.obj.spec.release_candidate)
+    blueprint = ctx.fleet.blueprints.get(candidate.obj.spec.blueprint) if candidate else None
+    if candidate is None or blueprint is None:
+        return []
+    pinned = candidate.obj.spec.components
+    return [c.name for c in blueprint.obj.spec.components if c.owns_schema and c.name in pinned]
+
+
+def _namespaces(ctx: Context) -> Iterator[Derived]:
+    for name, entry in sorted(ctx.fleet.instances.items()):
+        cluster, doc = entry.obj.spec.cluster, entry.doc
+        yield Derived(
+            "namespace",
+            names.shared_namespace(name),
+            cluster,
+            f"the shared services of instance '{name}'",
+            ("shared", name),
+            doc,
+            ("metadata", "name"),
+        )
+        yield Derived(
+            "namespace",
+            names.tenancy_namespace(name),
+            cluster,
+            f"the tenant resources of instance '{name}'",
+            ("tenancy", name),
+            doc,
+            ("metadata", "name"),
+        )
+        release = ctx.fleet.global_releases.get(entry.obj.spec.global_release)
+        for candidate in release.obj.spec.candidates if release else []:
+            yield Derived(
+                "namespace",
+                names.candidate_namespace(name, candidate),
+                cluster,
+                f"candidate '{candidate}' of instance '{name}'",
+                ("candidate", name, candidate),
+                doc,
+                ("spec", "globalRelease"),
+            )
