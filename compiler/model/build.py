@@ -35,7 +35,9 @@ def build_fleet(sources: Iterable[SourceFile], limits: Limits = DEFAULT_LIMITS) 
         fleet.documents.append(doc)
         obj, found = _typed(doc)
         problems.extend(found)
-        if obj is not None:
+        if obj is None:
+            fleet.invalid.update(_identity(doc.data))
+        else:
             problems.extend(_file_name(doc, obj))
             problems.extend(_add(fleet, obj, doc))
     return fleet, problems
@@ -83,6 +85,15 @@ def _typed(doc: Document) -> tuple[AnyKind | None, list[Diagnostic]]:
         return model.model_validate(data), problems
     except ValidationError as exc:
         return None, problems + [_translate(doc, model, err) for err in exc.errors()]
+
+
+def _identity(data: object) -> list[tuple[str, str]]:
+    """(kind, name) of an object that failed validation, when both can still be read."""
+    if not isinstance(data, dict):
+        return []
+    kind, metadata = data.get("kind"), data.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    return [(kind, name)] if isinstance(kind, str) and isinstance(name, str) else []
 
 
 def _unknown_kind(doc: Document, kind: object) -> Diagnostic:
@@ -134,7 +145,8 @@ def _hint_for(err: ErrorDetails) -> str:
     value = err.get("input")
     kind = err["type"]
     if kind == "string_type" and isinstance(value, bool | int | float):
-        return f"YAML read this as a {type(value).__name__}; quote it to make it text"
+        read_as = {bool: "a boolean", int: "a number", float: "a number"}[type(value)]
+        return f"YAML read this as {read_as}; quote it to make it text"
     if kind == "bool_type":
         return "write true or false (unquoted)"
     if kind in ("int_type", "int_parsing"):

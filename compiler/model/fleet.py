@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -39,7 +40,13 @@ class Fleet:
     instances: dict[str, Entry[Instance]] = field(default_factory=dict)
     tenants: dict[TenantKey, Entry[Tenant]] = field(default_factory=dict)
     documents: list[Document] = field(default_factory=list)
+    invalid: set[tuple[str, str]] = field(default_factory=set)
+    """(kind, name) of objects present but invalid: a reference to one is not also reported as missing."""
     """Every parsed document, typed or not: rules over raw data (literal secrets) must see invalid objects too."""
+
+    def exists(self, kind: str, name: str, table: Collection[str]) -> bool:
+        """``name`` is in ``table`` or names an object of ``kind`` that failed validation (reported on its own)."""
+        return name in table or (kind, name) in self.invalid
 
     def tenants_of(self, instance: str) -> list[Entry[Tenant]]:
         return [e for (inst, _), e in sorted(self.tenants.items()) if inst == instance]

@@ -90,5 +90,10 @@ def _not_in_blueprint(
 def _orphan_versions(ctx: Context) -> Iterator[Diagnostic]:
     defined = {c.name for bp in ctx.fleet.blueprints.values() for c in bp.obj.spec.components}
     for (component, _), entry in sorted(ctx.fleet.component_versions.items()):
-        if component not in defined:
+        if component not in defined and not _in_invalid_blueprint(ctx):
             yield unknown(entry.doc, ("spec", "component"), "component (in any blueprint)", component, defined)
+
+
+def _in_invalid_blueprint(ctx: Context) -> bool:
+    """An invalid blueprint's components cannot be read: every version would look orphaned."""
+    return any(kind == "ReleaseBlueprint" for kind, _ in ctx.fleet.invalid)

@@ -110,7 +110,7 @@ def _operator(ctx: Context, release: Entry[GlobalProductionRelease]) -> Iterator
         if inst.obj.spec.global_release != release_name or not ctx.fleet.tenants_of(name):
             continue
         tenant = ctx.fleet.tenants.get((name, operator))
-        if tenant is None:
+        if tenant is None and not ctx.fleet.exists("Tenant", operator, ()):
             yield release.doc.diagnostic(
                 ("spec", "operator"),
                 "RLC301",
@@ -118,7 +118,7 @@ def _operator(ctx: Context, release: Entry[GlobalProductionRelease]) -> Iterator
                 "which uses this release",
                 f"add tenants/{name}/{operator}.yaml with role: Operator, or name the Operator tenant that exists",
             )
-        elif tenant.obj.spec.role is not TenantRole.OPERATOR:
+        elif tenant is not None and tenant.obj.spec.role is not TenantRole.OPERATOR:
             yield release.doc.diagnostic(
                 ("spec", "operator"),
                 "RLC302",

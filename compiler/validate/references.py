@@ -40,7 +40,7 @@ def _candidates(ctx: Context) -> Iterator[Diagnostic]:
     blueprints = ctx.fleet.blueprints
     for entry in ctx.fleet.candidates.values():
         name = entry.obj.spec.blueprint
-        if name not in blueprints:
+        if not ctx.fleet.exists("ReleaseBlueprint", name, blueprints):
             yield unknown(entry.doc, ("spec", "blueprint"), "release blueprint", name, blueprints)
 
 
@@ -51,7 +51,8 @@ def _global_releases(ctx: Context) -> Iterator[Diagnostic]:
         for i, name in enumerate(spec.candidates):
             cand = fleet.candidates.get(name)
             if cand is None:
-                yield unknown(doc, ("spec", "candidates", i), "release candidate", name, fleet.candidates)
+                if not fleet.exists("ReleaseCandidate", name, fleet.candidates):
+                    yield unknown(doc, ("spec", "candidates", i), "release candidate", name, fleet.candidates)
                 continue
             bp = fleet.blueprints.get(cand.obj.spec.blueprint)
             if bp is not None and bp.obj.spec.type is not BlueprintType.PRODUCT:
@@ -72,7 +73,8 @@ def _global_releases(ctx: Context) -> Iterator[Diagnostic]:
                 continue
             cand = fleet.candidates.get(name)
             if cand is None:
-                yield unknown(doc, ("spec", field), f"{field} bundle", name, fleet.candidates)
+                if not fleet.exists("ReleaseCandidate", name, fleet.candidates):
+                    yield unknown(doc, ("spec", field), f"{field} bundle", name, fleet.candidates)
                 continue
             bp = fleet.blueprints.get(cand.obj.spec.blueprint)
             if bp is not None and bp.obj.spec.type is not want:
@@ -89,9 +91,14 @@ def _instances(ctx: Context) -> Iterator[Diagnostic]:
     for entry in fleet.instances.values():
         spec, doc = entry.obj.spec, entry.doc
         if spec.global_release not in fleet.global_releases:
-            yield unknown(
-                doc, ("spec", "globalRelease"), "global production release", spec.global_release, fleet.global_releases
-            )
+            if not fleet.exists("GlobalProductionRelease", spec.global_release, fleet.global_releases):
+                yield unknown(
+                    doc,
+                    ("spec", "globalRelease"),
+                    "global production release",
+                    spec.global_release,
+                    fleet.global_releases,
+                )
             continue
         offered = fleet.global_releases[spec.global_release].obj.spec.candidates
         for i, name in enumerate(spec.warm_candidates):
@@ -108,9 +115,9 @@ def _tenants(ctx: Context) -> Iterator[Diagnostic]:
     fleet = ctx.fleet
     for (instance, name), entry in sorted(fleet.tenants.items()):
         spec, doc = entry.obj.spec, entry.doc
-        if instance not in fleet.instances:
+        if not fleet.exists("Instance", instance, fleet.instances):
             yield unknown(doc, ("spec", "instance"), "instance", instance, fleet.instances)
-        if spec.release_candidate not in fleet.candidates:
+        if not fleet.exists("ReleaseCandidate", spec.release_candidate, fleet.candidates):
             yield unknown(
                 doc, ("spec", "releaseCandidate"), "release candidate", spec.release_candidate, fleet.candidates
             )
@@ -119,11 +126,11 @@ def _tenants(ctx: Context) -> Iterator[Diagnostic]:
             peers = {
                 n for (i, n), e in fleet.tenants.items() if i == instance and e.obj.spec.role is TenantRole.OPERATOR
             }
-            if op is None:
+            if op is None and not fleet.exists("Tenant", spec.operator, ()):
                 yield unknown(
                     doc, ("spec", "operator"), f"operator tenant in instance '{instance}'", spec.operator, peers
                 )
-            elif op.obj.spec.role is not TenantRole.OPERATOR:
+            elif op is not None and op.obj.spec.role is not TenantRole.OPERATOR:
                 yield doc.diagnostic(
                     ("spec", "operator"),
                     "RLC302",
