@@ -12,9 +12,17 @@ Rule = Callable[[Context], Iterable[Diagnostic]]
 
 def rules() -> list[Rule]:
     """The rules in the order they run (imported here, not at module load, to keep imports cheap)."""
-    from compiler.validate import apps, components, identifiers, lifecycle, references, secrets
+    from compiler.validate import apps, components, dependencies, identifiers, lifecycle, references, secrets
 
-    return [references.check, components.check, apps.check, identifiers.check, lifecycle.check, secrets.check]
+    return [
+        references.check,
+        components.check,
+        dependencies.check,
+        apps.check,
+        identifiers.check,
+        lifecycle.check,
+        secrets.check,
+    ]
 
 
 def run_rules(ctx: Context) -> list[Diagnostic]:
