@@ -38,14 +38,23 @@ def _place(d: Diagnostic) -> str:
     return f"{d.file}:{d.line}:{d.column}" if d.line else d.file
 
 
+def printable(text: str) -> str:
+    """Escape control characters: messages quote hostile input (a NUL or ESC in a name) that must not reach a
+    terminal or a CI log raw."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def _text(diagnostics: Sequence[Diagnostic]) -> str:
     lines = []
     for d in diagnostics:
         name = CODES[d.code].name if d.code in CODES else ""
-        where = f" [{d.field}]" if d.field else ""
-        lines.append(f"{_place(d)}: {d.severity.value} {d.code} {name}{where}: {d.message}")
+        where = f" [{printable(d.field)}]" if d.field else ""
+        place = printable(_place(d))
+        lines.append(f"{place}: {d.severity.value} {d.code} {name}{where}: {printable(d.message)}")
         if d.hint:
-            lines.append(f"    hint: {d.hint}")
+            lines.append(f"    hint: {printable(d.hint)}")
     lines.append(summary(diagnostics))
     return "\n".join(lines) + "\n"
 
@@ -73,14 +82,14 @@ def _github(diagnostics: Sequence[Diagnostic]) -> str:
     """GitHub Actions workflow commands: each diagnostic becomes an annotation on the pull request's diff."""
     lines = []
     for d in diagnostics:
-        props = [f"file={_escape_property(d.file)}"]
+        props = [f"file={_escape_property(printable(d.file))}"]
         if d.line:
             props += [f"line={d.line}", f"col={d.column}"]
         name = CODES[d.code].name if d.code in CODES else d.code
         props.append(f"title={_escape_property(f'{d.code} {name}')}")
-        body = f"{d.field}: {d.message}" if d.field else d.message
+        body = printable(f"{d.field}: {d.message}" if d.field else d.message)
         if d.hint:
-            body += f"\nhint: {d.hint}"
+            body += f"\nhint: {printable(d.hint)}"
         level = "error" if d.is_error else "warning"
         lines.append(f"::{level} {','.join(props)}::{_escape_data(body)}")
     return "\n".join(lines) + ("\n" if lines else "")

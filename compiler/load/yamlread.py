@@ -176,13 +176,19 @@ def parse(text: str, *, limits: Limits = DEFAULT_LIMITS, record_marks: bool = Fa
         column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
         raise YamlProblem(
             "RLC101",
-            f"character {exc.character!r} is not allowed in YAML: {exc.reason}",
+            f"character {_codepoint(exc.character)} is not allowed in YAML: {exc.reason}",
             "remove the control character; save the file as UTF-8 text",
             line,
             column,
         ) from None
     except yaml.YAMLError as exc:
         raise YamlProblem("RLC101", f"YAML error: {exc}", "check the file is valid YAML") from None
+
+
+def _codepoint(character: int | str) -> str:
+    """U+0007 rather than the raw character (which would reach the terminal) or libyaml's bare int."""
+    value = character if isinstance(character, int) else ord(character[:1] or "\0")
+    return f"U+{value:04X}"
 
 
 class _Builder:
