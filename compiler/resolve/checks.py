@@ -24,7 +24,7 @@ def disagreement(item: Resolved, bundles: Mapping[str, Bundle], versions: Mappin
     known = f" (described: {', '.join(matching)})" if matching else " (no described version matches yet)"
     hint = (
         f"pin {link.target} at a version matching {link.constraint}{known} in {target.describe()}, "
-        f"or pin a {link.source} version that accepts {link.target} {link.target_version}"
+        f"or pin another {link.source} version that accepts {link.target} {link.target_version}"
     )
     return item.doc.diagnostic(item.path, code, message, hint)
 
