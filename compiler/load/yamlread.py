@@ -38,9 +38,13 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(eq=False)
 class YamlProblem(Exception):
-    """Why a file could not be read as YAML, with the place (1-based) and the diagnostic code."""
+    """Why a file could not be read as YAML, with the place (1-based) and the diagnostic code.
+
+    Not frozen and without slots: Python sets ``__traceback__`` on exceptions it propagates through context
+    managers, which a frozen dataclass refuses (and with slots, the refusal itself fails with a TypeError).
+    """
 
     code: str
     message: str
