@@ -12,4 +12,5 @@ from compiler.validate.context import Context
 
 
 def check(ctx: Context) -> Iterator[Diagnostic]:
-    yield from resolve(ctx.fleet).diagnostics
+    resolution = ctx.resolution if ctx.resolution is not None else resolve(ctx.fleet)
+    yield from resolution.diagnostics
