@@ -3,6 +3,7 @@ maps every error to an exit code and a message (never a traceback)."""
 
 from __future__ import annotations
 
+import difflib
 import sys
 import traceback
 from collections.abc import Callable
@@ -15,7 +16,8 @@ from compiler.diagnostics.report import OutputFormat, render
 from compiler.load.discover import FLEET_FOLDERS, read_fleet
 from compiler.model.build import build_fleet
 from compiler.model.fleet import Fleet
-from compiler.options import SchemaOptions, ValidateOptions
+from compiler.options import GraphOptions, SchemaOptions, ValidateOptions
+from compiler.resolve import Resolution, resolve
 from compiler.validate import run_rules
 from compiler.validate.context import Context
 
@@ -70,12 +72,20 @@ def load_fleet(root: Path) -> tuple[Fleet, list[Diagnostic]]:
 
 
 def analyse(root: Path, ctx_today: object) -> tuple[Fleet, list[Diagnostic]]:
+    fleet, problems, _ = analysis(root, ctx_today)
+    return fleet, problems
+
+
+def analysis(root: Path, ctx_today: object) -> tuple[Fleet, list[Diagnostic], Resolution]:
+    """Load, resolve once, validate: the resolution is what the dependencies rule reported from, so a command
+    that also needs it (graph, compile) reuses it instead of resolving again."""
     from datetime import date
 
     assert isinstance(ctx_today, date)
     fleet, problems = load_fleet(root)
-    problems += run_rules(Context(fleet, ctx_today))
-    return fleet, problems
+    resolution = resolve(fleet)
+    problems += run_rules(Context(fleet, ctx_today, resolution))
+    return fleet, problems, resolution
 
 
 def validate(opts: ValidateOptions, console: Console) -> ExitCode:
@@ -90,6 +100,21 @@ def schema(opts: SchemaOptions, console: Console) -> ExitCode:
 
     for path in write_schemas(opts.out_dir):
         console.out.write(f"wrote {path}\n")
+    return ExitCode.OK
+
+
+def graph(opts: GraphOptions, console: Console) -> ExitCode:
+    """Print the dependency graph with migration orders; an invalid fleet prints its diagnostics instead."""
+    from compiler.resolve.export import export
+
+    fleet, problems, resolution = analysis(opts.root, opts.today)
+    if any(d.is_error for d in problems):
+        raise InvalidInput(problems)
+    if opts.candidate is not None and opts.candidate not in fleet.candidates:
+        close = difflib.get_close_matches(opts.candidate, sorted(fleet.candidates), n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(sorted(fleet.candidates))}"
+        raise UsageError(f"release candidate '{opts.candidate}' does not exist", hint)
+    console.out.write(export(resolution, opts.format, opts.candidate))
     return ExitCode.OK
 
 

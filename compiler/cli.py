@@ -10,7 +10,8 @@ import click
 
 from compiler import app
 from compiler.diagnostics.report import OutputFormat
-from compiler.options import SchemaOptions, ValidateOptions
+from compiler.options import GraphOptions, SchemaOptions, ValidateOptions
+from compiler.resolve.export import GraphFormat
 
 _ROOT = click.option(
     "--root",
@@ -75,6 +76,26 @@ def schema(ctx: click.Context, out_dir: Path) -> None:
     opts = SchemaOptions(out_dir=out_dir)
     console = app.stdio()
     ctx.exit(app.handle(lambda: app.schema(opts, console), console, debug=bool(ctx.obj)))
+
+
+@main.command()
+@_ROOT
+@_TODAY
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in GraphFormat]),
+    default="mermaid",
+    show_default=True,
+    help="mermaid renders in a pull request; dot is for Graphviz.",
+)
+@click.option("--candidate", default=None, help="Only this candidate and the shared bundles serving it.")
+@click.pass_context
+def graph(ctx: click.Context, root: Path, today: object, fmt: str, candidate: str | None) -> None:
+    """Print the dependency graph of the candidates with their migration orders (exit 1 if the fleet is invalid)."""
+    opts = GraphOptions(root=root, today=_today(today), format=GraphFormat(fmt), candidate=candidate)
+    console = app.stdio()
+    ctx.exit(app.handle(lambda: app.graph(opts, console), console, debug=bool(ctx.obj)))
 
 
 def run() -> None:  # pragma: no cover - console-script shim

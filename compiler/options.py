@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from compiler.diagnostics.report import OutputFormat
+from compiler.resolve.export import GraphFormat
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,3 +22,11 @@ class ValidateOptions:
 @dataclass(frozen=True, slots=True)
 class SchemaOptions:
     out_dir: Path
+
+
+@dataclass(frozen=True, slots=True)
+class GraphOptions:
+    root: Path
+    today: date
+    format: GraphFormat = GraphFormat.MERMAID
+    candidate: str | None = None  # one candidate and the shared bundles serving it; None: the whole fleet
