@@ -206,6 +206,12 @@ class MigrationSettings(Strict):
     concurrency: StrictInt = Field(default=3, ge=1, le=64)
     timeout: Duration = "10m"
     retries: StrictInt = Field(default=2, ge=0, le=10)
+    backup_destination: Text | None = Field(
+        default=None,
+        alias="backupDestination",
+        description="where migration Jobs write pg_dump backups (s3:// or file:// URL, or a directory); "
+        "each tenant's go to <backupDestination>/<tenant>",
+    )
 
 
 class RetentionPolicy(Strict):
