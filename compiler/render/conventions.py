@@ -62,3 +62,10 @@ WAVE_RELEASES = "10"
 CRD_GROUP = "tenancy.relc.dev"
 CRD_VERSION = "v1alpha1"
 CRD_API_VERSION = f"{CRD_GROUP}/{CRD_VERSION}"
+
+# --- migration Jobs ----------------------------------------------------------------------------------------
+MIGRATE_SERVICE_ACCOUNT = "relc-migrate"
+"""The ServiceAccount provisioning and migration Jobs run as, in each Instance's tenancy namespace (the platform
+section renders it; it needs no Kubernetes permissions at all, in particular no pods/exec: migrations reach the
+Job through an init container, never by exec into a running pod). Vault's Kubernetes auth role of that name
+binds it to the tenants' secrets."""
