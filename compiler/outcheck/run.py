@@ -1,0 +1,79 @@
+"""``relc validate --rendered``: read rendered/, pick the validator (kubeconform or embedded), collect diagnostics.
+
+With kubeconform, it judges the manifest files whose documents are well-formed; everything kubeconform does not
+know (Chart.yaml, schema files, JSON manifests, malformed documents) stays with the embedded validator, so every
+document is checked exactly once either way.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from jsonschema import Draft7Validator
+
+from compiler.diagnostics import Diagnostic, UsageError
+from compiler.outcheck import kubeconform
+from compiler.outcheck.builtin import KUBERNETES_VERSION, BuiltinSchemas
+from compiler.outcheck.check import Sorted, check_embedded, shape_problems, sort_documents
+from compiler.outcheck.discover import kubernetes_schema, read_rendered, shipped_crds, shipped_json
+from compiler.outcheck.documents import RenderedDoc
+from compiler.outcheck.kinds import Catalogue, is_crd
+
+SCHEMAS_DIR = "schemas"  # compiler.render.conventions.SCHEMAS_DIR
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedCheck:
+    """What to check and how: ``kubeconform`` is the resolved executable, or None for the embedded validator."""
+
+    rendered: Path
+    shown_prefix: str
+    kubeconform: Path | None = None
+    kubernetes_version: str = KUBERNETES_VERSION
+
+
+def check_rendered(job: RenderedCheck) -> list[Diagnostic]:
+    if not job.rendered.is_dir():
+        raise UsageError(
+            f"rendered folder '{job.rendered}' does not exist",
+            "run 'relc compile' first, or pass --rendered-dir",
+        )
+    files, problems = read_rendered(job.rendered, job.shown_prefix)
+    docs = sort_documents(files)
+    catalogue = Catalogue(
+        BuiltinSchemas(kubernetes_schema, job.kubernetes_version),
+        [d.data for d in docs.manifests if is_crd(d.data)],
+        shipped_crds,
+    )
+    chart_schema = Draft7Validator(shipped_json("helm", "chart.json"))
+    if job.kubeconform is None:
+        return problems + check_embedded(docs, catalogue, chart_schema)
+    delegated = _delegable(docs)
+    embedded = check_embedded(docs, catalogue, chart_schema, lambda s: _not_delegated(s, delegated))
+    by_path = {str(job.rendered / rel): file_docs for rel, file_docs in delegated.items()}
+    report = kubeconform.run(
+        job.kubeconform,
+        [job.rendered / rel for rel in delegated],
+        job.rendered / SCHEMAS_DIR,
+        catalogue.shipped_schema_files(),
+        job.kubernetes_version,
+    )
+    return problems + embedded + kubeconform.diagnostics_from_report(report, by_path)
+
+
+def _delegable(docs: Sorted) -> dict[str, list[RenderedDoc]]:
+    """YAML manifest files whose every document is well-formed: kubeconform can judge them whole."""
+    by_file: dict[str, list[RenderedDoc]] = defaultdict(list)
+    for doc in docs.manifests:
+        by_file[doc.file.rel].append(doc)
+    return {
+        rel: file_docs
+        for rel, file_docs in sorted(by_file.items())
+        if not rel.endswith(".json") and not any(shape_problems(d) for d in file_docs)
+    }
+
+
+def _not_delegated(docs: Sorted, delegated: dict[str, list[RenderedDoc]]) -> list[RenderedDoc]:
+    return [d for d in docs.manifests if d.file.rel not in delegated]
