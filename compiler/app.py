@@ -89,10 +89,22 @@ def analysis(root: Path, ctx_today: object) -> tuple[Fleet, list[Diagnostic], Re
 
 
 def validate(opts: ValidateOptions, console: Console) -> ExitCode:
-    _, problems = analyse(opts.root, opts.today)
+    problems = validate_rendered(opts) if opts.rendered else analyse(opts.root, opts.today)[1]
     console.out.write(render(problems, opts.output))
     failed = any(d.is_error or opts.strict for d in problems)
     return ExitCode.INVALID if failed else ExitCode.OK
+
+
+def validate_rendered(opts: ValidateOptions) -> list[Diagnostic]:
+    """The output, not the fleet: ``make run`` validates the fleet before compiling, so it is not repeated here."""
+    from compiler.outcheck.run import RenderedCheck, check_rendered
+
+    rendered = opts.rendered_dir if opts.rendered_dir is not None else opts.root / "rendered"
+    try:
+        shown = rendered.relative_to(opts.root).as_posix()
+    except ValueError:
+        shown = rendered.as_posix()
+    return check_rendered(RenderedCheck(rendered, shown, opts.kubeconform))
 
 
 def schema(opts: SchemaOptions, console: Console) -> ExitCode:

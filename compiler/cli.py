@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -26,6 +27,16 @@ _TODAY = click.option(
     default=None,
     help="The date end-of-life checks use (default: today; set it for reproducible CI runs).",
 )
+
+
+def _kubeconform(choice: str) -> Path | None:
+    """Resolve --kubeconform here, at the edge: the core never searches PATH."""
+    if choice == "off":
+        return None
+    if choice == "auto":
+        found = shutil.which("kubeconform")
+        return Path(found) if found else None
+    return Path(choice)
 
 
 def _today(value: object) -> date:
@@ -53,10 +64,41 @@ def main(ctx: click.Context, debug: bool) -> None:
     help="text for people, json for tools, github for workflow annotations.",
 )
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
+@click.option("--rendered", is_flag=True, help="Validate the compiled output (rendered/) instead of the fleet.")
+@click.option(
+    "--rendered-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="The compiled output to validate with --rendered (default: ROOT/rendered).",
+)
+@click.option(
+    "--kubeconform",
+    "kubeconform",
+    default="auto",
+    show_default=True,
+    help="With --rendered: kubeconform to run (a PATH), 'auto' (the one on PATH, if any) or 'off' (embedded only).",
+)
 @click.pass_context
-def validate(ctx: click.Context, root: Path, today: object, output: str, strict: bool) -> None:
-    """Validate the fleet; exit 0 when clean, 1 when invalid, 2 on usage errors."""
-    opts = ValidateOptions(root=root, today=_today(today), output=OutputFormat(output), strict=strict)
+def validate(
+    ctx: click.Context,
+    root: Path,
+    today: object,
+    output: str,
+    strict: bool,
+    rendered: bool,
+    rendered_dir: Path | None,
+    kubeconform: str,
+) -> None:
+    """Validate the fleet (or, with --rendered, the output); exit 0 when clean, 1 when invalid, 2 on usage errors."""
+    opts = ValidateOptions(
+        root=root,
+        today=_today(today),
+        output=OutputFormat(output),
+        strict=strict,
+        rendered=rendered,
+        rendered_dir=rendered_dir,
+        kubeconform=_kubeconform(kubeconform),
+    )
     console = app.stdio()
     ctx.exit(app.handle(lambda: app.validate(opts, console), console, debug=bool(ctx.obj)))
 

@@ -15,8 +15,10 @@ class ValidateOptions:
     root: Path
     today: date
     output: OutputFormat = OutputFormat.TEXT
-    rendered: bool = False
+    rendered: bool = False  # validate rendered/ (the output) instead of the fleet
     strict: bool = False  # warnings fail the run too
+    rendered_dir: Path | None = None  # default: <root>/rendered
+    kubeconform: Path | None = None  # the kubeconform executable the CLI resolved; None: the embedded validator
 
 
 @dataclass(frozen=True, slots=True)
