@@ -1,0 +1,200 @@
+"""infra.service_versions: which service versions each Instance must keep running, and for whom (design §5.2).
+
+An Instance must run every component of every deployed candidate — one a tenant is pinned to, or one of its
+warmCandidates — and of its global release's shared bundles (those serve all of its tenants). Rendered three
+ways from one list of entries:
+
+- registry/service_versions.json, the file ``relc-migrate registry-sync`` loads (format:
+  relc_migrate.contract.ServiceVersionRegistryFile, entries sorted by (instance, service, version));
+- registry/service_versions.sql, the same rows as one idempotent transaction for any PostgreSQL client;
+- instances/<i>/registry/service-versions.yaml, a ConfigMap in the Instance's tenancy namespace with that
+  Instance's entries, mountable as the registry-sync Job's file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from compiler.diagnostics import RelcError
+from compiler.model import names
+from compiler.model.fleet import Fleet
+from compiler.model.kinds import Instance
+from compiler.render.context import RenderContext
+from compiler.render.conventions import LABEL_INSTANCE, MANAGED_BY, REGISTRY_DIR, SYNC_WAVE, WAVE_PLATFORM, instance_dir
+from compiler.render.output import Manifest, RenderedFile
+
+API_VERSION = "relc.dev/v1alpha1"
+KIND = "ServiceVersionRegistry"
+JSON_FILE = f"{REGISTRY_DIR}/service_versions.json"
+SQL_FILE = f"{REGISTRY_DIR}/service_versions.sql"
+CONFIGMAP_NAME = "relc-service-versions"
+CONFIGMAP_KEY = "service_versions.json"
+CONFIGMAP_LIMIT = 1_000_000
+"""Kubernetes stores at most 1 MiB per object; stay clearly below it."""
+
+
+class RegistryTooLarge(RelcError):
+    """An Instance's registry does not fit in one ConfigMap."""
+
+    def __init__(self, instance: str, size: int) -> None:
+        super().__init__(f"Instance {instance}: the service version registry is {size} bytes, over {CONFIGMAP_LIMIT}")
+        self.instance = instance
+        self.size = size
+
+
+class UnquotableText(RelcError):
+    """A value that cannot be a PostgreSQL text literal (NUL bytes)."""
+
+    def __init__(self, value: str) -> None:
+        super().__init__(f"{value[:40]!r} contains a NUL byte, which PostgreSQL text cannot hold")
+        self.value = value
+
+
+@dataclass(slots=True)
+class _Row:
+    candidates: set[str] = field(default_factory=set)
+    tenants: set[str] = field(default_factory=set)
+
+
+def deployed_candidates(fleet: Fleet, instance: str) -> dict[str, list[str]]:
+    """Product candidates an Instance runs → the tenants pinned to them (warm ones may have none)."""
+    out: dict[str, list[str]] = {c: [] for c in fleet.instances[instance].obj.spec.warm_candidates}
+    for entry in fleet.tenants_of(instance):
+        out.setdefault(entry.obj.spec.release_candidate, []).append(entry.obj.metadata.name)
+    return out
+
+
+def instance_entries(fleet: Fleet, instance: Instance) -> list[dict[str, object]]:
+    """The registry entries of one Instance, sorted by (service, version), lists sorted."""
+    name = instance.metadata.name
+    rows: dict[tuple[str, str], _Row] = {}
+    users = deployed_candidates(fleet, name)
+    release = fleet.global_releases[instance.spec.global_release].obj.spec
+    everyone = [t for ts in users.values() for t in ts]
+    for bundle in (release.shared_services, release.shared_infrastructure):
+        if bundle is not None:
+            users[bundle] = everyone
+    for candidate, tenants in users.items():
+        for service, version in fleet.candidates[candidate].obj.spec.components.items():
+            row = rows.setdefault((service, version), _Row())
+            row.candidates.add(candidate)
+            row.tenants.update(tenants)
+    return [
+        {
+            "instance": name,
+            "cluster": instance.spec.cluster,
+            "environment": instance.spec.environment.value,
+            "service": service,
+            "version": version,
+            "candidates": sorted(row.candidates),
+            "tenants": sorted(row.tenants),
+        }
+        for (service, version), row in sorted(rows.items())
+    ]
+
+
+def registry_document(entries: Iterable[dict[str, object]]) -> dict[str, object]:
+    return {"apiVersion": API_VERSION, "kind": KIND, "entries": list(entries)}
+
+
+def render(ctx: RenderContext) -> Iterator[RenderedFile]:
+    per_instance = {name: instance_entries(ctx.fleet, entry.obj) for name, entry in sorted(ctx.fleet.instances.items())}
+    every = [e for entries in per_instance.values() for e in entries]
+    yield RenderedFile(JSON_FILE, raw=(json.dumps(registry_document(every), indent=2) + "\n").encode())
+    yield RenderedFile(SQL_FILE, raw=registry_sql(per_instance).encode())
+    for name, entries in per_instance.items():
+        yield RenderedFile(f"{instance_dir(name)}/registry/service-versions.yaml", (configmap(name, entries),))
+
+
+def configmap(instance: str, entries: list[dict[str, object]]) -> Manifest:
+    payload = json.dumps(registry_document(entries), separators=(",", ":")) + "\n"
+    if len(payload) > CONFIGMAP_LIMIT:
+        raise RegistryTooLarge(instance, len(payload))
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": CONFIGMAP_NAME,
+            "namespace": names.tenancy_namespace(instance),
+            "labels": {**MANAGED_BY, LABEL_INSTANCE: instance},
+            # Server-side apply: client-side apply would copy the payload into a 256 KiB-limited annotation.
+            "annotations": {SYNC_WAVE: WAVE_PLATFORM, "argocd.argoproj.io/sync-options": "ServerSideApply=true"},
+        },
+        "data": {CONFIGMAP_KEY: payload},
+    }
+
+
+# --- SQL ----------------------------------------------------------------------------------------------------------
+
+DDL = """CREATE SCHEMA IF NOT EXISTS infra;
+CREATE TABLE IF NOT EXISTS infra.service_versions (
+    instance    text NOT NULL,
+    service     text NOT NULL,
+    version     text NOT NULL,
+    cluster     text NOT NULL,
+    environment text NOT NULL,
+    candidates  text[] NOT NULL,
+    tenants     text[] NOT NULL,
+    synced_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (instance, service, version)
+);
+"""
+"""The same table relc-migrate's registry-sync creates (relc_migrate/registry.py): keep the two identical."""
+
+_UPSERT = """INSERT INTO infra.service_versions (instance, service, version, cluster, environment, candidates, tenants)
+VALUES
+{rows}
+ON CONFLICT (instance, service, version) DO UPDATE
+    SET cluster = excluded.cluster, environment = excluded.environment,
+        candidates = excluded.candidates, tenants = excluded.tenants, synced_at = now()
+    WHERE (infra.service_versions.cluster, infra.service_versions.environment,
+           infra.service_versions.candidates, infra.service_versions.tenants)
+          IS DISTINCT FROM (excluded.cluster, excluded.environment, excluded.candidates, excluded.tenants);
+"""
+
+
+def quote_literal(value: str) -> str:
+    """A PostgreSQL string literal of ``value`` whatever standard_conforming_strings is set to.
+
+    Quotes are doubled; if there is a backslash, the E'' form is used with backslashes doubled, so the literal
+    means the same under either setting. NUL cannot be stored in text at all and is refused.
+    """
+    if "\x00" in value:
+        raise UnquotableText(value)
+    body = value.replace("'", "''")
+    if "\\" in body:
+        return "E'" + body.replace("\\", "\\\\") + "'"
+    return f"'{body}'"
+
+
+def _array(values: Iterable[object]) -> str:
+    items = ", ".join(quote_literal(str(v)) for v in values)
+    return f"ARRAY[{items}]::text[]"
+
+
+def _row(entry: dict[str, object]) -> str:
+    scalars = [quote_literal(str(entry[k])) for k in ("instance", "service", "version", "cluster", "environment")]
+    lists = [_array(entry[k]) for k in ("candidates", "tenants")]  # type: ignore[arg-type]
+    return "    (" + ", ".join(scalars + lists) + ")"
+
+
+def _delete(instance: str, entries: list[dict[str, object]]) -> str:
+    where = f"DELETE FROM infra.service_versions WHERE instance = {quote_literal(instance)}"
+    if not entries:
+        return where + ";\n"
+    keys = ",\n".join(f"    ({quote_literal(str(e['service']))}, {quote_literal(str(e['version']))})" for e in entries)
+    return f"{where}\n  AND (service, version) NOT IN (VALUES\n{keys});\n"
+
+
+def registry_sql(per_instance: dict[str, list[dict[str, object]]]) -> str:
+    """One transaction: create the table if needed, upsert every row (touching only changed ones), and delete
+    the rows of each Instance of the fleet that its entries no longer list. Running it twice changes nothing."""
+    every = [e for entries in per_instance.values() for e in entries]
+    parts = ["-- Generated by relc from the fleet; do not edit. Idempotent: safe to run again.\n", "BEGIN;\n", DDL]
+    if every:
+        parts.append(_UPSERT.format(rows=",\n".join(_row(e) for e in every)))
+    parts += [_delete(name, entries) for name, entries in sorted(per_instance.items())]
+    parts.append("COMMIT;\n")
+    return "".join(parts)

@@ -1,0 +1,43 @@
+"""Building a RenderContext from a fleet folder on disk and looking at what the render sections produce."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from compiler.app import load_fleet
+from compiler.model.settings import Settings
+from compiler.render.context import RenderContext
+from compiler.render.output import RenderedFile
+from compiler.resolve import resolve
+
+Section = Callable[[RenderContext], Iterator[RenderedFile]]
+
+
+def context(root: Path) -> RenderContext:
+    """The fleet at ``root`` (which must be valid), resolved, with default settings."""
+    fleet, problems = load_fleet(root)
+    errors = [p for p in problems if p.is_error]
+    assert not errors, errors
+    return RenderContext(fleet, resolve(fleet), Settings())
+
+
+def files(root: Path, *sections: Section) -> dict[str, RenderedFile]:
+    ctx = context(root)
+    out: dict[str, RenderedFile] = {}
+    for section in sections:
+        for f in section(ctx):
+            assert f.path not in out, f"{f.path} rendered twice"
+            out[f.path] = f
+    return out
+
+
+def docs(rendered: Iterable[RenderedFile], kind: str | None = None) -> list[dict[str, Any]]:
+    return [d for f in rendered for d in f.documents if kind is None or d["kind"] == kind]
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, (path, old)
+    path.write_text(text.replace(old, new), encoding="utf-8")

@@ -1,0 +1,140 @@
+"""The service version registry: JSON for registry-sync, idempotent SQL, and a ConfigMap per Instance."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pglast
+import pytest
+
+from compiler.render import registry
+from compiler.render.registry import UnquotableText, quote_literal
+from tests.render.helpers import edit, files
+
+
+def _registry(root: Path) -> dict[str, Any]:
+    out = files(root, registry.render)
+    raw = out["registry/service_versions.json"].raw
+    assert raw is not None
+    data: dict[str, Any] = json.loads(raw)
+    return data
+
+
+def _entry(data: dict[str, Any], instance: str, service: str) -> list[dict[str, Any]]:
+    return [e for e in data["entries"] if e["instance"] == instance and e["service"] == service]
+
+
+def test_format_and_order(example_fleet: Path) -> None:
+    data = _registry(example_fleet)
+    assert list(data) == ["apiVersion", "kind", "entries"]
+    assert (data["apiVersion"], data["kind"]) == ("relc.dev/v1alpha1", "ServiceVersionRegistry")
+    keys = [(e["instance"], e["service"], e["version"]) for e in data["entries"]]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)
+    for e in data["entries"]:
+        assert list(e) == ["instance", "cluster", "environment", "service", "version", "candidates", "tenants"]
+        assert e["candidates"] == sorted(e["candidates"]) and e["tenants"] == sorted(e["tenants"])
+        assert not e["version"].startswith("v")
+
+
+def test_each_candidate_in_use_brings_its_versions_and_tenants(example_fleet: Path) -> None:
+    data = _registry(example_fleet)
+    assert _entry(data, "arematics-prod", "auth") == [
+        {
+            "instance": "arematics-prod",
+            "cluster": "prod",
+            "environment": "prod",
+            "service": "auth",
+            "version": "1.2.0",
+            "candidates": ["platform-2025-05"],
+            "tenants": ["xyz"],
+        },
+        {
+            "instance": "arematics-prod",
+            "cluster": "prod",
+            "environment": "prod",
+            "service": "auth",
+            "version": "1.4.0",
+            "candidates": ["platform-2025-07"],
+            "tenants": ["acme"],
+        },
+    ]
+    # uncrew-frontend 1.0.3 is pinned by all three droneup candidates: one row, every user listed
+    (uncrew,) = _entry(data, "droneup-production", "uncrew-frontend")
+    assert uncrew["candidates"] == ["q1-2025", "q2-2025", "q4-2024"]
+    assert uncrew["tenants"] == ["cherokee-nation", "droneup", "horizon-aerobotics"]
+
+
+def test_shared_bundles_serve_every_tenant(example_fleet: Path) -> None:
+    data = _registry(example_fleet)
+    (atlas,) = _entry(data, "droneup-production", "atlas")
+    assert atlas["candidates"] == ["droneup-shared-services-2025-06"]
+    assert atlas["tenants"] == ["cherokee-nation", "droneup", "horizon-aerobotics"]
+    assert [e["version"] for e in _entry(data, "droneup-production", "postgresql")] == ["15.8.0"]
+
+
+def test_warm_candidate_without_tenants_still_runs(example_fleet: Path) -> None:
+    edit(
+        example_fleet / "tenants/droneup-staging/droneup.yaml", "releaseCandidate: q2-2025", "releaseCandidate: q1-2025"
+    )
+    data = _registry(example_fleet)
+    versions = {e["version"]: e for e in _entry(data, "droneup-staging", "mission-service")}
+    assert versions["2.2.3"]["candidates"] == ["q2-2025"] and versions["2.2.3"]["tenants"] == []
+    assert versions["2.0.0"]["tenants"] == ["droneup"]
+    assert "1.2.3" not in versions  # q4-2024 is offered, but nobody uses it and it is not warm
+
+
+def test_configmap_per_instance_carries_its_entries(example_fleet: Path) -> None:
+    out = files(example_fleet, registry.render)
+    (cm,) = out["instances/arematics-qa/registry/service-versions.yaml"].documents
+    assert cm["kind"] == "ConfigMap" and cm["metadata"]["namespace"] == "arematics-qa-tenancy"
+    payload = json.loads(cm["data"][registry.CONFIGMAP_KEY])
+    assert {e["instance"] for e in payload["entries"]} == {"arematics-qa"}
+    every = _registry(example_fleet)["entries"]
+    assert payload["entries"] == [e for e in every if e["instance"] == "arematics-qa"]
+    assert cm["metadata"]["annotations"]["argocd.argoproj.io/sync-options"] == "ServerSideApply=true"
+
+
+def test_sql_is_deterministic_parses_and_covers_every_row(example_fleet: Path) -> None:
+    first = files(example_fleet, registry.render)["registry/service_versions.sql"].raw
+    second = files(example_fleet, registry.render)["registry/service_versions.sql"].raw
+    assert first is not None and first == second
+    sql = first.decode()
+    statements = pglast.parse_sql(sql)
+    kinds = [type(s.stmt).__name__ for s in statements]
+    assert kinds[0] == "TransactionStmt" and kinds[-1] == "TransactionStmt"
+    assert kinds.count("InsertStmt") == 1
+    assert kinds.count("DeleteStmt") == 6  # one per Instance of the example fleet
+    assert "ON CONFLICT (instance, service, version) DO UPDATE" in sql
+    data = _registry(example_fleet)
+    assert sql.count("ARRAY[") == 2 * len(data["entries"])
+
+
+def test_instance_without_entries_deletes_all_its_rows() -> None:
+    sql = registry.registry_sql({"gone": []})
+    assert "DELETE FROM infra.service_versions WHERE instance = 'gone';" in sql
+    assert "INSERT" not in sql
+    pglast.parse_sql(sql)
+
+
+@pytest.mark.parametrize(
+    ("value", "literal"),
+    [
+        ("plain", "'plain'"),
+        ("it's", "'it''s'"),
+        ("back\\slash", "E'back\\\\slash'"),
+        ("'; DROP TABLE infra.service_versions; --", "'''; DROP TABLE infra.service_versions; --'"),
+        ("\\'", "E'\\\\'''"),
+    ],
+)
+def test_quote_literal(value: str, literal: str) -> None:
+    assert quote_literal(value) == literal
+    (stmt,) = pglast.parse_sql(f"SELECT {literal}")
+    const = stmt.stmt.targetList[0].val  # type: ignore[attr-defined]
+    assert const.val.sval == value
+
+
+def test_quote_literal_refuses_nul() -> None:
+    with pytest.raises(UnquotableText):
+        quote_literal("a\x00b")
