@@ -68,10 +68,11 @@ def test_yaml_looking_junk_never_crashes(fleet: Path, parts: list[str]) -> None:
 
 # --- round trip ------------------------------------------------------------------------------------------------
 
-# YAML-1.2-safe text: no surrogates, and none of the characters YAML 1.1 (libyaml, under relc's reader) treats as
-# line breaks while YAML 1.2 (ruamel, the dumper) does not; both would have to agree for a round trip to mean much.
+# YAML-1.2-safe text: no surrogates, none of the characters YAML 1.1 (libyaml, under relc's reader) treats as line
+# breaks while YAML 1.2 (ruamel, the dumper) does not, and no plain scalar starting with ':' or '?', which ruamel
+# writes unquoted and libyaml reads as indicators. Where the two specs differ, the test would check the dumper.
 _text = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x85\u2028\u2029"), max_size=20).filter(
-    lambda s: not s.startswith(":")
+    lambda s: not s.startswith((":", "?"))
 )
 _scalars = st.one_of(
     st.none(),
@@ -92,6 +93,7 @@ def _dump(data: Any) -> str:
     out = io.StringIO()
     dumper = YAML(typ="safe", pure=True)
     dumper.width = 4096
+    dumper.default_flow_style = False
     dumper.dump(data, out)
     return out.getvalue()
 
