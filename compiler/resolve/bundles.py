@@ -29,6 +29,8 @@ class Need:
     index: int
     service: str
     constraint: Constraint
+    text: str
+    """The constraint's normalised text (``>=2.1.0, <3.0.0``), as messages and graphs show it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +95,8 @@ def needs(fleet: Fleet) -> tuple[dict[tuple[str, str], tuple[Need, ...]], list[D
 def _parse(entry: Entry[ComponentVersion], problems: list[Diagnostic]) -> Iterator[Need]:
     for i, requirement in enumerate(entry.obj.spec.requires):
         try:
-            yield Need(i, requirement.service, constraint_of(requirement))
+            constraint = constraint_of(requirement)
+            yield Need(i, requirement.service, constraint, str(constraint))
         except InvalidRange as exc:
             problems.append(
                 entry.doc.diagnostic(

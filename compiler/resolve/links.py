@@ -24,7 +24,7 @@ Dangling = tuple[str, str, Need]
 """(component, version, requirement) whose service the bundle itself does not pin."""
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class Link:
     """``source`` (pinned in ``source_bundle``) requires ``target`` ``constraint``; ``target_bundle`` pins it."""
 
@@ -48,6 +48,20 @@ class Link:
     @property
     def inside(self) -> bool:
         return self.source_bundle == self.target_bundle
+
+
+def astuple_key(link: Link) -> tuple[str, str, str, str, str, str, str, bool]:
+    """Sort key of a link (a plain tuple: sorting thousands of links stays in C)."""
+    return (
+        link.source_bundle,
+        link.source,
+        link.source_version,
+        link.target_bundle,
+        link.target,
+        link.target_version,
+        link.constraint,
+        link.satisfied,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +92,7 @@ def link(source: Bundle, component: str, version: str, target: Bundle, need: Nee
         target.name,
         need.service,
         pinned,
-        str(need.constraint),
+        need.text,
         need.constraint.allows(pinned),
     )
 
@@ -175,7 +189,7 @@ def _shared_needs(
                 site = ("spec", "candidates", i)
                 if need.service in candidate.pins:
                     yield Resolved(link(bundle, component, version, candidate, need), release.doc, site)
-                elif need.service not in candidate.schema:
+                elif candidate.blueprint is not None and need.service not in candidate.schema:
                     yield release.doc.diagnostic(
                         site,
                         "RLC404",

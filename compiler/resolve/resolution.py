@@ -15,7 +15,7 @@ from compiler.diagnostics import CycleError, Diagnostic, sort_key
 from compiler.model.fleet import Fleet
 from compiler.resolve.bundles import Bundle, bundles, needs
 from compiler.resolve.checks import disagreement
-from compiler.resolve.links import Link, Resolved, walk
+from compiler.resolve.links import Link, Resolved, astuple_key, walk
 from compiler.resolve.order import check_override, computed_order, cycles, requirement_graph
 
 
@@ -58,10 +58,12 @@ def resolve(fleet: Fleet) -> Resolution:
     for component, version in fleet.component_versions:
         versions.setdefault(component, []).append(version)
     problems += [disagreement(r, table, versions) for r in resolved if not r.link.satisfied]
-    links = tuple(sorted({r.link for r in resolved}))
-    orders = {}
-    for name, bundle in table.items():
-        orders[name] = _order(bundle, [lk for lk in links if lk.inside and lk.source_bundle == name], problems)
+    links = tuple(sorted({r.link for r in resolved}, key=astuple_key))
+    inside: dict[str, list[Link]] = {}
+    for lk in links:
+        if lk.inside:
+            inside.setdefault(lk.source_bundle, []).append(lk)
+    orders = {name: _order(bundle, inside.get(name, ()), problems) for name, bundle in table.items()}
     return Resolution(
         graph=_graph(table, links),
         diagnostics=tuple(sorted(problems, key=sort_key)),
