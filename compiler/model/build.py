@@ -88,12 +88,21 @@ def _typed(doc: Document) -> tuple[AnyKind | None, list[Diagnostic]]:
 
 
 def _identity(data: object) -> list[tuple[str, str]]:
-    """(kind, name) of an object that failed validation, when both can still be read."""
+    """(kind, name) of an object that failed validation, when both can still be read.
+
+    A ComponentVersion is found by component and version, not by name: it also yields
+    ("ComponentVersion", "<component>/<version>").
+    """
     if not isinstance(data, dict):
         return []
-    kind, metadata = data.get("kind"), data.get("metadata")
+    kind, metadata, spec = data.get("kind"), data.get("metadata"), data.get("spec")
     name = metadata.get("name") if isinstance(metadata, dict) else None
-    return [(kind, name)] if isinstance(kind, str) and isinstance(name, str) else []
+    found = [(kind, name)] if isinstance(kind, str) and isinstance(name, str) else []
+    if kind == "ComponentVersion" and isinstance(spec, dict):
+        component, version = spec.get("component"), spec.get("version")
+        if isinstance(component, str) and isinstance(version, str):
+            found.append((kind, f"{component}/{version.removeprefix('v')}"))
+    return found
 
 
 def _unknown_kind(doc: Document, kind: object) -> Diagnostic:

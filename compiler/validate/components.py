@@ -49,7 +49,9 @@ def _pins(ctx: Context, entry: Entry[ReleaseCandidate], blueprint: Entry[Release
     for component, version in spec.components.items():
         if component not in defined:
             yield _not_in_blueprint(entry, ("spec", "components", component), component, bp_name, defined)
-        elif (component, version) not in ctx.fleet.component_versions:
+        elif (component, version) not in ctx.fleet.component_versions and not ctx.fleet.exists(
+            "ComponentVersion", f"{component}/{version}", ()
+        ):
             known = sorted(ctx.fleet.versions_of(component))
             have = f"; described versions: {', '.join(known)}" if known else ""
             yield doc.diagnostic(

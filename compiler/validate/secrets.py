@@ -70,6 +70,8 @@ def _walk(doc: Document, value: Any, path: Path) -> Iterator[Diagnostic]:
             child = (*path, key)
             if _names_secret(key) and _is_literal(item):
                 yield _literal(doc, child, key, item)
+            elif _names_secret(key) and isinstance(item, list):
+                yield from _literal_items(doc, child, key, item)
             else:
                 yield from _walk(doc, item, child)
     elif isinstance(value, list):
@@ -77,6 +79,15 @@ def _walk(doc: Document, value: Any, path: Path) -> Iterator[Diagnostic]:
             yield from _walk(doc, item, (*path, i))
     elif isinstance(value, str):
         yield from _shapes(doc, value, path)
+
+
+def _literal_items(doc: Document, path: Path, key: str, items: list[Any]) -> Iterator[Diagnostic]:
+    """A list under a secret-named key (``passwords: [...]``, ``apiKeys: [...]``): each scalar is a secret."""
+    for i, item in enumerate(items):
+        if _is_literal(item):
+            yield _literal(doc, (*path, i), key, item)
+        else:
+            yield from _walk(doc, item, (*path, i))
 
 
 def _names_secret(key: str) -> bool:

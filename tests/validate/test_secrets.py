@@ -50,6 +50,7 @@ def test_not_a_literal_secret(base_fleet: Path, line: str) -> None:
         ("apiKey: sk-0123456789abcdef", "'apiKey' holds a literal secret 'sk****'"),
         ("db_password: 1234567", "'db_password' holds a literal secret '****'"),
         ("clientSecret: hunter2", "'clientSecret' holds a literal secret '****'"),
+        ("apiKeys: [k-0123456789abcdef]", "'apiKeys' holds a literal secret 'k-****'"),
         (
             "cache: redis://:pw-12345@redis.arematics.example:6379/0",
             "a connection string embeds a password (redis://:****@redis.arematics.example:6379/0)",
@@ -71,7 +72,7 @@ def test_literal_secret_is_reported_redacted(base_fleet: Path, line: str, messag
     code, found = diagnostics(base_fleet)
     assert code == 1
     assert [(d["file"], d["line"], d["code"], d["message"]) for d in found] == [(BLUEPRINT, 16, "RLC701", message)]
-    secret = line.split(": ", 1)[1]
+    secret = line.split(": ", 1)[1].strip("[]")
     if not secret.startswith("vault:"):
         assert secret.strip('"') not in run(base_fleet).output
 
