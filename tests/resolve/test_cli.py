@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from compiler.cli import main
-from tests.conftest import EXAMPLES, TODAY
+from tests.conftest import EXAMPLES, REPO, TODAY
 
 BASE_MERMAID = """\
 graph TD
@@ -125,3 +125,10 @@ def test_validate_reports_a_cycle_at_the_candidate(base_fleet: Path) -> None:
         "spec.components.auth",
     )
     assert found["message"] == "dependency cycle in candidate platform-2025-07: auth -> payments -> auth"
+
+
+def test_readme_sample_is_what_relc_graph_prints(example_fleet: Path) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("<!-- graph:begin -->") : readme.index("<!-- graph:end -->")]
+    sample = section.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    assert graph(example_fleet, "--candidate", "platform-2025-07").output == sample
