@@ -123,10 +123,11 @@ def _tenants(ctx: Context) -> Iterator[Diagnostic]:
             )
         if spec.role is TenantRole.AGENT and spec.operator is not None:
             op = fleet.tenants.get((instance, spec.operator))
-            peers = {
-                n for (i, n), e in fleet.tenants.items() if i == instance and e.obj.spec.role is TenantRole.OPERATOR
-            }
             if op is None and not fleet.exists("Tenant", spec.operator, ()):
+                # The peer list only feeds the hint, so it is built on the error path alone (not per tenant).
+                peers = {
+                    n for (i, n), e in fleet.tenants.items() if i == instance and e.obj.spec.role is TenantRole.OPERATOR
+                }
                 yield unknown(
                     doc, ("spec", "operator"), f"operator tenant in instance '{instance}'", spec.operator, peers
                 )
