@@ -16,7 +16,7 @@ from compiler.diagnostics.report import OutputFormat, render
 from compiler.load.discover import FLEET_FOLDERS, read_fleet
 from compiler.model.build import build_fleet
 from compiler.model.fleet import Fleet
-from compiler.options import GraphOptions, SchemaOptions, ValidateOptions
+from compiler.options import CompileOptions, GraphOptions, SchemaOptions, ValidateOptions
 from compiler.resolve import Resolution, resolve
 from compiler.validate import run_rules
 from compiler.validate.context import Context
@@ -105,6 +105,33 @@ def validate_rendered(opts: ValidateOptions) -> list[Diagnostic]:
     except ValueError:
         shown = rendered.as_posix()
     return check_rendered(RenderedCheck(rendered, shown, opts.kubeconform))
+
+
+def compile(opts: CompileOptions, console: Console) -> ExitCode:
+    """Validate, render everything in memory, then write rendered/ atomically (or, with --check, compare)."""
+    from compiler.emit import compile as emit
+    from compiler.emit.tree import serialise
+    from compiler.load.settings import read_settings
+    from compiler.render.context import RenderContext
+    from compiler.render.pipeline import render_all
+
+    fleet, problems, resolution = analysis(opts.root, opts.today)
+    settings, found = read_settings(opts.root)
+    problems += found
+    if any(d.is_error for d in problems):
+        raise InvalidInput(problems)
+    target = emit.target_for(opts.root, opts.out, settings.rendered_path)
+    wanted = serialise(render_all(RenderContext(fleet, resolution, settings)))
+    if opts.check:
+        stale = emit.check(target, wanted, console.err)
+        if stale:
+            console.out.write(render(stale, OutputFormat.TEXT))
+            return ExitCode.INVALID
+        console.out.write(f"{target.shown}/ is up to date ({len(wanted)} files)\n")
+        return ExitCode.OK
+    delta = emit.write(target, wanted)
+    console.out.write(f"compiled {len(wanted)} files into {target.shown}/: {delta.summary()}\n")
+    return ExitCode.OK
 
 
 def schema(opts: SchemaOptions, console: Console) -> ExitCode:

@@ -11,7 +11,7 @@ import click
 
 from compiler import app
 from compiler.diagnostics.report import OutputFormat
-from compiler.options import GraphOptions, SchemaOptions, ValidateOptions
+from compiler.options import CompileOptions, GraphOptions, SchemaOptions, ValidateOptions
 from compiler.resolve.export import GraphFormat
 
 _ROOT = click.option(
@@ -138,6 +138,24 @@ def graph(ctx: click.Context, root: Path, today: object, fmt: str, candidate: st
     opts = GraphOptions(root=root, today=_today(today), format=GraphFormat(fmt), candidate=candidate)
     console = app.stdio()
     ctx.exit(app.handle(lambda: app.graph(opts, console), console, debug=bool(ctx.obj)))
+
+
+@main.command()
+@_ROOT
+@_TODAY
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="The rendered folder (default: ROOT/<renderedPath from relc.yaml>, i.e. ROOT/rendered). Replaced whole.",
+)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 listing stale, missing or extra files (for CI).")
+@click.pass_context
+def compile(ctx: click.Context, root: Path, today: object, out: Path | None, check: bool) -> None:
+    """Compile the fleet into rendered/ for Argo CD; exit 0 when done (or up to date), 1 when invalid or stale."""
+    opts = CompileOptions(root=root, today=_today(today), out=out, check=check)
+    console = app.stdio()
+    ctx.exit(app.handle(lambda: app.compile(opts, console), console, debug=bool(ctx.obj)))
 
 
 def run() -> None:  # pragma: no cover - console-script shim

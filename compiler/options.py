@@ -32,3 +32,11 @@ class GraphOptions:
     today: date
     format: GraphFormat = GraphFormat.MERMAID
     candidate: str | None = None  # one candidate and the shared bundles serving it; None: the whole fleet
+
+
+@dataclass(frozen=True, slots=True)
+class CompileOptions:
+    root: Path
+    today: date
+    out: Path | None = None  # default: <root>/<settings.renderedPath>
+    check: bool = False  # compare rendered/ with what the inputs compile to; write nothing

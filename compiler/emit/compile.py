@@ -1,0 +1,101 @@
+"""``relc compile``: analyse → render (in memory) → write or check rendered/. Called by :func:`compiler.app.compile`.
+
+Order matters for atomicity: the fleet is validated and *everything* is rendered and serialised before the disk
+is touched, so an invalid fleet or a template error writes nothing; then :func:`replace_tree` swaps the new tree
+in as one step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from compiler.diagnostics import Diagnostic, UsageError
+from compiler.emit.tree import (
+    Contents,
+    Delta,
+    Writer,
+    compare,
+    first_difference,
+    read_tree,
+    replace_tree,
+    unified_diff,
+)
+from compiler.load.discover import FLEET_FOLDERS
+
+DIFFS_SHOWN = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where rendered/ lives (``path``) and how reports name it (``shown``, relative to the fleet root)."""
+
+    path: Path
+    shown: str
+
+
+def target_for(root: Path, out: Path | None, rendered_path: str) -> Target:
+    """``--out`` or the settings' renderedPath under ``root``; refuses a folder that holds the fleet itself."""
+    path = out if out is not None else root / rendered_path
+    resolved, fleet = path.resolve(), root.resolve()
+    if resolved == fleet or fleet.is_relative_to(resolved):
+        raise UsageError(f"output folder '{path}' contains the fleet", "pass --out naming a folder of its own")
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        raise UsageError(f"output folder '{path}' is not a directory", "remove it or pass another --out")
+    for name in (*FLEET_FOLDERS, ".git"):
+        if (path / name).exists():
+            raise UsageError(
+                f"output folder '{path}' holds {name}/, which relc never writes",
+                "pass --out naming the rendered folder: relc replaces its whole content",
+            )
+    try:
+        shown = resolved.relative_to(fleet).as_posix()
+    except ValueError:
+        shown = path.as_posix()
+    return Target(path, shown)
+
+
+def stale_diagnostics(target: Target, wanted: Contents, actual: Contents, delta: Delta) -> list[Diagnostic]:
+    """One RLC803 per file that differs, at its first differing line."""
+    hint = "run 'relc compile' and commit rendered/ (make golden)"
+    found = [
+        Diagnostic(f"{target.shown}/{p}", 0, 0, "RLC803", "missing: the inputs compile to this file", hint)
+        for p in delta.missing
+    ]
+    found += [
+        Diagnostic(
+            f"{target.shown}/{p}",
+            first_difference(actual[p], wanted[p]),
+            1,
+            "RLC803",
+            "stale: differs from what the inputs compile to",
+            hint,
+        )
+        for p in delta.stale
+    ]
+    found += [
+        Diagnostic(f"{target.shown}/{p}", 0, 0, "RLC803", "extra: the inputs no longer produce this file", hint)
+        for p in delta.extra
+    ]
+    return found
+
+
+def check(target: Target, wanted: Contents, err: TextIO) -> list[Diagnostic]:
+    """--check: compare in memory, write nothing; print short diffs of the first few stale files to ``err``."""
+    actual = read_tree(target.path)
+    delta = compare(wanted, actual)
+    for path in delta.stale[:DIFFS_SHOWN]:
+        err.write(unified_diff(f"{target.shown}/{path}", actual[path], wanted[path]))
+    return stale_diagnostics(target, wanted, actual, delta)
+
+
+def write(target: Target, wanted: Contents, writer: Writer | None = None) -> Delta:
+    """Replace rendered/ with ``wanted`` (nothing is written when it already matches); return what changed."""
+    before = read_tree(target.path)
+    delta = compare(wanted, before)
+    if writer is None:
+        replace_tree(target.path, wanted, before=before)
+    else:
+        replace_tree(target.path, wanted, before=before, writer=writer)
+    return delta

@@ -1,0 +1,191 @@
+"""A fast, deterministic YAML emitter for Kubernetes manifests.
+
+Why not PyYAML's dumper: emitting ~130,000 small manifests takes ~15 s with its C dumper (its representer walks
+every node in Python first), and its quoting follows YAML 1.1 only. Here one recursive pass writes block-style
+YAML that *every* reader reads back identically:
+
+- keys in a fixed order: Kubernetes' ``apiVersion``, ``kind``, ``metadata``, ``spec`` and ``name``, ``namespace``
+  first, then the rest sorted (mapping order carries no meaning, so sorting makes output independent of how a
+  renderer built its dicts);
+- a string is written plain only if it is unambiguous under both YAML 1.1 (PyYAML, Helm's go-yaml v2) and 1.2
+  (``no``, ``on``, ``~``, ``1.10``, ``0o7``, ``1_000``, ``1:20``, ``.inf`` … are all quoted); otherwise it is a
+  JSON string, which is a valid YAML double-quoted scalar; multi-line text that round-trips safely becomes a
+  literal block (``|``) so scripts and SQL stay readable in reviews;
+- floats always carry a '.' so YAML 1.1 readers do not take ``1e+20`` for a string.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+_PLAIN = re.compile(r"[A-Za-z_/][A-Za-z0-9_./:@+=-]*\Z")
+_AMBIGUOUS = frozenset(
+    {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "~"}
+)  # compared lower-cased: YAML 1.1 booleans and null, 1.2 core; 'nan'/'inf' for careless readers
+_FIRST_KEYS = {"apiVersion": 0, "kind": 1, "metadata": 2, "spec": 3, "name": 4, "namespace": 5}
+_MAX_SIMPLE_KEY = 1000  # PyYAML refuses implicit keys over 1024 characters; longer keys use '? '
+_NON_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+_BREAKS = re.compile("[\r\x85\u2028\u2029\ufeff]")
+
+
+class EmitError(TypeError):
+    """A value YAML manifests cannot carry (a non-string key, an object): ``path`` says where."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path or '<document>'}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def _key_order(key: str) -> tuple[int, str]:
+    return (_FIRST_KEYS.get(key, 9), key)
+
+
+def quote(text: str) -> str:
+    """A JSON string (valid YAML double-quoted), escaping what YAML deems non-printable."""
+    out = json.dumps(text, ensure_ascii=False)
+    if _NON_PRINTABLE.search(out) or _BREAKS.search(out):
+        out = json.dumps(text, ensure_ascii=True)
+    return out
+
+
+def scalar_text(text: str) -> str:
+    """``text`` as a one-line YAML scalar: plain when no reader could mistake it, else double-quoted."""
+    if _PLAIN.match(text) and text.lower() not in _AMBIGUOUS and not text.endswith(":"):
+        return text
+    return quote(text)
+
+
+def _literal_ok(text: str) -> bool:
+    """Whether ``text`` survives a literal block scalar unchanged (no trailing blanks, a plain first line…)."""
+    if "\n" not in text or _NON_PRINTABLE.search(text) or _BREAKS.search(text) or "\t" in text:
+        return False
+    lines = text.split("\n")
+    if any(line.endswith(" ") for line in lines):
+        return False
+    first = next((line for line in lines if line), "")
+    return bool(first) and not first.startswith(" ")
+
+
+class Emitter:
+    """One emitter per output run: it caches the rendering of repeated strings (names, labels, versions)."""
+
+    def __init__(self) -> None:
+        self._scalars: dict[str, str] = {}
+
+    def documents(self, docs: Iterable[Mapping[str, Any]]) -> bytes:
+        """A YAML stream: each document starts with '---'."""
+        out: list[str] = []
+        for doc in docs:
+            out.append("---\n")
+            if not isinstance(doc, Mapping):
+                raise EmitError("", f"a document must be a mapping, not {type(doc).__name__}")
+            if doc:
+                self._mapping(doc, "", out, "", "")
+            else:
+                out.append("{}\n")
+        return "".join(out).encode("utf-8")
+
+    # -- scalars ---------------------------------------------------------------------------------------------
+
+    def _string(self, text: str) -> str:
+        cached = self._scalars.get(text)
+        if cached is None:
+            cached = self._scalars[text] = scalar_text(text)
+        return cached
+
+    def _scalar(self, value: Any, path: str) -> str:
+        kind = type(value)
+        if kind is str:
+            return self._string(value)
+        if kind is bool:
+            return "true" if value else "false"
+        if kind is int:
+            return str(value)
+        if value is None:
+            return "null"
+        if kind is float:
+            return _float(value)
+        if isinstance(value, str):  # StrEnum and other str subclasses: their text
+            return self._string(str.__str__(value))
+        raise EmitError(path, f"cannot emit a {kind.__name__}")
+
+    # -- collections -----------------------------------------------------------------------------------------
+
+    def _mapping(self, data: Mapping[str, Any], pad: str, out: list[str], first: str, path: str) -> None:
+        """Entries at indentation ``pad``; the first line starts with ``first`` instead (a '- ' list item)."""
+        keys = list(data)
+        for key in keys:
+            if type(key) is not str and not isinstance(key, str):
+                raise EmitError(path, f"mapping keys must be strings, not {type(key).__name__} {key!r}")
+        keys.sort(key=_key_order)
+        lead = first
+        for key in keys:
+            value = data[key]
+            sub = f"{path}.{key}" if path else key
+            rendered = self._string(key)
+            if len(rendered) > _MAX_SIMPLE_KEY or "\n" in key:
+                out.append(f"{lead}? {quote(key)}\n{pad}:")
+            else:
+                out.append(f"{lead}{rendered}:")
+            lead = pad
+            self._value(value, pad, out, sub)
+
+    def _value(self, value: Any, pad: str, out: list[str], path: str) -> None:
+        """What follows 'key:' or '- ': the scalar on the same line, or a nested block on the next ones."""
+        if isinstance(value, Mapping):
+            if not value:
+                out.append(" {}\n")
+                return
+            out.append("\n")
+            self._mapping(value, pad + "  ", out, pad + "  ", path)
+        elif isinstance(value, list | tuple):
+            if not value:
+                out.append(" []\n")
+                return
+            out.append("\n")
+            self._sequence(value, pad + "  ", out, path)
+        elif type(value) is str and "\n" in value and _literal_ok(value):
+            out.append(_literal(value, pad + "  "))
+        else:
+            out.append(f" {self._scalar(value, path)}\n")
+
+    def _sequence(self, items: Sequence[Any], pad: str, out: list[str], path: str) -> None:
+        for index, item in enumerate(items):
+            sub = f"{path}[{index}]"
+            if isinstance(item, Mapping) and item:
+                self._mapping(item, pad + "  ", out, pad + "- ", sub)
+            else:
+                out.append(f"{pad}-")
+                self._value(item, pad, out, sub)
+
+
+def _literal(text: str, pad: str) -> str:
+    body = text.rstrip("\n")
+    trailing = len(text) - len(body)
+    indicator = "|-" if trailing == 0 else ("|" if trailing == 1 else "|+")
+    lines = [f"{pad}{line}" if line else "" for line in body.split("\n")]
+    return f" {indicator}\n" + "\n".join(lines) + "\n" * max(trailing, 1)
+
+
+def _float(value: float) -> str:
+    if math.isnan(value):
+        return ".nan"
+    if math.isinf(value):
+        return ".inf" if value > 0 else "-.inf"
+    text = repr(value)
+    if "." not in text and "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}.0e{exponent}"
+    elif "." not in text:
+        text += ".0"
+    return text
+
+
+def dump(docs: Iterable[Mapping[str, Any]]) -> bytes:
+    """Convenience: a YAML stream of ``docs`` with a fresh emitter."""
+    return Emitter().documents(docs)
