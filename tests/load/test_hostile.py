@@ -122,3 +122,11 @@ def test_hostile_name_is_shown_escaped_in_text_output(base_fleet: Path) -> None:
     assert result.exit_code == 1
     assert "\x00" not in result.output
     assert "'ac\\x00me' is not a DNS-1123 label" in result.output
+
+
+def test_file_name_with_an_escape_character_is_shown_escaped(base_fleet: Path) -> None:
+    (base_fleet / ACME).rename(base_fleet / "tenants/arematics-prod/ac\x1b[2Jme.yaml")
+    result = run(base_fleet, "--strict")
+    assert result.exit_code == 1
+    assert "\x1b" not in result.output
+    assert "tenants/arematics-prod/ac\\x1b[2Jme.yaml:5:9: warning RLC108 file-name" in result.output
