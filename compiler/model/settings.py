@@ -31,3 +31,9 @@ class Settings(Strict):
         alias="migrateImage",
         description="image of the relc-migrate companion that migration Jobs run",
     )
+    gateway_namespace: Name = Field(
+        default="gateway-system",
+        alias="gatewayNamespace",
+        description="namespace of the Gateway that tenants' HTTPRoutes attach to (NetworkPolicies admit it)",
+    )
+    gateway_name: Name = Field(default="relc", alias="gatewayName", description="name of that Gateway")
