@@ -97,9 +97,12 @@ def validate(opts: ValidateOptions, console: Console) -> ExitCode:
 
 def validate_rendered(opts: ValidateOptions) -> list[Diagnostic]:
     """The output, not the fleet: ``make run`` validates the fleet before compiling, so it is not repeated here."""
+    from compiler.load.settings import read_settings
     from compiler.outcheck.run import RenderedCheck, check_rendered
 
-    rendered = opts.rendered_dir if opts.rendered_dir is not None else opts.root / "rendered"
+    rendered = opts.rendered_dir
+    if rendered is None:  # where relc compile writes: relc.yaml's renderedPath (an invalid relc.yaml: the default)
+        rendered = opts.root / read_settings(opts.root)[0].rendered_path
     try:
         shown = rendered.relative_to(opts.root).as_posix()
     except ValueError:
