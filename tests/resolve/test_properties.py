@@ -145,3 +145,40 @@ def test_unsatisfied_requirements_match_brute_force(
     res = _files(versions, owns, requires).resolve()
     assert {d.code for d in res.diagnostics} <= {"RLC401"}
     assert {d.message for d in res.diagnostics} == expected
+
+
+@RUNS
+@given(
+    data=st.data(),
+    shared=st.dictionaries(st.sampled_from(["atlas", "ops-api", "utm"]), VERSION, min_size=1),
+    product=st.dictionaries(st.sampled_from(["mission", "hub", "uncrew"]), VERSION, min_size=1),
+)
+def test_shared_disagreements_match_brute_force_in_both_directions(
+    data: st.DataObject, shared: dict[str, Version], product: dict[str, Version]
+) -> None:
+    files = FleetFiles()
+    files.add_blueprint("ops", dict.fromkeys(product, True))
+    files.add_blueprint("shared", dict.fromkeys(shared, False), kind="sharedServices")
+    expected = set()
+    for here, there, bundle, other in (
+        (product, shared, "candidate q", "shared services bundle s"),
+        (shared, product, "shared services bundle s", "candidate q"),
+    ):
+        for name, version in here.items():
+            requires = []
+            for target in data.draw(st.lists(st.sampled_from(sorted(there)), unique=True)):
+                op, bound = data.draw(st.sampled_from(sorted(OPS))), data.draw(VERSION)
+                requires.append((target, f"{op}{_v(bound)}"))
+                if not OPS[op](there[target], bound):
+                    expected.add(
+                        f"{name} {_v(version)} in {bundle} requires {target} {op}{_v(bound)}, "
+                        f"but {other} pins {target} {_v(there[target])}"
+                    )
+            files.add_version(name, _v(version), requires)
+    files.add_candidate("q", "ops", {n: _v(v) for n, v in product.items()})
+    files.add_candidate("s", "shared", {n: _v(v) for n, v in shared.items()})
+    files.add_release("g", ["q"], shared="s")
+    res = files.resolve()
+    assert {d.code for d in res.diagnostics} <= {"RLC402"}
+    assert {d.message for d in res.diagnostics} == expected
+    assert {(d.file, d.field) for d in res.diagnostics} <= {("releases/global/g.yaml", "spec.candidates[0]")}
