@@ -227,19 +227,33 @@ class _Builder:
     # -- nodes -------------------------------------------------------------------------------------------
 
     def _scalar(self, ev: Any) -> None:
+        """The hot path (most events are scalars): inlined placement, marks only when recording."""
         text: str = ev.value
+        stack = self.stack
+        frame = stack[-1] if stack else None
+        if frame is not None and frame.key is None and type(frame.value) is dict:
+            self._set_key(frame, text, ev)
+            return
         tag = ev.tag
         if tag is None or tag == "!":
             value = resolve_plain(text) if ev.implicit[0] and not ev.style else text
         else:
             value = _tagged(tag, text, ev.start_mark)
-        frame = self.stack[-1] if self.stack else None
-        if frame is not None and type(frame.value) is dict and frame.key is None:
-            self._set_key(frame, text, ev)
-            return
         if ev.anchor is not None:
             self.anchors[ev.anchor] = (value, 1)
-        self._place(value, 1, ev.start_mark)
+        if frame is None or self.record:
+            self._place(value, 1, ev.start_mark)
+            return
+        self.nodes += 1
+        if self.nodes > self.limits.max_nodes:
+            self._count(0, ev.start_mark)
+        frame.size += 1
+        container = frame.value
+        if type(container) is dict:
+            container[frame.key] = value  # type: ignore[index]
+            frame.key = None
+        else:
+            container.append(value)  # type: ignore[union-attr]
 
     def _set_key(self, frame: _Frame, key: str, ev: Any) -> None:
         mapping = frame.value
@@ -254,7 +268,8 @@ class _Builder:
                 m.column + 1,
             )
         frame.key = key
-        frame.key_mark = (ev.start_mark.line + 1, ev.start_mark.column + 1)
+        if self.record:
+            frame.key_mark = (ev.start_mark.line + 1, ev.start_mark.column + 1)
 
     def _open(self, ev: Any, value: dict[str, Any] | list[Any]) -> None:
         if ev.tag not in (None, "!", _TAG + "map", _TAG + "seq"):
