@@ -37,6 +37,7 @@ def read_rendered(rendered: Path, shown_prefix: str) -> tuple[list[RenderedText]
     """Every YAML/JSON file under ``rendered`` (hidden ones skipped, links refused), sorted by path."""
     texts: list[RenderedText] = []
     problems: list[Diagnostic] = []
+    prefix = shown_prefix.rstrip("/")
     for dirpath, dirnames, filenames in os.walk(rendered, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
@@ -44,7 +45,7 @@ def read_rendered(rendered: Path, shown_prefix: str) -> tuple[list[RenderedText]
             if name.startswith(".") or path.suffix not in RENDERED_SUFFIXES:
                 continue
             rel = path.relative_to(rendered).as_posix()
-            shown = f"{shown_prefix}/{rel}" if shown_prefix else rel
+            shown = f"{prefix}/{rel}" if prefix else rel
             text, problem = _read_text(path, shown)
             if problem is not None:
                 problems.append(problem)
