@@ -30,7 +30,18 @@ def routing_dir(instance: str) -> str:
 
 
 def shared_chart_dir(instance: str) -> str:
+    """The shared services bundle's umbrella chart."""
     return f"{instance_dir(instance)}/shared"
+
+
+def infrastructure_chart_dir(instance: str) -> str:
+    """The shared infrastructure (persistence) bundle's umbrella chart."""
+    return f"{instance_dir(instance)}/infrastructure"
+
+
+def argocd_root_dir() -> str:
+    """What the one bootstrap Application syncs: AppProjects, per-cluster and per-Instance root Applications."""
+    return "argocd"
 
 
 def candidate_chart_dir(instance: str, candidate: str) -> str:
@@ -54,6 +65,7 @@ SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 # --- Argo CD sync waves: CRDs → namespaces and policies → provisioning → migration Jobs → releases -----------
 WAVE_CRDS = "-30"
 WAVE_PLATFORM = "-20"
+WAVE_SHARED = "-15"  # the shared infrastructure and shared services bundles, once their namespace exists
 WAVE_PROVISION = "-10"
 WAVE_MIGRATE = "0"
 WAVE_RELEASES = "10"
