@@ -14,6 +14,7 @@ from typing import TextIO
 from compiler.diagnostics import Diagnostic, ExitCode, InvalidInput, RelcError, UsageError
 from compiler.diagnostics.report import OutputFormat, render
 from compiler.load.discover import FLEET_FOLDERS, read_fleet
+from compiler.load.parallel import parse_all
 from compiler.model.build import build_fleet
 from compiler.model.fleet import Fleet
 from compiler.options import CompileOptions, GraphOptions, SchemaOptions, ValidateOptions
@@ -67,7 +68,7 @@ def load_fleet(root: Path) -> tuple[Fleet, list[Diagnostic]]:
     """Read (edge) and type (pure) the whole fleet."""
     check_root(root)
     sources, problems = read_fleet(root)
-    fleet, found = build_fleet(sources)
+    fleet, found = build_fleet(sources, parse_all=parse_all)
     return fleet, problems + found
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -18,17 +18,25 @@ from pydantic_core import ErrorDetails
 
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.load.documents import Document, SourceFile
-from compiler.load.yamlread import DEFAULT_LIMITS, Limits, YamlProblem, parse
+from compiler.load.yamlread import DEFAULT_LIMITS, Limits, Parsed, YamlProblem, parse
 from compiler.model.common import API_VERSION
 from compiler.model.fleet import Entry, Fleet
 from compiler.model.kinds import FOLDERS, KINDS, AnyKind, ComponentVersion, Tenant
 
 
-def build_fleet(sources: Iterable[SourceFile], limits: Limits = DEFAULT_LIMITS) -> tuple[Fleet, list[Diagnostic]]:
+def build_fleet(
+    sources: Iterable[SourceFile],
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    parse_all: Callable[[Sequence[SourceFile], Limits], Sequence[Parsed | YamlProblem]] | None = None,
+) -> tuple[Fleet, list[Diagnostic]]:
+    """Type every source. ``parse_all`` lets the caller choose how files are parsed (e.g. on every core)."""
     fleet = Fleet()
     problems: list[Diagnostic] = []
-    for source in sources:
-        doc, found = _document(source, limits)
+    ordered = list(sources)
+    outcomes = parse_all(ordered, limits) if parse_all else [_parse(s.text, limits) for s in ordered]
+    for source, outcome in zip(ordered, outcomes, strict=True):
+        doc, found = _document(source, outcome, limits)
         problems.extend(found)
         if doc is None:
             continue
@@ -43,10 +51,18 @@ def build_fleet(sources: Iterable[SourceFile], limits: Limits = DEFAULT_LIMITS) 
     return fleet, problems
 
 
-def _document(source: SourceFile, limits: Limits) -> tuple[Document | None, list[Diagnostic]]:
+def _parse(text: str, limits: Limits) -> Parsed | YamlProblem:
     try:
-        parsed = parse(source.text, limits=limits)
-    except YamlProblem as p:
+        return parse(text, limits=limits)
+    except YamlProblem as problem:
+        return problem
+
+
+def _document(
+    source: SourceFile, parsed: Parsed | YamlProblem, limits: Limits
+) -> tuple[Document | None, list[Diagnostic]]:
+    if isinstance(parsed, YamlProblem):
+        p = parsed
         return None, [Diagnostic(source.path, p.line, p.column, p.code, p.message, p.hint)]
     docs = [d for d in parsed.documents if d is not None]
     if len(docs) != 1:

@@ -1,0 +1,47 @@
+"""Parse many files on every core: an execution edge (it forks worker processes), kept out of the pure core.
+
+libyaml's event parsing plus our value builder costs ~0.1 ms of CPU per small file, so at 10,000 tenants
+parsing is most of `relc validate`. Workers return plain values (cheap to pickle) in input order, so the
+result is identical to a serial parse; below ``threshold`` files the fork costs more than it saves.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Sequence
+
+from compiler.load.documents import SourceFile
+from compiler.load.yamlread import DEFAULT_LIMITS, Limits, Parsed, YamlProblem, parse
+
+ParseOutcome = Parsed | YamlProblem
+
+
+def parse_one(text: str, limits: Limits = DEFAULT_LIMITS) -> ParseOutcome:
+    try:
+        return parse(text, limits=limits)
+    except YamlProblem as problem:
+        return problem
+
+
+def _parse_chunk(args: tuple[list[str], Limits]) -> list[ParseOutcome]:
+    texts, limits = args
+    return [parse_one(t, limits) for t in texts]
+
+
+def parse_all(
+    sources: Sequence[SourceFile],
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    workers: int | None = None,
+    threshold: int = 2000,
+) -> list[ParseOutcome]:
+    """Outcomes in the order of ``sources``; parallel only when it pays and ``fork`` is available."""
+    count = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    if count < 2 or len(sources) < threshold or "fork" not in multiprocessing.get_all_start_methods():
+        return [parse_one(s.text, limits) for s in sources]
+    size = -(-len(sources) // (count * 4))
+    chunks = [([s.text for s in sources[i : i + size]], limits) for i in range(0, len(sources), size)]
+    with multiprocessing.get_context("fork").Pool(count) as pool:
+        results = pool.map(_parse_chunk, chunks)
+    return [outcome for chunk in results for outcome in chunk]
