@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import psycopg
+from psycopg import sql
 
 Kind = Literal["table", "column", "index", "constraint"]
 Op = Literal["+", "-", "~"]
@@ -27,7 +28,12 @@ class Snapshot:
 
 
 def snapshot(conn: psycopg.Connection, schema: str) -> Snapshot:
-    """Read the schema's catalog (inside the caller's transaction when dry-running)."""
+    """Read the schema's catalog inside the caller's transaction (the dry run's, always rolled back).
+
+    search_path is pinned to the schema first: pg_get_constraintdef and pg_get_expr qualify names that are
+    not on the path, so without this a before/after pair would differ in spelling, not in substance.
+    """
+    conn.execute("SELECT set_config('search_path', %s, true)", (sql.Identifier(schema).as_string(conn),))
     tables = {
         name: kind
         for name, kind in conn.execute(

@@ -70,9 +70,17 @@ class PgServer:
         return psycopg.connect(self.dsn(dbname), autocommit=True)
 
     def pg_dump(self, dbname: str, *extra: str) -> str:
-        """Plain-text schema+data dump, for "left exactly as it was" comparisons."""
+        """Plain-text schema+data dump, for "left exactly as it was" comparisons.
+
+        pg_dump >= 15.14 wraps its output in ``\\restrict <random key>`` lines; they differ on every run.
+        """
         cmd = [str(self.bindir / "pg_dump"), "--no-owner", *extra, self.dsn(dbname)]
-        return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        return "".join(
+            line
+            for line in out.splitlines(keepends=True)
+            if not line.startswith(("\\restrict", "\\unrestrict"))
+        )
 
 
 def _as_user(user: str | None, cmd: Sequence[str]) -> list[str]:
