@@ -31,7 +31,8 @@ from relc_migrate.runtime import Runtime
 
 log = logging.getLogger("relc_migrate")
 TERMINATION_LOG_LIMIT = 4096
-ENV_TEST_PAUSE_AFTER = "RELC_TEST_PAUSE_AFTER"  #: test-only hook, "<file>:<statement number>"
+#: test-only hook, "<file>:<statement number>[:<seconds>]": sleep in the database after that statement
+ENV_TEST_PAUSE_AFTER = "RELC_TEST_PAUSE_AFTER"
 
 # --- environment ----------------------------------------------------------------------------------------
 
@@ -58,10 +59,11 @@ def read_runtime(env: Mapping[str, str]) -> Runtime:
     if not limit_text.isdigit() or int(limit_text) < 1:
         raise UsageError(f"{contract.ENV_CONCURRENCY_LIMIT} must be a positive integer, not {limit_text!r}")
     pause = env.get(ENV_TEST_PAUSE_AFTER)
-    pause_after = None
-    if pause:
-        name, _, number = pause.rpartition(":")
-        pause_after = (name, int(number))
+    pause_after, pause_seconds = None, 60.0
+    if pause:  # "<file>:<statement number>[:<seconds>]"
+        parts = pause.split(":")
+        pause_after = (parts[0], int(parts[1]))
+        pause_seconds = float(parts[2]) if len(parts) > 2 else pause_seconds
     return Runtime(
         dsn=dsn,
         infra_dsn=_secret(env, contract.ENV_INFRA_DSN_FILE, contract.ENV_INFRA_DSN),
@@ -71,6 +73,7 @@ def read_runtime(env: Mapping[str, str]) -> Runtime:
         cluster=env.get(contract.ENV_CLUSTER) or None,
         pg_dump=env.get(contract.ENV_PG_DUMP) or "pg_dump",
         pause_after=pause_after,
+        pause_seconds=pause_seconds,
     )
 
 

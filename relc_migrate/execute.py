@@ -68,7 +68,7 @@ def run_statement(conn: psycopg.Connection, rt: Runtime, file: str, index: int, 
     rt.stop.check()
     conn.execute(statement.sql.encode("utf-8"))
     if rt.pause_after == (file, index):
-        conn.execute("SELECT pg_sleep(60)")
+        conn.execute("SELECT pg_sleep(%s)", (rt.pause_seconds,))
 
 
 def _error_text(err: psycopg.Error) -> str:
