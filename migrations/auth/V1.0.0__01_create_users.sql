@@ -1,0 +1,8 @@
+-- The identity table every other service refers to by id.
+CREATE TABLE users (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email      text NOT NULL UNIQUE,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+-- ROLLBACK:
+DROP TABLE users;

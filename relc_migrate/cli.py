@@ -1,0 +1,467 @@
+"""The relc-migrate command line: click options -> a frozen invocation -> one core call -> an exit code.
+
+This is the only module that reads the environment, installs the SIGTERM handler, prints the one-line JSON
+summary and maps typed errors to the documented exit codes; nothing below imports click. The options of
+``migrate``/``provision``/``deprovision``/``registry-sync`` parse exactly what ``contract.*_argv`` produce.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+import psycopg
+
+from relc_migrate import contract
+from relc_migrate.contract import ExitCode, IdentifierError
+from relc_migrate.errors import RelcMigrateError, UsageError
+from relc_migrate.findings import MigrationFilesError
+from relc_migrate.metrics import Metrics
+from relc_migrate.runtime import Runtime
+
+log = logging.getLogger("relc_migrate")
+TERMINATION_LOG_LIMIT = 4096
+#: test-only hook, "<file>:<statement number>[:<seconds>]": sleep in the database after that statement
+ENV_TEST_PAUSE_AFTER = "RELC_TEST_PAUSE_AFTER"
+
+# --- environment ----------------------------------------------------------------------------------------
+
+
+def _secret(env: Mapping[str, str], file_var: str, value_var: str) -> str | None:
+    path = env.get(file_var)
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip()
+        except OSError as err:
+            raise UsageError(f"cannot read {file_var} ({path}): {err.strerror}") from None
+    return env.get(value_var) or None
+
+
+def read_runtime(env: Mapping[str, str]) -> Runtime:
+    """The run's credentials and identity from the (Vault-injected) environment; never from arguments."""
+    dsn = _secret(env, contract.ENV_DB_DSN_FILE, contract.ENV_DB_DSN)
+    if not dsn:
+        raise UsageError(
+            f"no database credentials: set {contract.ENV_DB_DSN_FILE} (path of a Vault-injected file) "
+            f"or {contract.ENV_DB_DSN}"
+        )
+    limit_text = env.get(contract.ENV_CONCURRENCY_LIMIT) or str(contract.DEFAULT_CONCURRENCY_LIMIT)
+    if not limit_text.isdigit() or int(limit_text) < 1:
+        raise UsageError(f"{contract.ENV_CONCURRENCY_LIMIT} must be a positive integer, not {limit_text!r}")
+    pause = env.get(ENV_TEST_PAUSE_AFTER)
+    pause_after, pause_seconds = None, 60.0
+    if pause:  # "<file>:<statement number>[:<seconds>]"
+        parts = pause.split(":")
+        pause_after = (parts[0], int(parts[1]))
+        pause_seconds = float(parts[2]) if len(parts) > 2 else pause_seconds
+    return Runtime(
+        dsn=dsn,
+        infra_dsn=_secret(env, contract.ENV_INFRA_DSN_FILE, contract.ENV_INFRA_DSN),
+        concurrency_limit=int(limit_text),
+        job=env.get(contract.ENV_JOB_NAME) or None,
+        image=env.get(contract.ENV_IMAGE) or None,
+        cluster=env.get(contract.ENV_CLUSTER) or None,
+        pg_dump=env.get(contract.ENV_PG_DUMP) or "pg_dump",
+        pause_after=pause_after,
+        pause_seconds=pause_seconds,
+    )
+
+
+# --- the summary and the single error handler ---------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What one command produced: the summary's fields (exit code and outcome are added by the handler)."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    exit_code: ExitCode = ExitCode.OK
+    outcome: str = "ok"
+
+
+def _termination_path(env: Mapping[str, str]) -> Path | None:
+    configured = env.get(contract.ENV_TERMINATION_LOG)
+    if configured is not None:
+        return Path(configured) if configured else None
+    default = Path(contract.TERMINATION_LOG_PATH)
+    return default if default.is_file() else None  # Kubernetes mounts it; never create it in /dev locally
+
+
+def emit_summary(summary: dict[str, Any], env: Mapping[str, str]) -> None:
+    """Print the one-line JSON summary last on stdout and write it to the termination log (<= 4 KiB)."""
+    line = json.dumps(summary, sort_keys=True, separators=(",", ":"), default=str)
+    click.echo(line)
+    path = _termination_path(env)
+    if path is None or not path.parent.is_dir():
+        return
+    if len(line.encode()) > TERMINATION_LOG_LIMIT:
+        short = {k: v for k, v in summary.items() if k not in ("schemas", "findings")}
+        short["message"] = str(short.get("message", ""))[:1000]
+        line = json.dumps(short, sort_keys=True, separators=(",", ":"), default=str)
+    try:
+        path.write_text(line + "\n", encoding="utf-8")
+    except OSError as err:
+        log.warning("cannot write the termination message to %s: %s", path, err.strerror)
+
+
+def _error_outcome(err: BaseException) -> tuple[ExitCode, str, str]:
+    if isinstance(err, RelcMigrateError):
+        return err.exit_code, err.outcome, str(err)
+    if isinstance(err, MigrationFilesError):
+        return ExitCode.USAGE, "usage", f"{len(err.findings)} problem(s) in the migrations folder"
+    if isinstance(err, IdentifierError):
+        return ExitCode.USAGE, "usage", str(err)
+    if isinstance(err, psycopg.Error):
+        return ExitCode.FAILED, "failed", f"database error ({type(err).__name__}): {str(err).strip()}"
+    raise err
+
+
+@contextmanager
+def sigterm_to(stop: Callable[[], None]) -> Iterator[None]:
+    """Route SIGTERM to ``stop`` for the block (restored after, so in-process callers are unaffected)."""
+    try:
+        previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop())
+    except ValueError:  # not the main thread: no handler, the Job still gets SIGKILL after the grace period
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_command(
+    command: str,
+    body: Callable[[Runtime, Metrics], Outcome],
+    *,
+    base: dict[str, Any] | None = None,
+    needs_db: bool = True,
+    migration_labels: tuple[str, str, str] | None = None,
+) -> None:
+    """Run one command body with the single error handler, the summary, metrics and the SIGTERM route."""
+    env = os.environ
+    started = time.monotonic()
+    summary: dict[str, Any] = {"command": command, **(base or {})}
+    metrics = Metrics(env.get(contract.ENV_CLUSTER))
+    try:
+        rt = read_runtime(env) if needs_db else Runtime(dsn="")
+        with sigterm_to(rt.stop.request):
+            result = body(rt, metrics)
+        summary.update(result.fields)
+        code, outcome = result.exit_code, result.outcome
+    except (RelcMigrateError, MigrationFilesError, IdentifierError, psycopg.Error) as err:
+        code, outcome, message = _error_outcome(err)
+        if isinstance(err, MigrationFilesError):
+            for finding in err.findings:
+                click.echo(finding.render(), err=True)
+        click.echo(f"relc-migrate: {outcome}: {message}", err=True)
+        summary["message"] = message
+    summary.update(
+        outcome=outcome, exit_code=int(code), duration_seconds=round(time.monotonic() - started, 3)
+    )
+    if migration_labels is not None:
+        tenant, service, version = migration_labels
+        metric_outcome = {"ok": "success", "dry_run": "dry_run"}.get(outcome, outcome)
+        metrics.migration(
+            outcome=metric_outcome, tenant=tenant, service=service, version=version,
+            seconds=time.monotonic() - started,
+        )  # fmt: skip
+        job = env.get(contract.ENV_JOB_NAME) or "relc-migrate"
+        try:
+            metrics.flush(
+                pushgateway_url=env.get(contract.ENV_PUSHGATEWAY_URL),
+                job=job,
+                metrics_file=env.get(contract.ENV_METRICS_FILE),
+            )
+        except OSError as err:  # metrics must not turn a finished migration into a failure
+            log.warning("cannot publish metrics: %s", err)
+    emit_summary(summary, env)
+    sys.exit(int(code))
+
+
+# --- commands -------------------------------------------------------------------------------------------
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log every step to stderr.")
+def cli(verbose: bool) -> None:
+    """relc-migrate: provision tenant databases and apply schema migrations (a Kubernetes Job)."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="relc-migrate: %(levelname)s %(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+
+
+def _migrate_options(fn: Callable[..., None]) -> Callable[..., None]:
+    options = [
+        click.option("--tenant", required=True),
+        click.option("--service", required=True),
+        click.option("--database", required=True),
+        click.option("--schema", "schemas", multiple=True, required=True, help="Repeat for each schema."),
+        click.option("--migrations-dir", default=None, help="Default: /work/migrations/<service>."),
+        click.option("--dependency-database", default=None),
+        click.option("--dry-run", is_flag=True),
+        click.option("--backup", "backup_before_migration", is_flag=True),
+        click.option("--backup-destination", default=None),
+        click.option("--backup-timeout", "backup_timeout_seconds", type=int,
+                     default=contract.DEFAULT_BACKUP_TIMEOUT_SECONDS),
+        click.option("--backup-retries", type=int, default=contract.DEFAULT_BACKUP_RETRIES),
+        click.option("--lock-wait", "lock_wait_seconds", type=float,
+                     default=contract.DEFAULT_LOCK_WAIT_SECONDS),
+        click.option("--slot-wait", "slot_wait_seconds", type=float,
+                     default=contract.DEFAULT_SLOT_WAIT_SECONDS),
+        click.option("--lock-timeout-ms", type=int, default=contract.DEFAULT_LOCK_TIMEOUT_MS),
+        click.option("--statement-timeout-ms", type=int, default=contract.DEFAULT_STATEMENT_TIMEOUT_MS),
+        click.option("--lock-retries", type=int, default=contract.DEFAULT_LOCK_RETRIES),
+        click.option("--diff-json", type=click.Path(dir_okay=False), default=None,
+                     help="Dry run: also write the catalog diff as JSON to this file."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def invocation_from_params(params: Mapping[str, Any], desired_version: str) -> contract.MigrateInvocation:
+    """The frozen invocation from click's parsed parameters (the inverse of contract.migrate_argv)."""
+    return contract.MigrateInvocation(
+        tenant=params["tenant"],
+        service=params["service"],
+        database=params["database"],
+        schemas=tuple(params["schemas"]),
+        desired_version=desired_version,
+        migrations_dir=params["migrations_dir"],
+        dependency_database=params["dependency_database"],
+        dry_run=params["dry_run"],
+        backup_before_migration=params["backup_before_migration"],
+        backup_destination=params["backup_destination"],
+        backup_timeout_seconds=params["backup_timeout_seconds"],
+        backup_retries=params["backup_retries"],
+        lock_wait_seconds=params["lock_wait_seconds"],
+        slot_wait_seconds=params["slot_wait_seconds"],
+        lock_timeout_ms=params["lock_timeout_ms"],
+        statement_timeout_ms=params["statement_timeout_ms"],
+        lock_retries=params["lock_retries"],
+    )
+
+
+def _run_migration(mode: str, params: dict[str, Any], desired_version: str) -> None:
+    from relc_migrate import migrate  # psycopg-heavy core is imported only when a command runs
+
+    inv = invocation_from_params(params, desired_version)
+    diff_json = params.get("diff_json")
+    base = {"tenant": inv.tenant, "service": inv.service, "database": inv.database, "dry_run": inv.dry_run}
+
+    def body(rt: Runtime, metrics: Metrics) -> Outcome:
+        result = migrate.run(migrate.MigrateRequest(inv, mode), rt, metrics)  # type: ignore[arg-type]
+        return _migration_outcome(result, diff_json)
+
+    run_command(mode, body, base=base, migration_labels=(inv.tenant, inv.service, desired_version or "none"))
+
+
+def _migration_outcome(result: Any, diff_json: str | None) -> Outcome:
+    from relc_migrate.diff import render
+
+    fields: dict[str, Any] = {
+        "to_version": result.desired,
+        "applied": sum(len(s.applied) for s in result.schemas),
+        "rolled_back": sum(len(s.rolled_back) for s in result.schemas),
+        "recovered": result.recovered,
+        "schemas": [s.as_json() for s in result.schemas],
+    }
+    if result.schemas:
+        fields["from_version"] = result.schemas[0].from_version
+    if result.backup is not None:
+        fields["backup"] = result.backup.location
+    if not result.dry_run:
+        return Outcome(fields)
+    for schema in result.schemas:
+        click.echo(render(schema.schema, schema.changes))
+    changes = [c for s in result.schemas for c in s.changes]
+    fields["changes"] = {op: sum(1 for c in changes if c.op == sym) for op, sym in
+                         (("added", "+"), ("dropped", "-"), ("altered", "~"))}  # fmt: skip
+    if diff_json:
+        document = {s.schema: [c.as_json() for c in s.changes] for s in result.schemas}
+        Path(diff_json).write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return Outcome(fields, outcome="dry_run")
+
+
+@cli.command("migrate")
+@_migrate_options
+@click.option("--desired-version", required=True, help="The tenant's pinned version of the service.")
+def migrate_cmd(desired_version: str, **params: Any) -> None:
+    """Bring the service's schemas to --desired-version (upgrades, or rolls back when it is older)."""
+    _run_migration("migrate", params, desired_version)
+
+
+@cli.command("rollback")
+@_migrate_options
+@click.option("--to-version", "desired_version", required=True, help="The earlier version to return to.")
+def rollback_cmd(desired_version: str, **params: Any) -> None:
+    """Run the ROLLBACK sections of applied files newer than --to-version, newest first."""
+    _run_migration("rollback", params, desired_version)
+
+
+@cli.command("retry")
+@_migrate_options
+def retry_cmd(**params: Any) -> None:
+    """Re-run a failed or blocked migration to its recorded desired version (only unapplied steps)."""
+    _run_migration("retry", params, "")
+
+
+@cli.command("provision")
+@click.option("--tenant", required=True)
+@click.option("--database", required=True)
+@click.option("--schema", "schemas", multiple=True, required=True, help="<schema>=<service>, repeatable.")
+def provision_cmd(tenant: str, database: str, schemas: tuple[str, ...]) -> None:
+    """Create the tenant database, relc's bookkeeping and the schemas (idempotent)."""
+    from relc_migrate import provision
+
+    inv = provision_invocation(tenant, database, schemas)
+
+    def body(rt: Runtime, metrics: Metrics) -> Outcome:
+        result = provision.provision(inv, rt)
+        return Outcome({
+            "database_created": result.database_created,
+            "schemas_created": result.schemas_created,
+            "schemas_existing": result.schemas_existing,
+        })  # fmt: skip
+
+    run_command("provision", body, base={"tenant": tenant, "database": database})
+
+
+def provision_invocation(
+    tenant: str, database: str, schemas: tuple[str, ...]
+) -> contract.ProvisionInvocation:
+    pairs = []
+    for item in schemas:
+        schema, sep, service = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{item!r} is not <schema>=<service>", param_hint="--schema")
+        pairs.append((schema, service))
+    return contract.ProvisionInvocation(
+        tenant=tenant,
+        database=database,
+        schemas=tuple(p[0] for p in pairs),
+        services=tuple(p[1] for p in pairs),
+    )
+
+
+@cli.command("deprovision")
+@click.option("--tenant", required=True)
+@click.option("--database", required=True)
+@click.option("--mode", type=click.Choice(["retained", "immediate", "manual"]), required=True)
+@click.option("--grace-period", "grace_period_seconds", type=int, default=30 * 24 * 3600, help="Seconds.")
+@click.option("--finalize", is_flag=True, help="Carry out a manual-mode deletion.")
+def deprovision_cmd(tenant: str, database: str, mode: str, grace_period_seconds: int, finalize: bool) -> None:
+    """Honour the tenant's deletion policy; never drops what relc-migrate did not create."""
+    from relc_migrate import provision
+
+    inv = contract.DeprovisionInvocation(tenant, database, mode, grace_period_seconds, finalize)  # type: ignore[arg-type]
+
+    def body(rt: Runtime, metrics: Metrics) -> Outcome:
+        r = provision.deprovision(inv, rt)
+        return Outcome({
+            "action": r.action, "purge_after": r.purge_after, "dropped_schemas": r.dropped_schemas,
+            "database_dropped": r.database_dropped, "kept_schemas": r.kept,
+        })  # fmt: skip
+
+    run_command("deprovision", body, base={"tenant": tenant, "database": database, "mode": mode})
+
+
+@cli.command("registry-sync")
+@click.option("--registry-file", required=True, type=click.Path(dir_okay=False))
+def registry_sync_cmd(registry_file: str) -> None:
+    """Upsert the compiled service version registry into infra.service_versions (idempotent)."""
+    from relc_migrate import db, registry
+
+    def body(rt: Runtime, metrics: Metrics) -> Outcome:
+        entries = registry.load_registry(Path(registry_file))
+        if rt.infra_dsn is None:
+            raise UsageError(f"registry-sync needs the infra database: set {contract.ENV_INFRA_DSN_FILE}")
+        with db.connect(rt.infra_dsn, None, "registry-sync") as conn:
+            r = registry.sync(conn, entries)
+        return Outcome({"entries": len(entries), "inserted": r.inserted, "updated": r.updated,
+                        "unchanged": r.unchanged, "deleted": r.deleted})  # fmt: skip
+
+    run_command("registry-sync", body)
+
+
+@cli.command("status")
+@click.option("--tenant", "tenants", multiple=True, help="Tenant name (its main database); repeatable.")
+@click.option("--database", "databases", multiple=True, help="Database name; repeatable.")
+@click.option("--all", "all_tenants", is_flag=True, help="Every tenant_* database on the server.")
+@click.option("--service", default=None)
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+def status_cmd(
+    tenants: tuple[str, ...],
+    databases: tuple[str, ...],
+    all_tenants: bool,
+    service: str | None,
+    as_json: bool,
+) -> None:
+    """Schema versions and migration status of one tenant or many."""
+    from relc_migrate import status
+
+    def body(rt: Runtime, metrics: Metrics) -> Outcome:
+        names = [contract.tenant_database(t) for t in tenants] + list(databases)
+        if all_tenants:
+            names += status.tenant_databases(rt)
+        if not names:
+            raise UsageError("give --tenant, --database or --all")
+        statuses = [status.database_status(rt, name, service) for name in dict.fromkeys(names)]
+        if as_json:
+            click.echo(json.dumps([s.as_json() for s in statuses], sort_keys=True))
+        else:
+            click.echo(status.render_text(statuses))
+        bad = sum(1 for s in statuses for r in s.rows if r.status in ("failed", "blocked"))
+        return Outcome({"databases": len(statuses), "failed_or_blocked": bad})
+
+    run_command("status", body)
+
+
+@cli.command("lint")
+@click.argument("path", type=click.Path(exists=True, file_okay=False))
+@click.option("--service", default=None, help="Service name when PATH is one service's folder.")
+@click.option("--json", "as_json", is_flag=True)
+def lint_cmd(path: str, service: str | None, as_json: bool) -> None:
+    """Check a migrations folder (one service's, or a root holding one folder per service)."""
+    from relc_migrate.folder import collect_folder
+
+    def body(rt: Runtime, metrics: Metrics) -> Outcome:
+        root = Path(path)
+        folders = _service_folders(root, service)
+        findings = [f for name, folder in folders for f in collect_folder(folder, name)[1]]
+        for finding in findings:
+            click.echo(json.dumps(finding.as_json(), sort_keys=True) if as_json else finding.render())
+        errors = sum(1 for f in findings if f.severity == "error")
+        warnings = len(findings) - errors
+        fields = {"services": [n for n, _ in folders], "errors": errors, "warnings": warnings}
+        if errors:
+            return Outcome(fields, ExitCode.USAGE, "usage")
+        return Outcome(fields)
+
+    run_command("lint", body, needs_db=False)
+
+
+def _service_folders(root: Path, service: str | None) -> list[tuple[str, Path]]:
+    """(service, folder) pairs: PATH itself when it holds .sql files, else each subfolder."""
+    if service is not None or any(p.suffix == ".sql" for p in root.iterdir()):
+        return [(service or root.name, root)]
+    return [(p.name, p) for p in sorted(root.iterdir()) if p.is_dir()]
+
+
+def main() -> None:
+    """Console script entry point."""
+    cli(prog_name=contract.PROGRAM)

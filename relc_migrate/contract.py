@@ -1,0 +1,415 @@
+"""The Job contract between the relc compiler and relc-migrate: one definition both sides import.
+
+The compiler renders Kubernetes Jobs that run ``relc-migrate``; this module is the only place that knows how
+such a Job's command line, environment, mounts and name look. The compiler calls the ``*_argv`` functions,
+``job_environment``, ``init_container_command`` and ``job_name``; relc-migrate's click CLI parses exactly what
+those functions produce (a test round-trips every invocation through the parser).
+
+Pure standard library, no side effects on import: the compiler imports it without psycopg, pglast or click.
+Changing anything here is an API change for both programs; bump ``CONTRACT_VERSION`` when argv or env change
+incompatibly.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Final, Literal, TypedDict
+
+CONTRACT_VERSION: Final = "1"
+
+#: The program name (the image's ENTRYPOINT and the console script).
+PROGRAM: Final = "relc-migrate"
+
+# --- paths -------------------------------------------------------------------------------------------------
+
+#: Where a service image ships its migrations: ``/migrations/<service>/``.
+IMAGE_MIGRATIONS_ROOT: Final = "/migrations"
+#: Where the init container copies them into the shared emptyDir, read by relc-migrate.
+MIGRATIONS_MOUNT_ROOT: Final = "/work/migrations"
+#: The emptyDir volume's mount path in both containers (the parent of MIGRATIONS_MOUNT_ROOT's children).
+MIGRATIONS_VOLUME_MOUNT: Final = MIGRATIONS_MOUNT_ROOT
+#: Kubernetes reads the termination message from here (terminationMessagePath default).
+TERMINATION_LOG_PATH: Final = "/dev/termination-log"
+#: Default mount path of Vault-injected secret files (the agent injector's convention).
+VAULT_SECRETS_DIR: Final = "/vault/secrets"
+
+# --- environment -------------------------------------------------------------------------------------------
+
+#: Path of a file holding the libpq connection string (key=value or URI) of the tenant's PostgreSQL server.
+#: The database name in it is ignored for tenant work (``--database`` selects it); it is the maintenance
+#: database used to CREATE DATABASE when provisioning.
+ENV_DB_DSN_FILE: Final = "RELC_DB_DSN_FILE"
+#: Fallback when no file is mounted: the connection string itself (Vault agent env injection).
+ENV_DB_DSN: Final = "RELC_DB_DSN"
+#: Path of a file holding the connection string of the cluster's infra database (slots, service_versions).
+ENV_INFRA_DSN_FILE: Final = "RELC_INFRA_DSN_FILE"
+#: Fallback: the infra connection string itself.
+ENV_INFRA_DSN: Final = "RELC_INFRA_DSN"
+#: Prometheus Pushgateway base URL; unset means metrics are written in the text format instead.
+ENV_PUSHGATEWAY_URL: Final = "RELC_PUSHGATEWAY_URL"
+#: Where to write the metrics text format when no Pushgateway is configured (default: stderr).
+ENV_METRICS_FILE: Final = "RELC_METRICS_FILE"
+#: The Job's name (recorded in the migration history as "who ran it"; the Pushgateway grouping key).
+ENV_JOB_NAME: Final = "RELC_JOB_NAME"
+#: The relc-migrate image reference (recorded in the migration history).
+ENV_IMAGE: Final = "RELC_IMAGE"
+#: Cluster-wide number of concurrent migrations (MigrationControllerConfig); default 3.
+ENV_CONCURRENCY_LIMIT: Final = "RELC_CONCURRENCY_LIMIT"
+#: The cluster name (a metrics label).
+ENV_CLUSTER: Final = "RELC_CLUSTER"
+#: Override of the termination message path (tests, local runs).
+ENV_TERMINATION_LOG: Final = "RELC_TERMINATION_LOG"
+#: Path of the pg_dump binary (default: ``pg_dump`` on PATH).
+ENV_PG_DUMP: Final = "RELC_PG_DUMP"
+
+DEFAULT_CONCURRENCY_LIMIT: Final = 3
+DEFAULT_BACKUP_TIMEOUT_SECONDS: Final = 600
+DEFAULT_BACKUP_RETRIES: Final = 2
+DEFAULT_LOCK_WAIT_SECONDS: Final = 30.0
+DEFAULT_SLOT_WAIT_SECONDS: Final = 1800.0
+DEFAULT_LOCK_TIMEOUT_MS: Final = 5000
+DEFAULT_STATEMENT_TIMEOUT_MS: Final = 900_000
+DEFAULT_LOCK_RETRIES: Final = 3
+
+
+class ExitCode(enum.IntEnum):
+    """relc-migrate's process exit codes (documented in the README; the Job's backoff policy keys on them)."""
+
+    OK = 0
+    FAILED = 1  #: a migration, provisioning or sync step failed in the database
+    USAGE = 2  #: bad input: malformed migration files, bad identifiers, drift, missing credentials
+    BLOCKED = 3  #: a dependency is unmet or the backup before migration failed
+    LOCKED = 4  #: skipped: another runner holds the tenant:service lock (or no slot within the wait)
+    INTERRUPTED = 5  #: SIGTERM: the current file was rolled back and the lock released
+
+
+# --- identifiers -------------------------------------------------------------------------------------------
+
+MAX_IDENTIFIER_BYTES: Final = 63
+_TENANT_RE: Final = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
+_IDENT_RE: Final = re.compile(r"[a-z_][a-z0-9_-]*")
+_COUNTRY_RE: Final = re.compile(r"[a-z]{2}")
+#: Schemas relc-migrate keeps for itself or PostgreSQL owns; no service or app may use them.
+RESERVED_SCHEMAS: Final = frozenset({"relc", "public", "information_schema", "infra"})
+
+
+class IdentifierError(ValueError):
+    """A tenant, service, app, country, database or schema name that must not reach the database."""
+
+
+def validate_identifier(value: str, what: str) -> str:
+    """Return ``value`` if it is a safe PostgreSQL identifier, else raise IdentifierError saying why.
+
+    Safe means: 1 to 63 bytes (PostgreSQL silently truncates longer names, which would merge two tenants),
+    lower-case letters, digits, ``_`` and ``-`` only (``-`` because schemas are named ``service-app``),
+    starting with a letter or ``_``, and not a ``pg_`` system name. Everything is still quoted when used.
+    """
+    if not isinstance(value, str) or value == "":
+        raise IdentifierError(f"{what} must be a non-empty name")
+    if len(value.encode("utf-8")) > MAX_IDENTIFIER_BYTES:
+        raise IdentifierError(
+            f"{what} {value[:70]!r} is {len(value.encode('utf-8'))} bytes; PostgreSQL names are at most "
+            f"{MAX_IDENTIFIER_BYTES} bytes (longer ones are truncated silently and could collide)"
+        )
+    if not _IDENT_RE.fullmatch(value):
+        raise IdentifierError(
+            f"{what} {value!r} may only contain a-z, 0-9, '_' and '-' and must start with a letter or '_'"
+        )
+    if value.startswith("pg_"):
+        raise IdentifierError(f"{what} {value!r} uses the reserved prefix 'pg_'")
+    return value
+
+
+def validate_tenant(tenant: str) -> str:
+    """Return ``tenant`` if it is a DNS-1123 label short enough to derive its databases, else raise."""
+    if not isinstance(tenant, str) or not _TENANT_RE.fullmatch(tenant) or len(tenant) > 63:
+        raise IdentifierError(
+            f"tenant {tenant[:70]!r} is not a DNS-1123 label (a-z, 0-9 and '-', starting and ending with a "
+            "letter or digit, at most 63 characters)"
+        )
+    return tenant
+
+
+def validate_schema(schema: str) -> str:
+    """Return ``schema`` if it is a valid identifier and not one relc or PostgreSQL keeps, else raise."""
+    validate_identifier(schema, "schema")
+    if schema in RESERVED_SCHEMAS:
+        reserved = ", ".join(sorted(RESERVED_SCHEMAS))
+        raise IdentifierError(f"schema {schema!r} is reserved (reserved: {reserved})")
+    return schema
+
+
+def tenant_database(tenant: str, country: str | None = None) -> str:
+    """The database of a tenant (``tenant_<slug>``) or of its country-scoped apps (``tenant_<slug>_<cc>``).
+
+    The slug is the tenant name with ``-`` replaced by ``_`` so the database name needs no quoting in tools.
+    """
+    validate_tenant(tenant)
+    name = "tenant_" + tenant.replace("-", "_")
+    if country is not None:
+        if not _COUNTRY_RE.fullmatch(country):
+            raise IdentifierError(f"country {country!r} is not a lower-case ISO 3166-1 alpha-2 code")
+        name = f"{name}_{country}"
+    return validate_identifier(name, "database")
+
+
+def service_schema(service: str, app: str | None = None) -> str:
+    """The schema of a base service (``auth``) or of a service for one app (``entity-crm``)."""
+    validate_identifier(service, "service")
+    if app is None:
+        return validate_schema(service)
+    validate_identifier(app, "app")
+    return validate_schema(f"{service}-{app}")
+
+
+# --- invocations -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MigrateInvocation:
+    """Everything one ``relc-migrate migrate`` run needs: one tenant, one service, one database.
+
+    ``schemas`` are the service's schemas in ``database`` (the base schema and/or ``service-app`` schemas);
+    the service's migration files are applied to each. ``desired_version`` is the tenant's pinned version
+    of the service (semver, no leading ``v``). ``dependency_database`` is where the tenant's schema registry
+    that answers ``requires`` lives (the tenant's main database when ``database`` is a country database).
+    """
+
+    tenant: str
+    service: str
+    database: str
+    schemas: tuple[str, ...]
+    desired_version: str
+    migrations_dir: str | None = None  #: default: MIGRATIONS_MOUNT_ROOT/<service>
+    dependency_database: str | None = None  #: default: ``database``
+    dry_run: bool = False
+    backup_before_migration: bool = False
+    backup_destination: str | None = None  #: a directory path, ``file://`` or ``s3://`` URL
+    backup_timeout_seconds: int = DEFAULT_BACKUP_TIMEOUT_SECONDS
+    backup_retries: int = DEFAULT_BACKUP_RETRIES
+    lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS
+    slot_wait_seconds: float = DEFAULT_SLOT_WAIT_SECONDS
+    lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS
+    statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS
+    lock_retries: int = DEFAULT_LOCK_RETRIES
+
+
+@dataclass(frozen=True, slots=True)
+class ProvisionInvocation:
+    """``relc-migrate provision``: create ``database`` and ``schemas`` (idempotent) for ``tenant``.
+
+    ``services`` pairs each schema with the service that owns it (same order as ``schemas``) so the schema
+    registry starts with one ``pending`` row per schema.
+    """
+
+    tenant: str
+    database: str
+    schemas: tuple[str, ...]
+    services: tuple[str, ...]
+
+
+DeletionMode = Literal["retained", "immediate", "manual"]
+
+
+@dataclass(frozen=True, slots=True)
+class DeprovisionInvocation:
+    """``relc-migrate deprovision``: honour the tenant's deletion policy for ``database``.
+
+    ``retained`` records the request and purges on the first run after ``grace_period_seconds``; ``immediate``
+    purges now; ``manual`` records the request and purges only when run again with ``finalize``. Only objects
+    relc-migrate created are ever dropped.
+    """
+
+    tenant: str
+    database: str
+    mode: DeletionMode
+    grace_period_seconds: int = 30 * 24 * 3600
+    finalize: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrySyncInvocation:
+    """``relc-migrate registry-sync``: upsert the compiled registry file into ``infra.service_versions``."""
+
+    registry_file: str = "/work/registry/service_versions.json"
+
+
+def default_migrations_dir(service: str) -> str:
+    """Where relc-migrate reads ``service``'s migration files inside the Job (the init container's target)."""
+    validate_identifier(service, "service")
+    return f"{MIGRATIONS_MOUNT_ROOT}/{service}"
+
+
+def _flag(name: str, on: bool) -> list[str]:
+    return [name] if on else []
+
+
+def migrate_argv(inv: MigrateInvocation) -> tuple[str, ...]:
+    """The container args (after the ENTRYPOINT ``relc-migrate``) of a migrate Job, in a stable order."""
+    argv = ["migrate", "--tenant", inv.tenant, "--service", inv.service, "--database", inv.database]
+    for schema in inv.schemas:
+        argv += ["--schema", schema]
+    argv += ["--desired-version", inv.desired_version]
+    argv += ["--migrations-dir", inv.migrations_dir or default_migrations_dir(inv.service)]
+    if inv.dependency_database is not None:
+        argv += ["--dependency-database", inv.dependency_database]
+    argv += _flag("--dry-run", inv.dry_run)
+    argv += _flag("--backup", inv.backup_before_migration)
+    if inv.backup_destination is not None:
+        argv += ["--backup-destination", inv.backup_destination]
+    argv += [
+        "--backup-timeout", str(inv.backup_timeout_seconds),
+        "--backup-retries", str(inv.backup_retries),
+        "--lock-wait", _num(inv.lock_wait_seconds),
+        "--slot-wait", _num(inv.slot_wait_seconds),
+        "--lock-timeout-ms", str(inv.lock_timeout_ms),
+        "--statement-timeout-ms", str(inv.statement_timeout_ms),
+        "--lock-retries", str(inv.lock_retries),
+    ]  # fmt: skip
+    return tuple(argv)
+
+
+def provision_argv(inv: ProvisionInvocation) -> tuple[str, ...]:
+    """The container args of a provisioning Job (TenantProvisionJob / AppProvisionJob)."""
+    if len(inv.schemas) != len(inv.services):
+        raise ValueError("ProvisionInvocation.schemas and .services must pair up one to one")
+    argv = ["provision", "--tenant", inv.tenant, "--database", inv.database]
+    for schema, service in zip(inv.schemas, inv.services, strict=True):
+        argv += ["--schema", f"{schema}={service}"]
+    return tuple(argv)
+
+
+def deprovision_argv(inv: DeprovisionInvocation) -> tuple[str, ...]:
+    """The container args of a deletion Job."""
+    argv = ["deprovision", "--tenant", inv.tenant, "--database", inv.database, "--mode", inv.mode]
+    argv += ["--grace-period", str(inv.grace_period_seconds)]
+    argv += _flag("--finalize", inv.finalize)
+    return tuple(argv)
+
+
+def registry_sync_argv(inv: RegistrySyncInvocation) -> tuple[str, ...]:
+    """The container args of the registry-sync Job."""
+    return ("registry-sync", "--registry-file", inv.registry_file)
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def job_environment(
+    *,
+    job_name: str,
+    image: str,
+    db_dsn_file: str = f"{VAULT_SECRETS_DIR}/tenant-db-dsn",
+    infra_dsn_file: str = f"{VAULT_SECRETS_DIR}/infra-db-dsn",
+    pushgateway_url: str | None = None,
+    concurrency_limit: int = DEFAULT_CONCURRENCY_LIMIT,
+    cluster: str | None = None,
+) -> tuple[tuple[str, str], ...]:
+    """The Job container's environment as (name, value) pairs, sorted by name for stable rendering.
+
+    Credentials are never values here: only paths of files that Vault injects.
+    """
+    env = {
+        ENV_JOB_NAME: job_name,
+        ENV_IMAGE: image,
+        ENV_DB_DSN_FILE: db_dsn_file,
+        ENV_INFRA_DSN_FILE: infra_dsn_file,
+        ENV_CONCURRENCY_LIMIT: str(concurrency_limit),
+    }
+    if pushgateway_url is not None:
+        env[ENV_PUSHGATEWAY_URL] = pushgateway_url
+    if cluster is not None:
+        env[ENV_CLUSTER] = cluster
+    return tuple(sorted(env.items()))
+
+
+def init_container_command(service: str) -> tuple[str, ...]:
+    """The init container's command: the service image (at the pinned version) copies its migrations.
+
+    It runs in the service image itself, so nothing ever execs into a running pod; the target is the shared
+    emptyDir mounted at MIGRATIONS_VOLUME_MOUNT in both containers. Needs only ``cp`` in the service image.
+    """
+    validate_identifier(service, "service")
+    return ("cp", "-R", f"{IMAGE_MIGRATIONS_ROOT}/{service}", f"{MIGRATIONS_MOUNT_ROOT}/{service}")
+
+
+JobKind = Literal["migrate", "provision", "deprovision", "registry-sync"]
+_JOB_PREFIX: Final[dict[str, str]] = {
+    "migrate": "mig",
+    "provision": "prov",
+    "deprovision": "deprov",
+    "registry-sync": "regsync",
+}
+
+
+def job_name(
+    kind: JobKind, tenant: str, service: str = "", desired_version: str = "", extra: str = ""
+) -> str:
+    """A DNS-1123 Job name, at most 63 characters, unique per (kind, tenant, service, version, extra).
+
+    Form: ``<prefix>-<tenant>-<service>-<hash10>``, the readable part truncated to fit; the hash (SHA-256 of
+    all inputs) makes a new desired version (or dry-run flag, passed in ``extra``) a new Job, which is what
+    lets Kubernetes run it again: Jobs are immutable.
+    """
+    prefix = _JOB_PREFIX[kind]
+    digest = hashlib.sha256("\x00".join((kind, tenant, service, desired_version, extra)).encode()).hexdigest()
+    readable = "-".join(p for p in (prefix, tenant, service) if p)
+    readable = re.sub(r"[^a-z0-9-]+", "-", readable.lower())
+    readable = readable[: 63 - 11].strip("-")
+    return f"{readable}-{digest[:10]}"
+
+
+# --- the compiled service version registry -----------------------------------------------------------------
+
+REGISTRY_API_VERSION: Final = "relc.dev/v1alpha1"
+REGISTRY_KIND: Final = "ServiceVersionRegistry"
+#: Where the compiler renders the registry file (relative to the repository root).
+REGISTRY_RENDERED_PATH: Final = "rendered/registry/service_versions.json"
+
+
+class ServiceVersionEntry(TypedDict):
+    """One row of ``infra.service_versions``: a service version that must stay deployed in an instance."""
+
+    instance: str
+    cluster: str
+    environment: str
+    service: str
+    version: str  #: semver, no leading ``v``
+    candidates: list[str]  #: release candidates that pin this version
+    tenants: list[str]  #: tenants that use it
+
+
+class ServiceVersionRegistryFile(TypedDict):
+    """The registry file: entries sorted by (instance, service, version)."""
+
+    apiVersion: str
+    kind: str
+    entries: list[ServiceVersionEntry]
+
+
+# --- the JSON summary --------------------------------------------------------------------------------------
+
+
+class RunSummary(TypedDict, total=False):
+    """The one-line JSON summary printed last on stdout and written to the termination log.
+
+    ``command``, ``outcome`` and ``exit_code`` are always present; the rest depends on the command.
+    ``outcome`` is one of: ok, failed, usage, blocked, locked, interrupted.
+    """
+
+    command: str
+    outcome: str
+    exit_code: int
+    tenant: str
+    service: str
+    database: str
+    from_version: str
+    to_version: str
+    applied: int
+    rolled_back: int
+    message: str
+    duration_seconds: float

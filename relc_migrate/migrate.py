@@ -1,0 +1,394 @@
+"""migrate / rollback / retry / dry run of one tenant's service: the orchestration.
+
+Order matters and is the safety argument: validate everything that needs no database (identifiers, the whole
+migrations folder with lint) -> take a cluster slot -> take the tenant:service lock on its own connection ->
+recover from a dead runner -> plan (drift, ordering) -> check dependencies -> back up -> apply. Every
+registry status change happens under the lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import psycopg
+import semver
+
+from relc_migrate import db, locks, slots, state
+from relc_migrate.backup import BackupFailed, BackupRequest, BackupResult, run_backup
+from relc_migrate.contract import (
+    MigrateInvocation,
+    default_migrations_dir,
+    validate_identifier,
+    validate_schema,
+    validate_tenant,
+)
+from relc_migrate.diff import Change, compare, snapshot
+from relc_migrate.errors import BlockedError, DatabaseError, LockedError, MigrationFailed, UsageError
+from relc_migrate.execute import (
+    Limits,
+    StatementFailed,
+    Who,
+    apply_file,
+    apply_init_data,
+    in_transaction,
+    revert_file,
+)
+from relc_migrate.files import Statement, split_statements
+from relc_migrate.folder import MigrationSet, load_folder, parse_version
+from relc_migrate.metrics import Metrics
+from relc_migrate.plan import Plan, make_plan, unmet_requirements
+from relc_migrate.runtime import Runtime
+
+log = logging.getLogger("relc_migrate")
+
+Mode = Literal["migrate", "rollback", "retry"]
+
+
+@dataclass(frozen=True, slots=True)
+class MigrateRequest:
+    """One run: the contract's invocation plus the mode (retry: desired version from the registry)."""
+
+    invocation: MigrateInvocation
+    mode: Mode = "migrate"
+
+
+@dataclass
+class SchemaResult:
+    schema: str
+    from_version: str | None
+    to_version: str
+    applied: list[str] = field(default_factory=list)
+    rolled_back: list[str] = field(default_factory=list)
+    skipped_in_dry_run: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    resumed: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "schema": self.schema,
+            "from_version": self.from_version,
+            "to_version": self.to_version,
+            "applied": self.applied,
+            "rolled_back": self.rolled_back,
+            "resumed": self.resumed,
+            "skipped_in_dry_run": self.skipped_in_dry_run,
+        }
+
+
+@dataclass
+class MigrateResult:
+    desired: str
+    dry_run: bool
+    schemas: list[SchemaResult] = field(default_factory=list)
+    recovered: bool = False
+    backup: BackupResult | None = None
+
+
+def validate_invocation(inv: MigrateInvocation) -> None:
+    """Every name that will reach the database, checked before any connection is opened."""
+    validate_tenant(inv.tenant)
+    validate_identifier(inv.service, "service")
+    validate_identifier(inv.database, "database")
+    if inv.dependency_database is not None:
+        validate_identifier(inv.dependency_database, "dependency database")
+    if not inv.schemas:
+        raise UsageError("at least one --schema is required")
+    for schema in inv.schemas:
+        validate_schema(schema)
+    if len(set(inv.schemas)) != len(inv.schemas):
+        raise UsageError("a schema is listed twice")
+
+
+def _version(text: str, what: str) -> semver.Version:
+    try:
+        return parse_version(text)
+    except ValueError:
+        raise UsageError(f"{what} {text!r} is not a semantic version (e.g. 2.1.0)") from None
+
+
+def _limits(inv: MigrateInvocation) -> Limits:
+    return Limits(inv.lock_timeout_ms, inv.statement_timeout_ms, inv.lock_retries)
+
+
+def app_name(kind: str, inv: MigrateInvocation) -> str:
+    return f"{kind}:{inv.tenant}:{inv.service}"
+
+
+@contextmanager
+def cluster_slot(rt: Runtime, inv: MigrateInvocation, metrics: Metrics) -> Iterator[int | None]:
+    """Hold one of the cluster's slots (infra database) for the block; no infra DSN means no limit."""
+    if rt.infra_dsn is None:
+        log.warning("no infra database configured: the cluster-wide concurrency limit is not enforced")
+        yield None
+        return
+    with db.connect(rt.infra_dsn, None, app_name("slot", inv)) as conn:
+        slots.ensure_infra(conn)
+        metrics.queued(slots.queue_length(conn))
+        slot = slots.acquire_slot(
+            conn, rt.concurrency_limit, inv.tenant, inv.service, rt.job, inv.slot_wait_seconds
+        )
+        if slot is None:
+            raise LockedError(
+                f"skipped: no migration slot (limit {rt.concurrency_limit}) freed within "
+                f"{inv.slot_wait_seconds:g}s"
+            )
+        try:
+            yield slot.number
+        finally:
+            if not conn.closed and not conn.broken:
+                slot.release()
+
+
+def tenant_lock(rt: Runtime, inv: MigrateInvocation, stack: ExitStack) -> None:
+    """Take the tenant:service advisory lock on a dedicated connection, or raise LockedError."""
+    conn = stack.enter_context(db.connect(rt.dsn, inv.database, app_name("lock", inv)))
+    key = locks.lock_key(inv.tenant, inv.service)
+    if not locks.acquire(conn, key, inv.lock_wait_seconds, lambda: rt.stop.requested):
+        rt.stop.check()
+        raise LockedError(
+            f"skipped: locked: another runner holds the lock of {inv.tenant}:{inv.service} in {inv.database} "
+            f"(waited {inv.lock_wait_seconds:g}s)"
+        )
+
+
+def clear_stale_backends(conn: psycopg.Connection, inv: MigrateInvocation, wait_seconds: float = 10.0) -> int:
+    """Backends a killed runner of this tenant:service left behind (we hold the lock, so they are orphans).
+
+    The server notices a vanished client at the next client_connection_check_interval tick; wait for that,
+    then terminate whatever is still there so its locks cannot block the recovery.
+    """
+    name = f"{db.APP_PREFIX}:{app_name('migrate', inv)}"[:63]
+    query = """SELECT pid FROM pg_stat_activity
+               WHERE application_name = %s AND pid <> pg_backend_pid() AND datname = current_database()"""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        pids = [row[0] for row in conn.execute(query, (name,)).fetchall()]
+        if not pids:
+            return 0
+        if time.monotonic() > deadline:
+            for pid in pids:
+                conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            log.warning("terminated %d orphaned backend(s) of a previous runner", len(pids))
+            return len(pids)
+        time.sleep(0.2)
+
+
+def _open_work_connection(rt: Runtime, inv: MigrateInvocation, stack: ExitStack) -> psycopg.Connection:
+    conn = stack.enter_context(db.connect(rt.dsn, inv.database, app_name("migrate", inv)))
+    # if this runner is killed, the server aborts its statement within a second instead of finishing it
+    conn.execute("SET client_connection_check_interval = 1000")
+    state.ensure_bookkeeping(conn)
+    return conn
+
+
+def _check_schemas(conn: psycopg.Connection, inv: MigrateInvocation) -> dict[str, state.RegistryRow]:
+    rows: dict[str, state.RegistryRow] = {}
+    for schema in inv.schemas:
+        if not state.schema_exists(conn, schema):
+            raise DatabaseError(
+                f"schema {schema} does not exist in {inv.database}: run relc-migrate provision first"
+            )
+        state.register_schema(conn, schema, inv.service)
+        row = state.registry_row(conn, schema)
+        if row is None:
+            raise DatabaseError(f"schema {schema} has no registry row after registering it")
+        if row.service != inv.service:
+            raise UsageError(f"schema {schema} belongs to service {row.service}, not {inv.service}")
+        rows[schema] = row
+    return rows
+
+
+def _desired(req: MigrateRequest, rows: dict[str, state.RegistryRow]) -> semver.Version:
+    inv = req.invocation
+    if req.mode == "retry":
+        failed = [r for r in rows.values() if r.status in ("failed", "blocked", "migrating")]
+        if not failed:
+            statuses = ", ".join(f"{r.schema_name}={r.status}" for r in rows.values())
+            raise UsageError(f"nothing to retry: no schema is failed or blocked ({statuses})")
+        return _version(failed[0].desired_version or inv.desired_version, "desired version")
+    desired = _version(inv.desired_version, "desired version")
+    if req.mode == "rollback":
+        for row in rows.values():
+            if row.current_version is not None and parse_version(row.current_version) < desired:
+                raise UsageError(
+                    f"rollback target {desired} is newer than schema {row.schema_name}'s current version "
+                    f"{row.current_version}; use migrate to upgrade"
+                )
+    return desired
+
+
+def _check_dependencies(
+    rt: Runtime, inv: MigrateInvocation, conn: psycopg.Connection, migrations: MigrationSet
+) -> list[str]:
+    if not migrations.requires:
+        return []
+    target = inv.dependency_database or inv.database
+    if target == inv.database:
+        return unmet_requirements(conn, migrations.requires, target)
+    with db.connect(rt.dsn, target, app_name("deps", inv)) as dep_conn:
+        return unmet_requirements(dep_conn, migrations.requires, target)
+
+
+def run(req: MigrateRequest, rt: Runtime, metrics: Metrics) -> MigrateResult:
+    """The whole run; raises a typed error (see errors.py) for every outcome but success."""
+    inv = req.invocation
+    validate_invocation(inv)
+    if req.mode != "retry":
+        _version(inv.desired_version, "desired version")
+    migrations = load_folder(Path(inv.migrations_dir or default_migrations_dir(inv.service)), inv.service)
+    with ExitStack() as stack:
+        stack.enter_context(cluster_slot(rt, inv, metrics))
+        tenant_lock(rt, inv, stack)
+        conn = _open_work_connection(rt, inv, stack)
+        rt.stop.watch(conn)
+        stack.callback(rt.stop.watch, None)
+        return _locked_run(req, rt, metrics, conn, migrations)
+    raise AssertionError("unreachable")  # pragma: no cover  (ExitStack does not swallow exceptions)
+
+
+def _locked_run(
+    req: MigrateRequest, rt: Runtime, metrics: Metrics, conn: psycopg.Connection, migrations: MigrationSet
+) -> MigrateResult:
+    inv = req.invocation
+    rows = _check_schemas(conn, inv)
+    clear_stale_backends(conn, inv)
+    recovered = [s for s, r in rows.items() if r.status == "migrating"]
+    if recovered:
+        log.warning("recovering %s: left 'migrating' by a runner that is gone", ", ".join(recovered))
+    desired = _desired(req, rows)
+    result = MigrateResult(str(desired), inv.dry_run, recovered=bool(recovered))
+    plans = [make_plan(conn, migrations, s, desired, rows[s].current_version) for s in inv.schemas]
+    if any(p.direction == "up" for p in plans):
+        reasons = _check_dependencies(rt, inv, conn, migrations)
+        if reasons:
+            if not inv.dry_run:
+                for schema in inv.schemas:
+                    state.set_status(conn, schema, "blocked", reason="; ".join(reasons), desired=str(desired))
+            raise BlockedError("blocked: " + "; ".join(reasons))
+    if inv.dry_run:
+        result.schemas = [dry_run(conn, rt, inv, migrations, p, str(desired)) for p in plans]
+        return result
+    if inv.backup_before_migration and any(p.direction != "none" for p in plans):
+        result.backup = _backup(conn, rt, inv, plans, metrics, str(desired))
+    who = Who(str(uuid.uuid4()), inv.service, rt.image, rt.job)
+    for plan in plans:
+        result.schemas.append(_execute_plan(conn, rt, who, inv, migrations, plan, str(desired)))
+        metrics.at_version(tenant=inv.tenant, service=inv.service, schema=plan.schema, version=str(desired))
+    return result
+
+
+def _backup(
+    conn: psycopg.Connection,
+    rt: Runtime,
+    inv: MigrateInvocation,
+    plans: list[Plan],
+    metrics: Metrics,
+    desired: str,
+) -> BackupResult:
+    if not inv.backup_destination:
+        raise UsageError("--backup needs --backup-destination")
+    server_major = conn.info.server_version // 10000
+    request = BackupRequest(
+        dsn=rt.dsn, database=inv.database, schemas=tuple(p.schema for p in plans), tenant=inv.tenant,
+        service=inv.service, from_version=plans[0].from_version or "none", destination=inv.backup_destination,
+        server_major=server_major, timeout_seconds=inv.backup_timeout_seconds, retries=inv.backup_retries,
+        pg_dump=rt.pg_dump,
+    )  # fmt: skip
+    started = time.monotonic()
+    try:
+        backup = run_backup(request)
+    except BackupFailed as err:
+        metrics.backup(tenant=inv.tenant, outcome="failed", seconds=time.monotonic() - started)
+        for plan in plans:
+            state.set_status(conn, plan.schema, "blocked", reason=str(err), desired=desired)
+        raise
+    metrics.backup(tenant=inv.tenant, outcome="success", seconds=backup.seconds)
+    log.info("backup written to %s in %.1fs", backup.location, backup.seconds)
+    return backup
+
+
+def _execute_plan(
+    conn: psycopg.Connection,
+    rt: Runtime,
+    who: Who,
+    inv: MigrateInvocation,
+    migrations: MigrationSet,
+    plan: Plan,
+    desired: str,
+) -> SchemaResult:
+    result = SchemaResult(plan.schema, plan.from_version, desired)
+    limits = _limits(inv)
+    state.set_status(conn, plan.schema, "migrating", desired=desired)
+    try:
+        for row in plan.down:
+            log.info("%s: rolling back %s", plan.schema, row.file)
+            revert_file(conn, rt, who, plan.schema, row, limits)
+            result.rolled_back.append(row.file)
+        if plan.revert_init is not None:
+            state.mark_rolled_back(conn, plan.revert_init.id)
+        for file in plan.up:
+            log.info("%s: applying %s", plan.schema, file.name)
+            if apply_file(conn, rt, who, plan.schema, file, limits):
+                result.resumed.append(file.name)
+            result.applied.append(file.name)
+        if plan.init_data and migrations.init_data is not None:
+            apply_init_data(conn, rt, who, plan.schema, migrations.init_data, desired, limits)
+            result.applied.append(migrations.init_data.display.split("/", 1)[1])
+    except MigrationFailed as err:
+        state.set_status(conn, plan.schema, "failed", reason=str(err), desired=desired)
+        rt.stop.check()
+        raise
+    except BaseException:
+        if not conn.closed and not conn.broken:
+            state.set_status(conn, plan.schema, "pending", reason="interrupted; run again to continue")
+        raise
+    state.set_status(conn, plan.schema, "complete", current=desired, desired=desired)
+    return result
+
+
+def dry_run(
+    conn: psycopg.Connection,
+    rt: Runtime,
+    inv: MigrateInvocation,
+    migrations: MigrationSet,
+    plan: Plan,
+    desired: str,
+) -> SchemaResult:
+    """Run the plan inside one transaction that is always rolled back; report the catalog diff.
+
+    No history, no registry change: the database is left exactly as it was. No-transaction files cannot run
+    inside the transaction; they are listed as skipped.
+    """
+    result = SchemaResult(plan.schema, plan.from_version, desired)
+    steps: list[tuple[str, tuple[Statement, ...]]] = []
+    for row in plan.down:
+        down_statements, _ = split_statements(row.rollback_sql or "", row.file, 1)
+        (result.skipped_in_dry_run if row.no_transaction else result.rolled_back).append(row.file)
+        if not row.no_transaction:
+            steps.append((row.file, tuple(down_statements)))
+    for file in plan.up:
+        (result.skipped_in_dry_run if file.no_transaction else result.applied).append(file.name)
+        if not file.no_transaction:
+            steps.append((file.name, file.up))
+    if plan.init_data and migrations.init_data is not None:
+        steps.append(("init_data.sql", migrations.init_data.statements))
+        result.applied.append("init_data.sql")
+    limits = _limits(inv)
+    with conn.transaction(force_rollback=True):
+        before = snapshot(conn, plan.schema)
+        for name, statements in steps:
+            try:
+                # nested: a savepoint per file inside the outer transaction that is always rolled back
+                in_transaction(conn, rt, plan.schema, name, statements, limits, lambda done: None)
+            except StatementFailed as err:
+                raise MigrationFailed(f"{inv.service}/{name} (dry run)", err.statement, err.error) from None
+        after = snapshot(conn, plan.schema)
+    result.changes = compare(before, after)
+    return result

@@ -1,0 +1,181 @@
+"""provision / deprovision: tenant databases and schemas, idempotently, dropping only what relc created.
+
+Provisioning records every object it creates in ``relc.provisioned_objects`` (a schema in the same transaction
+as its CREATE SCHEMA); deprovisioning drops only recorded objects, and drops the database itself only when
+relc created it and nothing it did not create lives in it. The deletion policy (seed section 6.2) is kept in
+``relc.deletion_request``: ``retained`` purges on the first run after the grace period, ``immediate`` purges
+now, ``manual`` purges only when finalized.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg import sql
+
+from relc_migrate import db, state
+from relc_migrate.contract import (
+    DeprovisionInvocation,
+    ProvisionInvocation,
+    validate_identifier,
+    validate_schema,
+    validate_tenant,
+)
+from relc_migrate.errors import DatabaseError, UsageError
+from relc_migrate.runtime import Runtime
+
+log = logging.getLogger("relc_migrate")
+
+
+@dataclass
+class ProvisionResult:
+    database_created: bool = False
+    schemas_created: list[str] = field(default_factory=list)
+    schemas_existing: list[str] = field(default_factory=list)
+
+
+def validate_provision(inv: ProvisionInvocation) -> None:
+    validate_tenant(inv.tenant)
+    validate_identifier(inv.database, "database")
+    if len(inv.schemas) != len(inv.services) or not inv.schemas:
+        raise UsageError("give at least one --schema <schema>=<service>")
+    for schema, service in zip(inv.schemas, inv.services, strict=True):
+        validate_schema(schema)
+        validate_identifier(service, "service")
+
+
+def _create_database(rt: Runtime, name: str) -> bool:
+    """CREATE DATABASE unless it exists; True when this run created it (a concurrent creator wins quietly)."""
+    with db.connect(rt.dsn, None, "provision") as conn:
+        if db.database_exists(conn, name):
+            return False
+        try:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        except pg_errors.DuplicateDatabase:
+            return False
+        except psycopg.Error as err:
+            raise DatabaseError(f"cannot create database {name}: {err.diag.message_primary or err}") from None
+        return True
+
+
+def provision(inv: ProvisionInvocation, rt: Runtime) -> ProvisionResult:
+    """Create the database, bookkeeping and schemas that are missing; safe to re-run at any point."""
+    validate_provision(inv)
+    result = ProvisionResult(database_created=_create_database(rt, inv.database))
+    with db.connect(rt.dsn, inv.database, f"provision:{inv.tenant}") as conn:
+        state.ensure_bookkeeping(conn)
+        if result.database_created:
+            conn.execute(
+                "INSERT INTO relc.provisioned_objects (kind, name) VALUES ('database', %s) "
+                "ON CONFLICT DO NOTHING",
+                (inv.database,),
+            )
+        for schema, service in zip(inv.schemas, inv.services, strict=True):
+            with conn.transaction():
+                if state.schema_exists(conn, schema):
+                    result.schemas_existing.append(schema)
+                else:
+                    conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+                    conn.execute(
+                        "INSERT INTO relc.provisioned_objects (kind, name) VALUES ('schema', %s) "
+                        "ON CONFLICT DO NOTHING",
+                        (schema,),
+                    )
+                    result.schemas_created.append(schema)
+                state.register_schema(conn, schema, service)
+    return result
+
+
+@dataclass
+class DeprovisionResult:
+    action: str  #: nothing | retained | awaiting-finalize | purged
+    purge_after: str | None = None
+    dropped_schemas: list[str] = field(default_factory=list)
+    database_dropped: bool = False
+    kept: list[str] = field(default_factory=list)  #: schemas relc did not create, left in place
+
+
+def deprovision(inv: DeprovisionInvocation, rt: Runtime) -> DeprovisionResult:
+    """Record or carry out the deletion of a tenant database, per its deletion policy."""
+    validate_tenant(inv.tenant)
+    validate_identifier(inv.database, "database")
+    if inv.mode not in ("retained", "immediate", "manual"):
+        raise UsageError(f"deletion mode {inv.mode!r} is not one of retained, immediate, manual")
+    with db.connect(rt.dsn, None, "deprovision") as admin:
+        if not db.database_exists(admin, inv.database):
+            return DeprovisionResult("nothing")
+    with db.connect(rt.dsn, inv.database, f"deprovision:{inv.tenant}") as conn:
+        present = conn.execute("SELECT to_regclass('relc.deletion_request') IS NOT NULL").fetchone()
+        if not (present and present[0]):
+            raise UsageError(f"{inv.database} was not provisioned by relc-migrate; refusing to touch it")
+        due = _record_request(conn, inv)
+        if inv.mode == "retained" and not due:
+            return DeprovisionResult("retained", purge_after=_purge_after(conn))
+        if inv.mode == "manual" and not inv.finalize:
+            return DeprovisionResult("awaiting-finalize")
+        result = _purge_schemas(conn)
+        owned_db = conn.execute(
+            "SELECT 1 FROM relc.provisioned_objects WHERE kind = 'database' AND name = %s", (inv.database,)
+        ).fetchone()
+    if owned_db and not result.kept:
+        with db.connect(rt.dsn, None, "deprovision") as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(inv.database))
+            )
+        result.database_dropped = True
+    return result
+
+
+def _record_request(conn: psycopg.Connection, inv: DeprovisionInvocation) -> bool:
+    """Insert (or keep) the deletion request; True when its grace period is over."""
+    conn.execute(
+        """INSERT INTO relc.deletion_request (mode, purge_after)
+           VALUES (%s, CASE WHEN %s = 'retained' THEN now() + make_interval(secs => %s) END)
+           ON CONFLICT (singleton) DO UPDATE SET mode = excluded.mode,
+               purge_after = coalesce(relc.deletion_request.purge_after, excluded.purge_after)""",
+        (inv.mode, inv.mode, inv.grace_period_seconds),
+    )
+    conn.execute(
+        "UPDATE relc.schema_registry "
+        "SET retention_expires_at = (SELECT purge_after FROM relc.deletion_request)"
+    )
+    row = conn.execute(
+        "SELECT purge_after IS NULL OR purge_after <= now() FROM relc.deletion_request"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _purge_after(conn: psycopg.Connection) -> str | None:
+    row = conn.execute(
+        """SELECT to_char(purge_after AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+           FROM relc.deletion_request"""
+    ).fetchone()
+    return str(row[0]) if row and row[0] else None
+
+
+def _purge_schemas(conn: psycopg.Connection) -> DeprovisionResult:
+    """Drop the schemas relc created; report the ones it did not (they keep the database alive)."""
+    owned = {r[0] for r in conn.execute("SELECT name FROM relc.provisioned_objects WHERE kind = 'schema'")}
+    present = {
+        r[0]
+        for r in conn.execute(
+            """SELECT nspname FROM pg_namespace
+               WHERE nspname NOT IN ('public', 'information_schema', 'relc')
+                 AND nspname NOT LIKE 'pg\\_%'"""
+        )
+    }
+    result = DeprovisionResult("purged", kept=sorted(present - owned))
+    for schema in sorted(owned & present):
+        with conn.transaction():
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+            conn.execute(
+                "DELETE FROM relc.provisioned_objects WHERE kind = 'schema' AND name = %s", (schema,)
+            )
+            conn.execute("DELETE FROM relc.schema_registry WHERE schema_name = %s", (schema,))
+        result.dropped_schemas.append(schema)
+    if result.kept:
+        log.warning("kept schemas relc did not create: %s", ", ".join(result.kept))
+    return result

@@ -1,0 +1,57 @@
+"""What a run needs from its environment, read once by cli.py and passed down (nothing below reads env).
+
+Also the SIGTERM state: the handler only sets a flag and cancels the statement in flight; the migration loop
+turns that into ``Interrupted`` at a point where the current file's transaction rolls back cleanly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+
+import psycopg
+
+from relc_migrate.errors import Interrupted
+
+
+class StopFlag:
+    """Set by the SIGTERM handler; checked between statements; cancels a running statement at once."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._conn: psycopg.Connection | None = None
+
+    def watch(self, conn: psycopg.Connection | None) -> None:
+        """The connection whose running statement a SIGTERM cancels (None: nothing to cancel)."""
+        self._conn = conn
+
+    def request(self) -> None:
+        self.requested = True
+        conn = self._conn
+        if conn is not None and not conn.closed:
+            # if the cancel fails the statement still ends; the flag is checked before the next one
+            with contextlib.suppress(psycopg.Error):
+                conn.cancel_safe(timeout=5)
+
+    def check(self) -> None:
+        if self.requested:
+            raise Interrupted(
+                "interrupted by SIGTERM: the current file was rolled back and the lock released"
+            )
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Credentials (opaque DSNs, never logged), identity and limits for one run."""
+
+    dsn: str
+    infra_dsn: str | None = None
+    concurrency_limit: int = 3
+    job: str | None = None
+    image: str | None = None
+    cluster: str | None = None
+    pg_dump: str = "pg_dump"
+    #: test-only: after statement N of file F, sleep in the database (so a kill lands mid-file)
+    pause_after: tuple[str, int] | None = None
+    pause_seconds: float = 60.0
+    stop: StopFlag = field(default_factory=StopFlag)

@@ -1,0 +1,251 @@
+"""Backup before migration, metrics (text file and Pushgateway), registry-sync and deprovision."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from relc_migrate import contract
+from relc_migrate.backup import BackupRequest, run_backup
+from tests.migrate.helpers import migrate_args, provision_args
+
+
+def test_backup_before_migration_writes_a_restorable_dump(
+    relc: Any, pg: Any, tenant: str, tmp_path: Path
+) -> None:
+    assert relc(*provision_args(tenant)).exit_code == 0
+    assert relc(*migrate_args(tenant, "auth", "1.1.0")).exit_code == 0
+    dest = tmp_path / "backups"
+    run = relc(
+        *migrate_args(tenant, "auth", "1.2.0", backup_before_migration=True, backup_destination=str(dest))
+    )
+    assert run.exit_code == 0, run.output
+    dump = Path(str(run.summary["backup"]))
+    assert dump.is_file() and dump.parent == dest / contract.tenant_database(tenant) / "auth"
+    assert dump.name.endswith("-from-1.1.0.dump")
+    listing = subprocess.run(
+        [str(pg.bindir / "pg_restore"), "--list", str(dump)], capture_output=True, text=True
+    )
+    assert "TABLE auth users" in listing.stdout and "TABLE auth sessions" in listing.stdout
+    assert "TABLE payments" not in listing.stdout  # only the affected schemas
+
+
+def test_failed_backup_blocks_the_migration(
+    relc: Any, pg: Any, tenant: str, tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    assert relc(*provision_args(tenant)).exit_code == 0
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("")
+    run = relc(*migrate_args(tenant, "auth", "1.2.0", backup_before_migration=True,
+                             backup_destination=str(not_a_dir), backup_retries=2))  # fmt: skip
+    assert run.exit_code == 3
+    message = str(run.summary["message"])
+    assert message.startswith("backup failed after 3 attempt(s): cannot create ")
+    with pg.connect(contract.tenant_database(tenant)) as conn:
+        assert conn.execute("SELECT to_regclass('auth.users')").fetchone() == (None,)
+        row = conn.execute(
+            "SELECT status, status_reason FROM relc.schema_registry WHERE schema_name = 'auth'"
+        )
+        assert row.fetchone() == ("blocked", message)
+    metrics = Path(cli_env["RELC_METRICS_FILE"]).read_text()
+    assert f'tenant_backup_failed_total{{cluster="none",tenant="{tenant}"}} 1.0' in metrics
+    assert 'tenant_migration_total{outcome="blocked"} 1.0' in metrics
+
+
+def test_pg_dump_older_than_the_server_is_refused(relc: Any, tenant: str, tmp_path: Path) -> None:
+    fake = tmp_path / "pg_dump"
+    fake.write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n")
+    fake.chmod(0o755)
+    assert relc(*provision_args(tenant)).exit_code == 0
+    argv = migrate_args(
+        tenant, "auth", "1.0.0", backup_before_migration=True, backup_destination=str(tmp_path)
+    )
+    run = relc(*argv, RELC_PG_DUMP=str(fake))
+    assert run.exit_code == 3
+    assert run.summary["message"] == (
+        "backup failed: pg_dump 9 is older than the server (15); "
+        "use a pg_dump of the server's major version or newer"
+    )
+
+
+def test_object_store_destinations_go_through_the_uploader_interface(pg: Any, relc: Any, tenant: str) -> None:
+    assert relc(*provision_args(tenant)).exit_code == 0
+
+    class FakeStore:
+        def __init__(self) -> None:
+            self.stored: dict[str, bytes] = {}
+
+        def upload(self, local_path: Path, destination: str, key: str) -> str:
+            self.stored[f"{destination}/{key}"] = local_path.read_bytes()
+            return f"{destination}/{key}"
+
+    store = FakeStore()
+    request = BackupRequest(
+        dsn=pg.dsn(), database=contract.tenant_database(tenant), schemas=("auth",), tenant=tenant,
+        service="auth", from_version="none", destination="s3://bucket/tenants", server_major=15,
+        timeout_seconds=60, retries=0, pg_dump=str(pg.bindir / "pg_dump"),
+    )  # fmt: skip
+    result = run_backup(request, {"s3": store})
+    assert result.location.startswith(f"s3://bucket/tenants/{contract.tenant_database(tenant)}/auth/")
+    assert store.stored[result.location].startswith(b"PGDMP")
+
+
+def test_metrics_are_written_in_the_text_format(relc: Any, tenant: str, cli_env: dict[str, str]) -> None:
+    assert relc(*provision_args(tenant)).exit_code == 0
+    assert relc(*migrate_args(tenant, "auth", "1.2.0")).exit_code == 0
+    text = Path(cli_env["RELC_METRICS_FILE"]).read_text()
+    assert 'tenant_migration_total{outcome="success"} 1.0' in text
+    assert (
+        f'tenant_schema_version{{schema="auth",service="auth",tenant="{tenant}",version="1.2.0"}} 1.0' in text
+    )
+    assert "tenant_migration_duration_seconds_bucket" in text and "migration_queue_length 0.0" in text
+
+
+def test_metrics_are_pushed_when_a_pushgateway_is_configured(relc: Any, tenant: str) -> None:
+    received: list[tuple[str, str, bytes]] = []
+
+    class Gateway(BaseHTTPRequestHandler):
+        def do_PUT(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.command, self.path, body))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        assert relc(*provision_args(tenant)).exit_code == 0
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        run = relc(
+            *migrate_args(tenant, "auth", "1.0.0"), RELC_PUSHGATEWAY_URL=url, RELC_JOB_NAME="mig-acme-auth"
+        )
+        assert run.exit_code == 0
+    finally:
+        server.shutdown()
+    assert [(m, p) for m, p, _ in received] == [("PUT", "/metrics/job/mig-acme-auth")]
+    assert b'tenant_migration_total{outcome="success"} 1.0' in received[0][2]
+
+
+def _registry(entries: list[dict[str, Any]]) -> str:
+    return json.dumps(
+        {"apiVersion": "relc.dev/v1alpha1", "kind": "ServiceVersionRegistry", "entries": entries}
+    )
+
+
+def _entry(instance: str, service: str, version: str, tenants: list[str]) -> dict[str, Any]:
+    return {"instance": instance, "cluster": "prod", "environment": "prod", "service": service,
+            "version": version, "candidates": ["q1-2025"], "tenants": tenants}  # fmt: skip
+
+
+def test_registry_sync_is_idempotent_and_scoped_to_the_file_instances(
+    relc: Any, pg: Any, tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    with pg.connect() as conn:
+        conn.execute("DROP DATABASE IF EXISTS relc_infra_registry")
+        conn.execute("CREATE DATABASE relc_infra_registry")
+    env = {"RELC_INFRA_DSN_FILE": "", "RELC_INFRA_DSN": pg.dsn("relc_infra_registry")}
+    other = tmp_path / "other.json"
+    other.write_text(_registry([_entry("partner", "auth", "1.0.0", ["p1"])]))
+    assert relc("registry-sync", "--registry-file", str(other), **env).summary["inserted"] == 1
+    path = tmp_path / "service_versions.json"
+    path.write_text(
+        _registry([_entry("droneup", "auth", "1.2.0", ["a"]), _entry("droneup", "payments", "2.1.0", ["a"])])
+    )
+    first = relc("registry-sync", "--registry-file", str(path), **env)
+    assert first.exit_code == 0, first.output
+    assert (first.summary["inserted"], first.summary["unchanged"], first.summary["deleted"]) == (2, 0, 0)
+    again = relc("registry-sync", "--registry-file", str(path), **env)
+    assert (again.summary["inserted"], again.summary["updated"], again.summary["unchanged"]) == (0, 0, 2)
+    path.write_text(_registry([_entry("droneup", "auth", "1.2.0", ["a", "b"])]))
+    changed = relc("registry-sync", "--registry-file", str(path), **env)
+    assert (changed.summary["updated"], changed.summary["deleted"]) == (1, 1)
+    with pg.connect("relc_infra_registry") as conn:
+        rows = conn.execute(
+            "SELECT instance, service, version, tenants FROM infra.service_versions ORDER BY 1"
+        ).fetchall()
+    assert rows == [("droneup", "auth", "1.2.0", ["a", "b"]), ("partner", "auth", "1.0.0", ["p1"])]
+
+
+def test_registry_sync_rejects_a_malformed_file(relc: Any, tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(_registry([{**_entry("droneup", "auth", "v1.2.0", [])}]))
+    run = relc("registry-sync", "--registry-file", str(path))
+    assert run.exit_code == 2
+    assert run.summary["message"] == "registry file: entries[0].version 'v1.2.0' is not semver (no leading v)"
+
+
+def _databases(pg: Any, name: str) -> int:
+    with pg.connect() as conn:
+        return int(conn.execute("SELECT count(*) FROM pg_database WHERE datname = %s", (name,)).fetchone()[0])
+
+
+def test_deprovision_immediate_never_drops_what_it_did_not_create(relc: Any, pg: Any, tenant: str) -> None:
+    db = contract.tenant_database(tenant)
+    assert relc(*provision_args(tenant)).exit_code == 0
+    assert relc(*migrate_args(tenant, "auth", "1.2.0")).exit_code == 0
+    with pg.connect(db) as conn:
+        conn.execute("CREATE SCHEMA hand_made")
+    run = relc("deprovision", "--tenant", tenant, "--database", db, "--mode", "immediate")
+    assert run.exit_code == 0, run.output
+    assert run.summary["dropped_schemas"] == ["auth", "entity", "payments"]
+    assert run.summary["kept_schemas"] == ["hand_made"] and run.summary["database_dropped"] is False
+    with pg.connect(db) as conn:
+        conn.execute("DROP SCHEMA hand_made")
+    run = relc("deprovision", "--tenant", tenant, "--database", db, "--mode", "immediate")
+    assert run.summary["database_dropped"] is True and _databases(pg, db) == 0
+    gone = relc("deprovision", "--tenant", tenant, "--database", db, "--mode", "immediate")
+    assert gone.exit_code == 0 and gone.summary["action"] == "nothing"
+
+
+def test_deprovision_keeps_a_database_relc_did_not_create(relc: Any, pg: Any, tenant: str) -> None:
+    db = contract.tenant_database(tenant)
+    with pg.connect() as conn:
+        conn.execute(f'CREATE DATABASE "{db}"')
+    assert relc(*provision_args(tenant)).summary["database_created"] is False
+    run = relc("deprovision", "--tenant", tenant, "--database", db, "--mode", "immediate")
+    assert run.summary["dropped_schemas"] == ["auth", "entity", "payments"]
+    assert run.summary["database_dropped"] is False and _databases(pg, db) == 1
+
+
+def test_deprovision_retained_waits_for_the_grace_period(relc: Any, pg: Any, tenant: str) -> None:
+    db = contract.tenant_database(tenant)
+    assert relc(*provision_args(tenant)).exit_code == 0
+    args = (
+        "deprovision",
+        "--tenant",
+        tenant,
+        "--database",
+        db,
+        "--mode",
+        "retained",
+        "--grace-period",
+        "86400",
+    )
+    first = relc(*args)
+    assert first.summary["action"] == "retained" and first.summary["purge_after"]
+    with pg.connect(db) as conn:
+        assert conn.execute(
+            "SELECT count(*) FROM relc.schema_registry WHERE retention_expires_at IS NOT NULL"
+        ).fetchone() == (3,)
+        conn.execute(
+            "UPDATE relc.deletion_request SET purge_after = now() - interval '1 second'"
+        )  # time passes
+    assert relc(*args).summary["action"] == "purged"
+    assert _databases(pg, db) == 0
+
+
+def test_deprovision_manual_needs_finalize(relc: Any, pg: Any, tenant: str) -> None:
+    db = contract.tenant_database(tenant)
+    assert relc(*provision_args(tenant)).exit_code == 0
+    args = ("deprovision", "--tenant", tenant, "--database", db, "--mode", "manual")
+    assert relc(*args).summary["action"] == "awaiting-finalize"
+    assert _databases(pg, db) == 1
+    assert relc(*args, "--finalize").summary["database_dropped"] is True

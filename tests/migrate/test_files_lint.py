@@ -1,0 +1,140 @@
+"""File naming, parsing, checksums and lint rules, with the exact messages developers see."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from relc_migrate.files import checksum, parse_migration
+from relc_migrate.folder import collect_folder
+from tests.migrate.helpers import EXAMPLES
+
+
+def _folder(tmp_path: Path, files: dict[str, str]) -> Path:
+    folder = tmp_path / "svc"
+    folder.mkdir(parents=True)
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    return folder
+
+
+def _rendered(tmp_path: Path, files: dict[str, str]) -> list[str]:
+    _, findings = collect_folder(_folder(tmp_path, files), "svc")
+    return [f.render() for f in findings]
+
+
+@pytest.mark.parametrize("service", ["auth", "entity", "payments"])
+def test_example_folders_are_clean(service: str) -> None:
+    migration_set, findings = collect_folder(EXAMPLES / service, service)
+    assert findings == []
+    assert migration_set is not None and migration_set.files
+
+
+def test_checksum_normalisation_ignores_line_endings_and_trailing_blanks() -> None:
+    assert checksum("SELECT 1;\r\n-- ROLLBACK:\r\n\r\n") == checksum("\ufeffSELECT 1;   \n-- ROLLBACK:\n")
+    assert checksum("SELECT 1;\n") != checksum("SELECT 2;\n")
+
+
+def test_bad_name(tmp_path: Path) -> None:
+    assert _rendered(tmp_path, {"V1.0__1_init.sql": "SELECT 1;\n-- ROLLBACK:\n"}) == [
+        "svc/V1.0__1_init.sql:0: error [naming] the file name breaks the naming rule; fix: name it "
+        "V<major>.<minor>.<patch>__<NN>_<snake_case_description>.sql, e.g. V2.1.0__01_add_tfa.sql"
+    ]
+
+
+def test_missing_rollback(tmp_path: Path) -> None:
+    assert _rendered(tmp_path, {"V1.0.0__01_init.sql": "CREATE TABLE t (a int);\n"}) == [
+        "svc/V1.0.0__01_init.sql:0: error [missing-rollback] the file has no '-- ROLLBACK:' section; "
+        "fix: add a line '-- ROLLBACK:' followed by the SQL that undoes this file"
+    ]
+
+
+def test_syntax_error_names_the_line(tmp_path: Path) -> None:
+    out = _rendered(tmp_path, {"V1.0.0__01_init.sql": "CREATE TABLE t (a int);\nSELEC 1;\n-- ROLLBACK:\n"})
+    assert out == [
+        "svc/V1.0.0__01_init.sql:2: error [sql-syntax] PostgreSQL cannot parse this: syntax error at or near "
+        '"SELEC"; fix: correct the SQL (it is parsed with PostgreSQL\'s own parser)'
+    ]
+
+
+def test_concurrently_needs_the_marker_and_a_file_of_its_own(tmp_path: Path) -> None:
+    text = "CREATE TABLE t (a int);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);\n-- ROLLBACK:\n"
+    assert _rendered(tmp_path, {"V1.0.0__01_init.sql": text}) == [
+        "svc/V1.0.0__01_init.sql:2: error [no-transaction-marker] this statement cannot run inside a "
+        "transaction; fix: add '-- relc:no-transaction' as the file's first line (and keep only such "
+        "statements in that file)"
+    ]
+    marked = "-- relc:no-transaction\n" + text
+    assert [
+        r.split(" [")[1].split("]")[0] for r in _rendered(tmp_path / "b", {"V1.0.0__01_x.sql": marked})
+    ] == ["mixed-transaction"]
+
+
+def test_concurrently_in_a_string_or_comment_is_not_a_statement(tmp_path: Path) -> None:
+    text = "-- CREATE INDEX CONCURRENTLY x\nSELECT 'VACUUM; CREATE INDEX CONCURRENTLY';\n-- ROLLBACK:\n"
+    parsed, findings = parse_migration(
+        _folder(tmp_path, {"V1.0.0__01_x.sql": text}) / "V1.0.0__01_x.sql", "svc"
+    )
+    assert findings == [] and parsed is not None
+    assert [s.no_transaction for s in parsed.up] == [False]
+
+
+@pytest.mark.parametrize(
+    ("sql", "rule"),
+    [
+        ("DROP TABLE old_sessions;", "drop-table"),
+        ("ALTER TABLE users DROP COLUMN legacy;", "drop-column"),
+        ("DROP SCHEMA other CASCADE;", "drop-schema"),
+        ("ALTER TABLE users RENAME COLUMN a TO b;", "rename"),
+        ("ALTER TABLE users RENAME TO people;", "rename"),
+        ("ALTER TABLE users ALTER COLUMN email TYPE varchar(10);", "alter-type"),
+        ("CREATE INDEX users_email ON users (email);", "index-not-concurrent"),
+        ("ALTER TABLE users ADD COLUMN tenant text NOT NULL;", "not-null-without-default"),
+        ("ALTER TABLE users ALTER COLUMN email SET NOT NULL;", "not-null-without-default"),
+        ("CREATE TABLE other.t (a int);", "schema-qualified"),
+        ("SET search_path = other;", "set-search-path"),
+    ],
+)
+def test_risky_statements_are_flagged(tmp_path: Path, sql: str, rule: str) -> None:
+    out = _rendered(tmp_path, {"V1.1.0__01_change.sql": f"{sql}\n-- ROLLBACK:\nSELECT 1;\n"})
+    assert (
+        len(out) == 1 and f" error [{rule}] " in out[0] and out[0].startswith("svc/V1.1.0__01_change.sql:1:")
+    )
+
+
+def test_allow_with_reason_silences_a_rule_but_not_without(tmp_path: Path) -> None:
+    body = "ALTER TABLE users DROP COLUMN legacy;\n-- ROLLBACK:\nSELECT 1;\n"
+    allowed = '-- relc:allow drop-column reason="unused since 1.8.0"\n' + body
+    assert _rendered(tmp_path / "a", {"V1.1.0__01_drop.sql": allowed}) == []
+    no_reason = "-- relc:allow drop-column\n" + body
+    out = _rendered(tmp_path / "b", {"V1.1.0__01_drop.sql": no_reason})
+    assert out[0] == (
+        "svc/V1.1.0__01_drop.sql:1: error [allow-without-reason] allow for rule 'drop-column' gives no "
+        'reason; fix: add reason="<why this is safe for every Release Candidate>"'
+    )
+
+
+def test_changes_to_a_table_created_in_the_same_file_are_fine(tmp_path: Path) -> None:
+    text = "CREATE TABLE t (a int);\nCREATE INDEX t_a ON t (a);\nALTER TABLE t ADD COLUMN b int NOT NULL;\n"
+    assert _rendered(tmp_path, {"V1.0.0__01_t.sql": text + "-- ROLLBACK:\nDROP TABLE t;\n"}) == []
+
+
+def test_unexpected_file_and_duplicate_order(tmp_path: Path) -> None:
+    files = {
+        "V1.0.0__01_a.sql": "SELECT 1;\n-- ROLLBACK:\n",
+        "V1.0.0__01_b.sql": "SELECT 1;\n-- ROLLBACK:\n",
+        "notes.txt": "hello",
+    }
+    rules = sorted(r.split(" [")[1].split("]")[0] for r in _rendered(tmp_path, files))
+    assert rules == ["duplicate-order", "unexpected-file"]
+
+
+def test_lint_command(relc: Any, tmp_path: Path) -> None:
+    ok = relc("lint", str(EXAMPLES))
+    assert ok.exit_code == 0 and ok.summary["services"] == ["auth", "entity", "payments"]
+    folder = _folder(tmp_path, {"V1.0.0__01_x.sql": "DROP TABLE t;\n-- ROLLBACK:\n"})
+    bad = relc("lint", str(folder))
+    assert bad.exit_code == 2 and bad.summary["errors"] == 1
+    assert "svc/V1.0.0__01_x.sql:1: error [drop-table]" in bad.output
