@@ -23,8 +23,8 @@ test: install
 	$(BIN)/pytest -n 2 -q
 
 lint: install
-	$(BIN)/ruff check compiler $(wildcard relc_migrate) tests
-	$(BIN)/ruff format --check compiler $(wildcard relc_migrate) tests
+	$(BIN)/ruff check compiler $(wildcard relc_migrate) tests bench
+	$(BIN)/ruff format --check compiler $(wildcard relc_migrate) tests bench
 	$(BIN)/mypy compiler $(wildcard relc_migrate)
 
 golden: install
