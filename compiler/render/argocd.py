@@ -1,12 +1,332 @@
-"""Render section (being written): yields nothing yet."""
+"""Argo CD objects: how the cluster learns about everything else in rendered/.
+
+One bootstrap Application (README) syncs ``argocd/`` recursively:
+
+- ``argocd/relc.yaml``: AppProject ``relc``, the home of the per-Instance root Applications (they may only create
+  Applications and ApplicationSets in Argo CD's namespace);
+- ``argocd/clusters/<cluster>.yaml``: AppProject ``relc-cluster-<cluster>`` (only CustomResourceDefinitions and
+  relc's cluster-scoped config) with Applications for ``crds/`` (wave -30, never pruned: deleting a CRD deletes
+  every custom resource of it) and for ``clusters/<cluster>/``;
+- ``argocd/instances/<i>.yaml``: the Instance's AppProject — sources: the fleet repository and the chart
+  repositories its bundles use; destinations: only its own namespaces on its cluster; cluster-scoped kinds: only
+  Namespace — and its root Application (app of apps) over ``instances/<i>/argocd/``.
+
+Under ``instances/<i>/argocd/`` the children carry sync waves: platform (-20) → shared bundles (-15) → tenancy:
+the registry and the tenants' ApplicationSet (-10) → candidates and routing (10). Argo CD waits for a child
+Application to be healthy before the next wave only if the Application health check is enabled (argocd-cm
+``resource.customizations.health.argoproj.io_Application``; see README).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from compiler.model import names
+from compiler.model.settings import Settings
+from compiler.render.charts import bundle_namespace, chart_dir, deployed_bundles, pinned_components
 from compiler.render.context import RenderContext
-from compiler.render.output import RenderedFile
+from compiler.render.conventions import (
+    CRD_GROUP,
+    CRDS_DIR,
+    LABEL_CANDIDATE,
+    LABEL_INSTANCE,
+    LABEL_TENANT,
+    MANAGED_BY,
+    SYNC_WAVE,
+    WAVE_CRDS,
+    WAVE_PLATFORM,
+    WAVE_PROVISION,
+    WAVE_RELEASES,
+    WAVE_SHARED,
+    argocd_dir,
+    argocd_root_dir,
+    cluster_dir,
+    instance_dir,
+    platform_dir,
+    routing_dir,
+)
+from compiler.render.fleetview import InstanceView, instance_views
+from compiler.render.output import Manifest, RenderedFile
+
+API = "argoproj.io/v1alpha1"
+ROOT_PROJECT = "relc"
+WAVE_PROJECTS = "-40"
+IN_CLUSTER = "in-cluster"
+FINALIZER = "resources-finalizer.argocd.argoproj.io"
+SYNC_OPTIONS = (
+    "ServerSideApply=true",  # large objects (CRDs, tables) exceed client-side apply's annotation limit
+    "CreateNamespace=false",  # namespaces come from the platform Application, with their labels and policies
+    "PruneLast=true",
+    "RespectIgnoreDifferences=true",
+    "ApplyOutOfSyncOnly=true",  # a one-tenant change applies one tenant's objects, not the whole fleet's
+)
+REPLICAS_IGNORED = ({"group": "apps", "kind": "Deployment", "jsonPointers": ["/spec/replicas"]},)
+"""Autoscalers own replica counts; without this every HPA change would show the release out of sync."""
 
 
 def render(ctx: RenderContext) -> Iterator[RenderedFile]:
-    yield from ()
+    views = instance_views(ctx.fleet)
+    s = ctx.settings
+    yield RenderedFile(f"{argocd_root_dir()}/relc.yaml", (root_project(s),))
+    for cluster in sorted({v.cluster for v in views}):
+        yield RenderedFile(f"{argocd_root_dir()}/clusters/{cluster}.yaml", cluster_objects(s, cluster))
+    for view in views:
+        yield RenderedFile(f"{argocd_root_dir()}/instances/{view.name}.yaml", (project(s, view), root_app(s, view)))
+        yield from children(s, view)
+
+
+# --- building blocks ------------------------------------------------------------------------------------------
+
+
+def _meta(s: Settings, name: str, wave: str, labels: dict[str, str] | None = None) -> dict[str, object]:
+    return {
+        "name": name,
+        "namespace": s.argocd_namespace,
+        "labels": {**MANAGED_BY, **(labels or {})},
+        "annotations": {SYNC_WAVE: wave},
+    }
+
+
+def repo_path(s: Settings, rel: str) -> str:
+    """A rendered/-relative path as Argo CD sees it in the fleet repository."""
+    return f"{s.rendered_path.strip('/')}/{rel}"
+
+
+def source(s: Settings, rel: str) -> dict[str, object]:
+    return {"repoURL": s.repo_url, "targetRevision": s.target_revision, "path": repo_path(s, rel)}
+
+
+def sync_policy(*, prune: bool = True) -> dict[str, object]:
+    return {
+        "automated": {"prune": prune, "selfHeal": True},
+        "syncOptions": list(SYNC_OPTIONS),
+        "retry": {"limit": 5, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"}},
+    }
+
+
+def application(
+    s: Settings,
+    name: str,
+    *,
+    project: str,
+    wave: str,
+    rel: str,
+    destination: dict[str, str],
+    labels: dict[str, str] | None = None,
+    prune: bool = True,
+    extra: dict[str, object] | None = None,
+) -> Manifest:
+    meta = _meta(s, name, wave, labels)
+    meta["finalizers"] = [FINALIZER]
+    spec: dict[str, object] = {
+        "project": project,
+        "source": source(s, rel),
+        "destination": destination,
+        "syncPolicy": sync_policy(prune=prune),
+        "revisionHistoryLimit": 5,
+        **(extra or {}),
+    }
+    return {"apiVersion": API, "kind": "Application", "metadata": meta, "spec": spec}
+
+
+# --- bootstrap level: projects, clusters, root applications -------------------------------------------------------
+
+
+def root_project(s: Settings) -> Manifest:
+    return {
+        "apiVersion": API,
+        "kind": "AppProject",
+        "metadata": _meta(s, ROOT_PROJECT, WAVE_PROJECTS),
+        "spec": {
+            "description": "relc root Applications: each may only create Argo CD Applications in Argo CD's namespace",
+            "sourceRepos": [s.repo_url],
+            "destinations": [{"name": IN_CLUSTER, "namespace": s.argocd_namespace}],
+            "clusterResourceWhitelist": [],
+            "namespaceResourceWhitelist": [
+                {"group": "argoproj.io", "kind": "Application"},
+                {"group": "argoproj.io", "kind": "ApplicationSet"},
+            ],
+        },
+    }
+
+
+def cluster_project_name(cluster: str) -> str:
+    return names.k8s_name("relc-cluster", cluster)
+
+
+def cluster_objects(s: Settings, cluster: str) -> tuple[Manifest, ...]:
+    project_name = cluster_project_name(cluster)
+    proj: Manifest = {
+        "apiVersion": API,
+        "kind": "AppProject",
+        "metadata": _meta(s, project_name, WAVE_PROJECTS),
+        "spec": {
+            "description": f"relc's cluster-wide objects on {cluster}: CustomResourceDefinitions and controller config",
+            "sourceRepos": [s.repo_url],
+            "destinations": [{"name": cluster, "namespace": "*"}],
+            "clusterResourceWhitelist": [
+                {"group": "apiextensions.k8s.io", "kind": "CustomResourceDefinition"},
+                {"group": CRD_GROUP, "kind": "*"},
+            ],
+            "namespaceResourceBlacklist": [{"group": "*", "kind": "*"}],
+        },
+    }
+    destination = {"name": cluster}
+    crds = application(
+        s,
+        names.k8s_name(cluster, "crds"),
+        project=project_name,
+        wave=WAVE_CRDS,
+        rel=CRDS_DIR,
+        destination=destination,
+        prune=False,
+    )
+    config = application(
+        s,
+        names.k8s_name(cluster, "cluster-config"),
+        project=project_name,
+        wave=WAVE_PLATFORM,
+        rel=cluster_dir(cluster),
+        destination=destination,
+    )
+    return proj, crds, config
+
+
+def instance_namespaces(view: InstanceView) -> list[str]:
+    found = {names.shared_namespace(view.name), names.tenancy_namespace(view.name)}
+    found.update(names.candidate_namespace(view.name, b.name) for b in view.candidates)
+    return sorted(found)
+
+
+def chart_repositories(view: InstanceView) -> list[str]:
+    return sorted({c.chart.repository for b in deployed_bundles(view) for c, _ in pinned_components(b)})
+
+
+def project(s: Settings, view: InstanceView) -> Manifest:
+    """The Instance's confinement: its sources, its namespaces on its cluster, no cluster-scoped kind but Namespace."""
+    return {
+        "apiVersion": API,
+        "kind": "AppProject",
+        "metadata": _meta(s, view.name, WAVE_PROJECTS, {LABEL_INSTANCE: view.name}),
+        "spec": {
+            "description": f"Instance {view.name}: only its own namespaces on cluster {view.cluster}",
+            "sourceRepos": [s.repo_url, *chart_repositories(view)],
+            "destinations": [{"name": view.cluster, "namespace": ns} for ns in instance_namespaces(view)],
+            "clusterResourceWhitelist": [{"group": "", "kind": "Namespace"}],
+        },
+    }
+
+
+def root_app(s: Settings, view: InstanceView) -> Manifest:
+    return application(
+        s,
+        view.name,
+        project=ROOT_PROJECT,
+        wave=WAVE_PLATFORM,
+        rel=argocd_dir(view.name),
+        destination={"name": IN_CLUSTER, "namespace": s.argocd_namespace},
+        labels={LABEL_INSTANCE: view.name},
+        extra={"source": {**source(s, argocd_dir(view.name)), "directory": {"recurse": True}}},
+    )
+
+
+# --- an Instance's children ---------------------------------------------------------------------------------------
+
+
+def children(s: Settings, view: InstanceView) -> Iterator[RenderedFile]:
+    i = view.name
+    labels = {LABEL_INSTANCE: i}
+    folder = argocd_dir(i)
+
+    def dest(ns: str) -> dict[str, str]:
+        return {"name": view.cluster, "namespace": ns}
+
+    platform = application(
+        s,
+        names.k8s_name(i, "platform"),
+        project=i,
+        wave=WAVE_PLATFORM,
+        rel=platform_dir(i),
+        destination=dest(names.shared_namespace(i)),
+        labels=labels,
+        extra={"source": {**source(s, platform_dir(i)), "directory": {"recurse": True}}},
+    )
+    yield RenderedFile(f"{folder}/platform.yaml", (platform,))
+    helm_extra = {"ignoreDifferences": list(REPLICAS_IGNORED)}
+    shared = []
+    for bundle in deployed_bundles(view):
+        rel = chart_dir(view, bundle)
+        app = application(
+            s,
+            names.k8s_name(i, bundle.name),
+            project=i,
+            wave=WAVE_RELEASES if bundle in view.candidates else WAVE_SHARED,
+            rel=rel,
+            destination=dest(bundle_namespace(view, bundle)),
+            labels={**labels, LABEL_CANDIDATE: bundle.name},
+            extra={
+                **helm_extra,
+                "source": {**source(s, rel), "helm": {"releaseName": bundle.name, "valueFiles": ["values.yaml"]}},
+            },
+        )
+        if bundle in view.candidates:
+            yield RenderedFile(f"{folder}/candidates/{bundle.name}.yaml", (app,))
+        else:
+            shared.append(app)
+    if shared:
+        yield RenderedFile(f"{folder}/shared.yaml", tuple(shared))
+    registry = application(
+        s,
+        names.k8s_name(i, "registry"),
+        project=i,
+        wave=WAVE_PROVISION,
+        rel=f"{instance_dir(i)}/registry",
+        destination=dest(names.tenancy_namespace(i)),
+        labels=labels,
+    )
+    yield RenderedFile(f"{folder}/tenancy.yaml", (registry, tenants_appset(s, view)))
+    routing = application(
+        s,
+        names.k8s_name(i, "routing"),
+        project=i,
+        wave=WAVE_RELEASES,
+        rel=routing_dir(i),
+        destination=dest(names.shared_namespace(i)),
+        labels=labels,
+    )
+    yield RenderedFile(f"{folder}/routing.yaml", (routing,))
+
+
+def tenants_appset(s: Settings, view: InstanceView) -> Manifest:
+    """One Application per tenant folder (git directory generator): a tenant's change syncs only its own app.
+
+    Deleting a tenant's Application keeps its resources (preserveResourcesOnDeletion): tenant data goes through
+    the deletion policy's Jobs, never through a cascade.
+    """
+    i = view.name
+    tenants_glob = repo_path(s, f"{instance_dir(i)}/tenants/*")
+    return {
+        "apiVersion": API,
+        "kind": "ApplicationSet",
+        "metadata": _meta(s, names.k8s_name(i, "tenants"), WAVE_PROVISION, {LABEL_INSTANCE: i}),
+        "spec": {
+            "goTemplate": True,
+            "goTemplateOptions": ["missingkey=error"],
+            "generators": [
+                {"git": {"repoURL": s.repo_url, "revision": s.target_revision, "directories": [{"path": tenants_glob}]}}
+            ],
+            "syncPolicy": {"preserveResourcesOnDeletion": True},
+            "template": {
+                "metadata": {
+                    "name": f"{i}-{{{{ .path.basename }}}}",
+                    "labels": {**MANAGED_BY, LABEL_INSTANCE: i, LABEL_TENANT: "{{ .path.basename }}"},
+                },
+                "spec": {
+                    "project": i,
+                    "source": {"repoURL": s.repo_url, "targetRevision": s.target_revision, "path": "{{ .path.path }}"},
+                    "destination": {"name": view.cluster, "namespace": names.tenancy_namespace(i)},
+                    "syncPolicy": sync_policy(),
+                },
+            },
+        },
+    }

@@ -1,12 +1,169 @@
-"""Render section (being written): yields nothing yet."""
+"""Platform of an Instance (``instances/<i>/platform/``): Namespaces, NetworkPolicies, ServiceAccounts, RBAC.
+
+Isolation between Instances (the ADR: "network policies … and tightly scoped service-account permissions"):
+
+- every namespace of an Instance carries the label ``relc.dev/instance: <i>``;
+- NetworkPolicies deny all ingress by default, then admit the same Instance's namespaces (by that label) and,
+  where tenants' traffic arrives, the gateway namespace — so two Instances on one cluster cannot reach each other;
+- RBAC is namespaced only (Roles, never ClusterRoles): a ServiceAccount of one Instance is granted nothing in
+  another. The migration ServiceAccount gets no permissions at all (no pods/exec: see MIGRATE_SERVICE_ACCOUNT).
+
+One file per namespace (``shared.yaml``, ``tenancy.yaml``, ``candidates/<c>.yaml``), so deploying or retiring a
+candidate touches only its own file.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from compiler.model import names
 from compiler.render.context import RenderContext
-from compiler.render.output import RenderedFile
+from compiler.render.conventions import (
+    CRD_GROUP,
+    LABEL_CANDIDATE,
+    LABEL_INSTANCE,
+    MANAGED_BY,
+    MIGRATE_SERVICE_ACCOUNT,
+    SYNC_WAVE,
+    WAVE_PLATFORM,
+    platform_dir,
+)
+from compiler.render.fleetview import InstanceView, instance_views
+from compiler.render.output import Manifest, RenderedFile
+
+LABEL_ROLE = "relc.dev/namespace-role"
+ROUTER_SERVICE_ACCOUNT = "relc-router"
+"""Reads the routing table ConfigMaps in the shared namespace (shared services route tenants with it)."""
+ROUTING_READER_ROLE = "relc-routing-reader"
+VIEWER_ROLE = "relc-viewer"
+VIEWER_GROUP = "relc:{instance}:viewers"
+"""The identity-provider group whose members may read (never exec, never read Secrets) an Instance's namespaces."""
 
 
 def render(ctx: RenderContext) -> Iterator[RenderedFile]:
-    yield from ()
+    for view in instance_views(ctx.fleet):
+        yield from instance_platform(view, ctx.settings.gateway_namespace)
+
+
+def instance_platform(view: InstanceView, gateway_namespace: str) -> Iterator[RenderedFile]:
+    i = view.name
+    folder = platform_dir(i)
+    shared = names.shared_namespace(i)
+    tenancy = names.tenancy_namespace(i)
+    yield RenderedFile(
+        f"{folder}/shared.yaml",
+        (
+            namespace(i, shared, "shared"),
+            *network_policies(i, shared, gateway_namespace),
+            service_account(i, shared, ROUTER_SERVICE_ACCOUNT),
+            *routing_reader(i, shared),
+            *viewer(i, shared),
+        ),
+    )
+    yield RenderedFile(
+        f"{folder}/tenancy.yaml",
+        (
+            namespace(i, tenancy, "tenancy"),
+            *network_policies(i, tenancy, None),
+            service_account(i, tenancy, MIGRATE_SERVICE_ACCOUNT),
+            *viewer(i, tenancy),
+        ),
+    )
+    for bundle in view.candidates:
+        ns = names.candidate_namespace(i, bundle.name)
+        yield RenderedFile(
+            f"{folder}/candidates/{bundle.name}.yaml",
+            (
+                namespace(i, ns, "candidate", {LABEL_CANDIDATE: bundle.name}),
+                *network_policies(i, ns, gateway_namespace),
+                *viewer(i, ns),
+            ),
+        )
+
+
+def _meta(instance: str, name: str, ns: str | None = None, extra: dict[str, str] | None = None) -> dict[str, object]:
+    meta: dict[str, object] = {
+        "name": name,
+        "labels": {**MANAGED_BY, LABEL_INSTANCE: instance, **(extra or {})},
+        "annotations": {SYNC_WAVE: WAVE_PLATFORM},
+    }
+    if ns is not None:
+        meta["namespace"] = ns
+    return meta
+
+
+def namespace(instance: str, name: str, role: str, extra: dict[str, str] | None = None) -> Manifest:
+    labels = {LABEL_ROLE: role, "pod-security.kubernetes.io/enforce": "baseline", **(extra or {})}
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": _meta(instance, name, None, labels)}
+
+
+def network_policies(instance: str, ns: str, gateway_namespace: str | None) -> list[Manifest]:
+    """Default-deny ingress, then allow the same Instance (and the gateway where tenants' requests arrive)."""
+    policies = [
+        _policy(instance, ns, "default-deny-ingress", []),
+        _policy(
+            instance, ns, "allow-same-instance", [{"namespaceSelector": {"matchLabels": {LABEL_INSTANCE: instance}}}]
+        ),
+    ]
+    if gateway_namespace is not None:
+        selector = {"matchLabels": {"kubernetes.io/metadata.name": gateway_namespace}}
+        policies.append(_policy(instance, ns, "allow-gateway", [{"namespaceSelector": selector}]))
+    return policies
+
+
+def _policy(instance: str, ns: str, name: str, sources: list[dict[str, object]]) -> Manifest:
+    spec: dict[str, object] = {"podSelector": {}, "policyTypes": ["Ingress"]}
+    if sources:
+        spec["ingress"] = [{"from": sources}]
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": _meta(instance, name, ns),
+        "spec": spec,
+    }
+
+
+def service_account(instance: str, ns: str, name: str) -> Manifest:
+    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _meta(instance, name, ns)}
+
+
+def _role(instance: str, ns: str, name: str, rules: list[dict[str, object]]) -> Manifest:
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "Role",
+        "metadata": _meta(instance, name, ns),
+        "rules": rules,
+    }
+
+
+def _binding(instance: str, ns: str, role: str, subject: dict[str, str]) -> Manifest:
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": _meta(instance, role, ns),
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role},
+        "subjects": [subject],
+    }
+
+
+def routing_reader(instance: str, ns: str) -> list[Manifest]:
+    rules: list[dict[str, object]] = [
+        {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "watch"]}
+    ]
+    subject = {"kind": "ServiceAccount", "name": ROUTER_SERVICE_ACCOUNT, "namespace": ns}
+    return [_role(instance, ns, ROUTING_READER_ROLE, rules), _binding(instance, ns, ROUTING_READER_ROLE, subject)]
+
+
+def viewer(instance: str, ns: str) -> list[Manifest]:
+    """Read-only access for the Instance's people: no Secrets, no pods/exec, no port-forward."""
+    rules: list[dict[str, object]] = [
+        {
+            "apiGroups": [""],
+            "resources": ["pods", "pods/log", "services", "configmaps", "events", "serviceaccounts"],
+            "verbs": ["get", "list", "watch"],
+        },
+        {"apiGroups": ["apps", "batch"], "resources": ["*"], "verbs": ["get", "list", "watch"]},
+        {"apiGroups": [CRD_GROUP], "resources": ["*"], "verbs": ["get", "list", "watch"]},
+    ]
+    subject = {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": VIEWER_GROUP.format(instance=instance)}
+    return [_role(instance, ns, VIEWER_ROLE, rules), _binding(instance, ns, VIEWER_ROLE, subject)]

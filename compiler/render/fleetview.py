@@ -1,0 +1,100 @@
+"""Per-Instance facts the Argo CD, platform, chart and routing sections share, computed in one pass.
+
+Why one place: "which candidates does this Instance deploy" must be answered identically by the AppProject,
+the namespaces, the charts and the routing table, or Argo CD would sync an Application whose namespace does
+not exist. A candidate is deployed when a tenant of the Instance pins it or the Instance keeps it warm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from compiler.model.fleet import Fleet
+from compiler.model.kinds import (
+    BlueprintType,
+    ComponentType,
+    GlobalProductionRelease,
+    Instance,
+    ReleaseBlueprint,
+    ReleaseCandidate,
+    Tenant,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Bundle:
+    """A candidate deployed in an Instance: itself, its blueprint, and the tenants pinned to it."""
+
+    candidate: ReleaseCandidate
+    blueprint: ReleaseBlueprint
+    tenants: tuple[Tenant, ...]
+
+    @property
+    def name(self) -> str:
+        return self.candidate.metadata.name
+
+    def routed_components(self) -> list[str]:
+        """Components tenants reach through the gateway: services and frontends, not infrastructure."""
+        pinned = self.candidate.spec.components
+        return [
+            c.name
+            for c in self.blueprint.spec.components
+            if c.name in pinned and c.type is not ComponentType.INFRASTRUCTURE
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceView:
+    instance: Instance
+    release: GlobalProductionRelease | None
+    tenants: tuple[Tenant, ...]
+    candidates: tuple[Bundle, ...]
+    """deployed product candidates, by name"""
+    shared: dict[BlueprintType, Bundle] = field(default_factory=dict)
+    """the shared services / shared infrastructure bundles of the Instance's global release"""
+
+    @property
+    def name(self) -> str:
+        return self.instance.metadata.name
+
+    @property
+    def cluster(self) -> str:
+        return self.instance.spec.cluster
+
+
+def instance_views(fleet: Fleet) -> list[InstanceView]:
+    """One view per Instance, by name; objects a valid fleet would not have (dangling names) are skipped."""
+    by_instance: dict[str, list[Tenant]] = {}
+    for (instance, _), entry in sorted(fleet.tenants.items()):
+        by_instance.setdefault(instance, []).append(entry.obj)
+    return [_view(fleet, entry.obj, by_instance.get(name, [])) for name, entry in sorted(fleet.instances.items())]
+
+
+def _view(fleet: Fleet, instance: Instance, tenants: list[Tenant]) -> InstanceView:
+    pinned: dict[str, list[Tenant]] = {}
+    for tenant in tenants:
+        pinned.setdefault(tenant.spec.release_candidate, []).append(tenant)
+    wanted = set(pinned) | set(instance.spec.warm_candidates)
+    bundles = [b for name in sorted(wanted) if (b := _bundle(fleet, name, pinned.get(name, []))) is not None]
+    release_entry = fleet.global_releases.get(instance.spec.global_release)
+    release = release_entry.obj if release_entry else None
+    shared: dict[BlueprintType, Bundle] = {}
+    if release is not None:
+        for kind, name in (
+            (BlueprintType.SHARED_SERVICES, release.spec.shared_services),
+            (BlueprintType.SHARED_INFRASTRUCTURE, release.spec.shared_infrastructure),
+        ):
+            bundle = _bundle(fleet, name, tenants) if name else None
+            if bundle is not None:
+                shared[kind] = bundle
+    return InstanceView(instance, release, tuple(tenants), tuple(bundles), shared)
+
+
+def _bundle(fleet: Fleet, candidate: str, tenants: list[Tenant]) -> Bundle | None:
+    entry = fleet.candidates.get(candidate)
+    if entry is None:
+        return None
+    blueprint = fleet.blueprints.get(entry.obj.spec.blueprint)
+    if blueprint is None:
+        return None
+    return Bundle(entry.obj, blueprint.obj, tuple(tenants))
