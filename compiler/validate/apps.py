@@ -58,6 +58,8 @@ def _services(entry: Entry[Tenant], i: int, app: App, components: dict[str, Comp
         if components is None:
             continue
         component = components.get(service)
+        if component is not None and component.owns_schema and not app.country_scoped:
+            continue  # the common case
         owning = sorted(name for name, c in components.items() if c.owns_schema)
         if component is None:
             yield doc.diagnostic(

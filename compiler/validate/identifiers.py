@@ -121,36 +121,55 @@ def _databases(ctx: Context) -> Iterator[Derived]:
 
 
 def _schemas(ctx: Context) -> Iterator[Derived]:
+    """App schemas, and a base service's schema only where an app schema could collide with it.
+
+    Base schemas are one per distinct service name, so they never collide among themselves; deriving them for
+    every tenant would cost more than the rest of validation on a large fleet.
+    """
+    base_of: dict[str, dict[str, str]] = {}  # candidate -> base schema name -> service
     for entry, _ in _tenants(ctx):
         spec, tenant = entry.obj.spec, entry.obj.metadata.name
+        if not spec.apps:
+            continue
         base = names.tenant_database(tenant)
-        for service in _base_services(ctx, entry):
+        if spec.release_candidate not in base_of:
+            services = _base_services(ctx, entry)
+            base_of[spec.release_candidate] = {names.schema_name(s): s for s in services}
+        apps = list(_app_schemas(entry))
+        base_schemas = base_of[spec.release_candidate]
+        clashing = {d.name for d in apps if d.scope == (spec.instance, tenant, base) and d.name in base_schemas}
+        for schema in sorted(clashing):
+            service = base_schemas[schema]
             yield Derived(
                 "schema",
-                names.schema_name(service),
+                schema,
                 (spec.instance, tenant, base),
                 f"base service '{service}' in database '{base}'",
                 ("service", service),
                 entry.doc,
                 ("spec", "releaseCandidate"),
             )
-        for i, app in enumerate(spec.apps):
-            databases = (
-                [names.country_database(tenant, c) for c in dict.fromkeys(app.countries)]
-                if app.country_scoped
-                else [base]
-            )
-            for j, service in enumerate(app.services):
-                for database in databases:
-                    yield Derived(
-                        "schema",
-                        names.schema_name(service, app.name),
-                        (spec.instance, tenant, database),
-                        f"service '{service}' of app '{app.name}' in database '{database}'",
-                        ("app", service, app.name),
-                        entry.doc,
-                        ("spec", "apps", i, "services", j),
-                    )
+        yield from apps
+
+
+def _app_schemas(entry: Entry[Tenant]) -> Iterator[Derived]:
+    spec, tenant = entry.obj.spec, entry.obj.metadata.name
+    base = names.tenant_database(tenant)
+    for i, app in enumerate(spec.apps):
+        databases = (
+            [names.country_database(tenant, c) for c in dict.fromkeys(app.countries)] if app.country_scoped else [base]
+        )
+        for j, service in enumerate(app.services):
+            for database in databases:
+                yield Derived(
+                    "schema",
+                    names.schema_name(service, app.name),
+                    (spec.instance, tenant, database),
+                    f"service '{service}' of app '{app.name}' in database '{database}'",
+                    ("app", service, app.name),
+                    entry.doc,
+                    ("spec", "apps", i, "services", j),
+                )
 
 
 def _base_services(ctx: Context, entry: Entry[Tenant]) -> list[str]:

@@ -13,6 +13,7 @@ Messages show a redacted form only: the report itself is often pasted into pull 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -38,6 +39,8 @@ _SECRET_WORDS = (
     "clientsecret",
 )
 # Keys that *name* or *point at* a secret (a Kubernetes Secret's name, a file path, a Vault key) hold no secret.
+_SECRET_WORD = re.compile("|".join(_SECRET_WORDS))
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
 _POINTER_SUFFIXES = ("name", "ref", "reference", "path", "file", "id", "enabled", "length", "ttl", "policy", "mode")
 _DSN = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<user>[^:/@\s]*):(?P<password>[^@/\s]+)@(?P<host>[^\s]*)")
 _SHAPES = (
@@ -46,6 +49,8 @@ _SHAPES = (
     (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b"), "a GitHub token"),
     (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), "a Slack token"),
 )
+_ANY_SHAPE = re.compile("://|PRIVATE KEY|AKIA|ASIA|gh[pousr]_|xox")
+_SHORTEST = 8  # a://b:c@ is the shortest value any pattern above matches
 _HINT = "store the value in Vault and write 'vault:<path>#<key>' here; then rotate the secret: git history keeps it"
 
 
@@ -90,11 +95,13 @@ def _literal_items(doc: Document, path: Path, key: str, items: list[Any]) -> Ite
             yield from _walk(doc, item, (*path, i))
 
 
+@functools.lru_cache(maxsize=4096)
 def _names_secret(key: str) -> bool:
-    norm = re.sub(r"[^a-z0-9]", "", key.lower())
+    """Cached: a fleet repeats the same few hundred keys across thousands of files."""
+    norm = _NOT_ALNUM.sub("", key.lower())
     if norm.startswith("existing") or norm.endswith(_POINTER_SUFFIXES):
         return False
-    return any(word in norm for word in _SECRET_WORDS)
+    return _SECRET_WORD.search(norm) is not None
 
 
 def _is_literal(value: Any) -> bool:
@@ -121,6 +128,8 @@ def _literal(doc: Document, path: Path, key: str, value: Any) -> Diagnostic:
 
 
 def _shapes(doc: Document, text: str, path: Path) -> Iterator[Diagnostic]:
+    if len(text) < _SHORTEST or _ANY_SHAPE.search(text) is None:
+        return  # the common case, decided by one scan
     dsn = _DSN.search(text)
     if dsn is not None and not _TEMPLATE.match(dsn.group("password")):
         shown = f"{dsn.group('scheme')}://{dsn.group('user')}:****@{dsn.group('host')}"
