@@ -5,11 +5,13 @@ version string), so Helm's loader and linter (pkg/chart/v2/metadata.go ``Validat
 decide; relc adds what its umbrella charts need to build reproducibly:
 
 - ``apiVersion: v2`` (Helm 3 charts; dependencies in Chart.yaml are invalid in v1);
-- ``version`` is strict SemVer 2 (Helm's lint rule; ``helm package`` names the archive by it);
+- ``version`` is strict SemVer 2 (stricter than ``helm lint``, whose Masterminds parser also takes ``1.2`` or
+  ``v1.2.3``; chart repositories and OCI tags sort and compare by SemVer 2);
 - every dependency has ``name``, ``version`` and ``repository`` (relc's rule: ``helm dependency build`` needs
   all three to fetch the same chart every time), and no two share a name or alias (Helm's loader);
-- ``name`` equals the chart's folder (relc's rule, and Helm 2's lint rule: Argo CD and ``helm dependency``
-  address a chart by its folder).
+- ``name`` equals the chart's folder: a *warning* only. Helm 2's linter required it; Helm 3's does not
+  (pkg/lint/rules/chartfile.go checks only that a name is present), and Argo CD addresses the chart by path, so
+  a differing name breaks nothing - it only makes ``helm package`` archives and folders disagree.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 import semver
 from jsonschema.protocols import Validator
 
-from compiler.diagnostics import Diagnostic
+from compiler.diagnostics import Diagnostic, Severity
 from compiler.outcheck.documents import RenderedDoc
 from compiler.outcheck.errors import schema_diagnostics
 
@@ -54,7 +56,8 @@ def _name(doc: RenderedDoc, data: dict[str, Any], folder: str) -> list[Diagnosti
         doc.diagnostic(
             ("name",),
             f"chart name '{name}' does not match its folder '{folder}'",
-            "name the chart after its folder: Argo CD and helm dependency address charts by folder",
+            "name the chart after its folder (Helm 2's rule; Helm 3 accepts it, so this is a warning)",
+            severity=Severity.WARNING,
         )
     ]
 

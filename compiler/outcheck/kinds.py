@@ -32,7 +32,7 @@ class ShippedFamily:
 
 SHIPPED = (
     ShippedFamily("argocd", "argoproj.io", "Argo CD 3.6.0 CRD"),
-    ShippedFamily("gateway-api", "gateway.networking.k8s.io", "relc's minimal Gateway API schema"),
+    ShippedFamily("gateway-api", "gateway.networking.k8s.io", "relc's Gateway API schema (see its SOURCE.txt)"),
 )
 
 

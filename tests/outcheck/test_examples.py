@@ -1,8 +1,8 @@
 """Positive and negative rendered/ examples (the check-jsonschema model), through `relc validate --rendered`.
 
 Each negative case under examples/invalid/<case>/ holds a rendered/ tree and ``expect``: the exact diagnostics,
-one ``file:line:code field`` per line. The embedded validator is forced (``--kubeconform off``) so the result
-does not depend on what is installed on the machine.
+one ``file:line:code field`` per line; they run with ``--strict`` so warnings count. The embedded validator is
+forced (``--kubeconform off``) so the result does not depend on what is installed on the machine.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def test_valid_rendered_tree_of_every_family_is_clean(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_invalid_case_reports_exactly_its_diagnostics(case: Path, tmp_path: Path) -> None:
-    result = validate_rendered(copy_case(case, tmp_path / "fleet"), "--kubeconform", "off")
+    result = validate_rendered(copy_case(case, tmp_path / "fleet"), "--kubeconform", "off", "--strict")
     assert result.exit_code == 1, result.output
     expected = [line.strip() for line in (case / "expect").read_text().splitlines() if line.strip()]
     assert found(result) == expected
@@ -66,3 +66,13 @@ def test_rendered_dir_option_points_anywhere(tmp_path: Path) -> None:
     result = validate_rendered(tmp_path / "elsewhere", "--rendered-dir", str(moved), "--kubeconform", "off")
     assert result.exit_code == 1
     assert found(result) == [f"{moved.as_posix()}/instances/eu/platform/monitor.yaml:2:RLC802 kind"]
+
+
+def test_chart_name_not_matching_its_folder_is_a_warning(tmp_path: Path) -> None:
+    """Helm 3 accepts it (only Helm 2's linter refused it): reported, but the run passes without --strict."""
+    result = validate_rendered(
+        copy_case(EXAMPLES / "invalid" / "chart-name-not-folder", tmp_path / "f"), "--kubeconform", "off"
+    )
+    assert result.exit_code == 0, result.output
+    [warning] = json.loads(result.output)["diagnostics"]
+    assert (warning["severity"], warning["field"], warning["line"]) == ("warning", "name", 2)
