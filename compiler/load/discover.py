@@ -6,6 +6,7 @@ Everything here touches the disk; everything after it works on :class:`SourceFil
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -57,7 +58,17 @@ def _read_one(path: Path, rel: str, limits: Limits) -> tuple[SourceFile | None, 
             "the file is a symbolic link",
             "replace the link with the file itself: links can point outside the fleet repository",
         )
-    size = path.stat().st_size
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        return None, Diagnostic(
+            rel,
+            0,
+            0,
+            "RLC103",
+            "not a regular file (a named pipe, socket or device)",
+            "remove it from the fleet repository: reading it could block or never end",
+        )
+    size = info.st_size
     if size > limits.max_bytes:
         return None, Diagnostic(
             rel,

@@ -7,6 +7,7 @@ become paths.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,11 @@ def test_file_name_with_an_escape_character_is_shown_escaped(base_fleet: Path) -
     assert result.exit_code == 1
     assert "\x1b" not in result.output
     assert "tenants/arematics-prod/ac\\x1b[2Jme.yaml:5:9: warning RLC108 file-name" in result.output
+
+
+def test_named_pipe_is_refused_not_read(base_fleet: Path) -> None:
+    """Reading a FIFO blocks until someone writes to it: relc must never open one."""
+    os.mkfifo(base_fleet / "tenants/arematics-prod/pipe.yaml")
+    d = _only(base_fleet)
+    assert (d["file"], d["line"], d["code"]) == ("tenants/arematics-prod/pipe.yaml", 0, "RLC103")
+    assert d["message"] == "not a regular file (a named pipe, socket or device)"
