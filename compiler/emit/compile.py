@@ -22,9 +22,11 @@ from compiler.emit.tree import (
     replace_tree,
     unified_diff,
 )
-from compiler.load.discover import FLEET_FOLDERS
+from compiler.model.settings import SETTINGS_FILE
 
 DIFFS_SHOWN = 3
+FOREIGN = (".git", SETTINGS_FILE, "blueprints", "releases")
+"""Entries a rendered folder never holds: finding one means --out names something else, which we must not replace."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +45,10 @@ def target_for(root: Path, out: Path | None, rendered_path: str) -> Target:
         raise UsageError(f"output folder '{path}' contains the fleet", "pass --out naming a folder of its own")
     if path.is_symlink() or (path.exists() and not path.is_dir()):
         raise UsageError(f"output folder '{path}' is not a directory", "remove it or pass another --out")
-    for name in (*FLEET_FOLDERS, ".git"):
+    for name in FOREIGN:
         if (path / name).exists():
             raise UsageError(
-                f"output folder '{path}' holds {name}/, which relc never writes",
+                f"output folder '{path}' holds {name}, which relc never writes",
                 "pass --out naming the rendered folder: relc replaces its whole content",
             )
     try:

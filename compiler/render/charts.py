@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from compiler.diagnostics import InvalidInput
+from compiler.diagnostics import Diagnostic, InvalidInput
 from compiler.model import names
 from compiler.model.fleet import Fleet
 from compiler.model.kinds import BlueprintType, Component, Instance, Tenant
@@ -58,18 +58,31 @@ def deployed_bundles(view: InstanceView) -> list[Bundle]:
 
 
 def render(ctx: RenderContext) -> Iterator[RenderedFile]:
+    """Every chart; a failing template raises InvalidInput with all RLC801 diagnostics (nothing is written)."""
     templates = Templates()
     files: list[RenderedFile] = []
-    for view in instance_views(ctx.fleet):
-        instance_context = instance_fields(view.instance)
-        for bundle in deployed_bundles(view):
-            folder = chart_dir(view, bundle)
-            files.append(RenderedFile(f"{folder}/Chart.yaml", (chart_yaml(ctx.fleet, view, bundle),)))
-            values = chart_values(ctx.fleet, view, bundle, instance_context, templates)
-            files.append(RenderedFile(f"{folder}/values.yaml", (values,)))
+    for view, bundle, values in all_values(ctx.fleet, templates):
+        folder = chart_dir(view, bundle)
+        files.append(RenderedFile(f"{folder}/Chart.yaml", (chart_yaml(ctx.fleet, view, bundle),)))
+        files.append(RenderedFile(f"{folder}/values.yaml", (values,)))
     if templates.problems:
         raise InvalidInput(templates.problems)
     yield from files
+
+
+def all_values(fleet: Fleet, templates: Templates) -> Iterator[tuple[InstanceView, Bundle, Manifest]]:
+    for view in instance_views(fleet):
+        instance_context = instance_fields(view.instance)
+        for bundle in deployed_bundles(view):
+            yield view, bundle, chart_values(fleet, view, bundle, instance_context, templates)
+
+
+def template_problems(fleet: Fleet) -> list[Diagnostic]:
+    """RLC801 for every values template that fails where it is deployed (``relc validate`` runs this too)."""
+    templates = Templates()
+    for _ in all_values(fleet, templates):
+        pass
+    return templates.problems
 
 
 # --- Chart.yaml ---------------------------------------------------------------------------------------------

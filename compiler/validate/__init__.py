@@ -12,7 +12,16 @@ Rule = Callable[[Context], Iterable[Diagnostic]]
 
 def rules() -> list[Rule]:
     """The rules in the order they run (imported here, not at module load, to keep imports cheap)."""
-    from compiler.validate import apps, components, dependencies, identifiers, lifecycle, references, secrets
+    from compiler.validate import (
+        apps,
+        components,
+        dependencies,
+        identifiers,
+        lifecycle,
+        references,
+        secrets,
+        templates,
+    )
 
     return [
         references.check,
@@ -22,6 +31,7 @@ def rules() -> list[Rule]:
         identifiers.check,
         lifecycle.check,
         secrets.check,
+        templates.check,
     ]
 
 
