@@ -4,9 +4,9 @@ Why not PyYAML's dumper: emitting ~130,000 small manifests takes ~15 s with its 
 every node in Python first), and its quoting follows YAML 1.1 only. Here one recursive pass writes block-style
 YAML that *every* reader reads back identically:
 
-- keys in a fixed order: Kubernetes' ``apiVersion``, ``kind``, ``metadata``, ``spec`` and ``name``, ``namespace``
-  first, then the rest sorted (mapping order carries no meaning, so sorting makes output independent of how a
-  renderer built its dicts);
+- keys in a fixed order: a document's ``apiVersion``, ``kind``, ``metadata``, ``spec`` first, and ``name``,
+  ``namespace`` first in nested mappings, then the rest sorted (mapping order carries no meaning, so sorting
+  makes output independent of how a renderer built its dicts);
 - a string is written plain only if it is unambiguous under both YAML 1.1 (PyYAML, Helm's go-yaml v2) and 1.2
   (``no``, ``on``, ``~``, ``1.10``, ``0o7``, ``1_000``, ``1:20``, ``.inf`` … are all quoted); otherwise it is a
   JSON string, which is a valid YAML double-quoted scalar; multi-line text that round-trips safely becomes a
@@ -26,7 +26,8 @@ _PLAIN = re.compile(r"[A-Za-z_/][A-Za-z0-9_./:@+=-]*\Z")
 _AMBIGUOUS = frozenset(
     {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "~"}
 )  # compared lower-cased: YAML 1.1 booleans and null, 1.2 core; 'nan'/'inf' for careless readers
-_FIRST_KEYS = {"apiVersion": 0, "kind": 1, "metadata": 2, "spec": 3, "name": 4, "namespace": 5}
+_TOP_KEYS = {"apiVersion": 0, "kind": 1, "metadata": 2, "spec": 3}
+_FIRST_KEYS = {"name": 0, "namespace": 1}
 _MAX_SIMPLE_KEY = 1000  # PyYAML refuses implicit keys over 1024 characters; longer keys use '? '
 _NON_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 _BREAKS = re.compile("[\r\x85\u2028\u2029\ufeff]")
@@ -39,6 +40,10 @@ class EmitError(TypeError):
         super().__init__(f"{path or '<document>'}: {reason}")
         self.path = path
         self.reason = reason
+
+
+def _top_order(key: str) -> tuple[int, str]:
+    return (_TOP_KEYS.get(key, 9), key)
 
 
 def _key_order(key: str) -> tuple[int, str]:
@@ -85,7 +90,7 @@ class Emitter:
             if not isinstance(doc, Mapping):
                 raise EmitError("", f"a document must be a mapping, not {type(doc).__name__}")
             if doc:
-                self._mapping(doc, "", out, "", "")
+                self._mapping(doc, "", out, "", "", top=True)
             else:
                 out.append("{}\n")
         return "".join(out).encode("utf-8")
@@ -116,13 +121,15 @@ class Emitter:
 
     # -- collections -----------------------------------------------------------------------------------------
 
-    def _mapping(self, data: Mapping[str, Any], pad: str, out: list[str], first: str, path: str) -> None:
+    def _mapping(
+        self, data: Mapping[str, Any], pad: str, out: list[str], first: str, path: str, *, top: bool = False
+    ) -> None:
         """Entries at indentation ``pad``; the first line starts with ``first`` instead (a '- ' list item)."""
         keys = list(data)
         for key in keys:
             if type(key) is not str and not isinstance(key, str):
                 raise EmitError(path, f"mapping keys must be strings, not {type(key).__name__} {key!r}")
-        keys.sort(key=_key_order)
+        keys.sort(key=_top_order if top else _key_order)
         lead = first
         for key in keys:
             value = data[key]

@@ -114,10 +114,13 @@ def application(
     destination: dict[str, str],
     labels: dict[str, str] | None = None,
     prune: bool = True,
+    cascade: bool = True,
     extra: dict[str, object] | None = None,
 ) -> Manifest:
+    """An Application; ``cascade`` adds the finalizer that deletes its resources when it is deleted."""
     meta = _meta(s, name, wave, labels)
-    meta["finalizers"] = [FINALIZER]
+    if cascade:
+        meta["finalizers"] = [FINALIZER]
     spec: dict[str, object] = {
         "project": project,
         "source": source(s, rel),
@@ -180,6 +183,7 @@ def cluster_objects(s: Settings, cluster: str) -> tuple[Manifest, ...]:
         rel=CRDS_DIR,
         destination=destination,
         prune=False,
+        cascade=False,
     )
     config = application(
         s,
@@ -194,16 +198,19 @@ def cluster_objects(s: Settings, cluster: str) -> tuple[Manifest, ...]:
 
 def instance_namespaces(view: InstanceView) -> list[str]:
     found = {names.shared_namespace(view.name), names.tenancy_namespace(view.name)}
-    found.update(names.candidate_namespace(view.name, b.name) for b in view.candidates)
+    found.update(names.candidate_namespace(view.name, b.name) for b in view.offered)
     return sorted(found)
 
 
 def chart_repositories(view: InstanceView) -> list[str]:
-    return sorted({c.chart.repository for b in deployed_bundles(view) for c, _ in pinned_components(b)})
+    bundles = [*view.shared.values(), *view.offered]
+    return sorted({c.chart.repository for b in bundles for c, _ in pinned_components(b)})
 
 
 def project(s: Settings, view: InstanceView) -> Manifest:
-    """The Instance's confinement: its sources, its namespaces on its cluster, no cluster-scoped kind but Namespace."""
+    """The Instance's confinement: its sources, its namespaces on its cluster, no cluster-scoped kind but Namespace.
+
+    Candidates count once offered (not only once deployed), so pin changes leave the project alone."""
     return {
         "apiVersion": API,
         "kind": "AppProject",
@@ -226,6 +233,7 @@ def root_app(s: Settings, view: InstanceView) -> Manifest:
         rel=argocd_dir(view.name),
         destination={"name": IN_CLUSTER, "namespace": s.argocd_namespace},
         labels={LABEL_INSTANCE: view.name},
+        cascade=False,  # retiring an Instance is deliberate: its children stay until deleted one by one
         extra={"source": {**source(s, argocd_dir(view.name)), "directory": {"recurse": True}}},
     )
 

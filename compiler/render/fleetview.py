@@ -52,6 +52,9 @@ class InstanceView:
     """deployed product candidates, by name"""
     shared: dict[BlueprintType, Bundle] = field(default_factory=dict)
     """the shared services / shared infrastructure bundles of the Instance's global release"""
+    offered: tuple[Bundle, ...] = ()
+    """every product candidate the Instance's global release offers, deployed or not (tenants not filled in):
+    the AppProject admits all of them, so a pin change that deploys or retires one never touches the project"""
 
     @property
     def name(self) -> str:
@@ -87,7 +90,9 @@ def _view(fleet: Fleet, instance: Instance, tenants: list[Tenant]) -> InstanceVi
             bundle = _bundle(fleet, name, tenants) if name else None
             if bundle is not None:
                 shared[kind] = bundle
-    return InstanceView(instance, release, tuple(tenants), tuple(bundles), shared)
+    names = sorted(set(release.spec.candidates if release else ()) | {b.name for b in bundles})
+    offered = tuple(b for name in names if (b := _bundle(fleet, name, [])) is not None)
+    return InstanceView(instance, release, tuple(tenants), tuple(bundles), shared, offered)
 
 
 def _bundle(fleet: Fleet, candidate: str, tenants: list[Tenant]) -> Bundle | None:
