@@ -23,6 +23,7 @@ def _values(root: Path, yaml_lines: str) -> None:
 
 @pytest.mark.parametrize(
     "line",
+    # templates are rendered at compile time (and checked there, RLC801): they must name real context fields
     [
         "password: vault:secret/data/auth/db#password",
         "db_password: vault:kv/auth#pw",
@@ -30,12 +31,16 @@ def _values(root: Path, yaml_lines: str) -> None:
         "secretName: auth-tls",
         "passwordSecretRef: auth-db",
         "tokenEnabled: true",
-        'apiKey: "{{ instance.vault.apiKey }}"',
+        'apiKey: "{{ candidate.name }}"',
         "password: ''",
         "password: null",
         "url: https://charts.arematics.example/auth",
         "url: postgres://auth@pg-prod-eu.arematics.example/auth",
         "credentials: {}",
+        'dsn: "postgres://{{ candidate.name }}:{{ candidate.blueprint }}@{{ candidate.name }}/auth"',
+        'dsn: "postgres://app:{{candidate.name}}@pg/auth"',
+        "endpoint: http://pg-prod-eu.arematics.example:5432/a@b",
+        "mail: ops@arematics.example",
     ],
 )
 def test_not_a_literal_secret(base_fleet: Path, line: str) -> None:
