@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from compiler.app import load_fleet
+from compiler.app import analyse
 from compiler.model.settings import Settings
 from compiler.render.context import RenderContext
 from compiler.render.output import RenderedFile
@@ -16,8 +17,8 @@ Section = Callable[[RenderContext], Iterator[RenderedFile]]
 
 
 def context(root: Path) -> RenderContext:
-    """The fleet at ``root`` (which must be valid), resolved, with default settings."""
-    fleet, problems = load_fleet(root)
+    """The fleet at ``root`` (which ``relc validate`` must accept), resolved, with default settings."""
+    fleet, problems = analyse(root, date(2026, 11, 22))
     errors = [p for p in problems if p.is_error]
     assert not errors, errors
     return RenderContext(fleet, resolve(fleet), Settings())

@@ -1,0 +1,356 @@
+"""The Kubernetes Jobs that run relc-migrate: provisioning (per database) and migration (per service and database).
+
+Every command line, environment variable, mount path and Job name comes from ``relc_migrate.contract``, the
+module relc-migrate's own CLI parses, so the compiler and the companion cannot drift. This module only adds
+the Kubernetes around it.
+
+Migrations never exec into running pods (so no role grants pods/exec): an init container runs the service
+image at the tenant's pinned tag (plus the Instance's imageTagSuffix) and copies /migrations/<service> into an
+emptyDir; the relc-migrate container reads it from there.
+
+Both kinds are Argo CD PreSync hooks of the tenant's folder, so they run, in sync-wave order, before the
+tenant's custom resources are applied: provisioning at WAVE_PROVISION, then one wave per position in the
+candidate's migration order starting at WAVE_MIGRATE (Argo CD waits for a wave's Jobs to succeed before the
+next), so payments migrates before entity when entity requires it. The delete policy is BeforeHookCreation:
+the last run's Job (its logs and termination message) stays inspectable until the next sync replaces it,
+instead of vanishing on success (HookSucceeded) or on failure; ttlSecondsAfterFinished removes Jobs whose
+name the next sync no longer renders (a new desired version hashes to a new name).
+
+Credentials are files the Vault agent injector writes to /vault/secrets before the containers start
+(pre-populate only, so no sidecar keeps a finished Job alive); no credential value is ever rendered.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from compiler.diagnostics import RelcError
+from compiler.model import names
+from compiler.model.common import duration_seconds
+from compiler.model.kinds import Instance
+from compiler.render.context import RenderContext
+from compiler.render.conventions import (
+    LABEL_INSTANCE,
+    LABEL_SERVICE,
+    LABEL_TENANT,
+    MANAGED_BY,
+    MIGRATE_SERVICE_ACCOUNT,
+    SYNC_WAVE,
+    WAVE_MIGRATE,
+    WAVE_PROVISION,
+)
+from compiler.render.output import Manifest
+from compiler.render.tenantplan import SchemaSlot, ServicePin, TenantLayout, backup_destination, backup_required
+from relc_migrate import contract
+
+HOOK = "argocd.argoproj.io/hook"
+HOOK_DELETE_POLICY = "argocd.argoproj.io/hook-delete-policy"
+MAIN_CONTAINER = "relc-migrate"
+INIT_CONTAINER = "copy-migrations"
+MIGRATIONS_VOLUME = "migrations"
+TMP_VOLUME = "tmp"
+RUN_AS = 65532  # a non-root uid that owns nothing in either image
+TTL_SECONDS_AFTER_FINISHED = 86_400
+VAULT_ROLE = "relc-migrate"
+TENANT_DSN_FIELD = "dsn"
+"""The field of the tenant's Vault secret (<pathPrefix>/<tenant>) holding its libpq connection string."""
+
+_VAULT_REF = re.compile(r"vault:([A-Za-z0-9_./-]+)#([A-Za-z0-9_.-]+)\Z")
+
+
+class BadVaultReference(RelcError):
+    """An Instance's database.credentials is not ``vault:<path>#<key>`` with a plain path and key (they end up
+    inside a Vault agent template, so nothing else may pass)."""
+
+    def __init__(self, instance: str, reference: str) -> None:
+        super().__init__(f"Instance {instance}: database.credentials {reference!r} is not vault:<path>#<key>")
+        self.instance = instance
+        self.reference = reference
+
+
+def vault_reference(instance: Instance) -> tuple[str, str]:
+    match = _VAULT_REF.match(instance.spec.database.credentials)
+    if match is None:
+        raise BadVaultReference(instance.metadata.name, instance.spec.database.credentials)
+    return match.group(1), match.group(2)
+
+
+# --- the Vault agent ------------------------------------------------------------------------------------------
+
+
+def _secret_file_name(path: str) -> str:
+    """The injector writes ``agent-inject-secret-<name>`` to /vault/secrets/<name>: the contract's path decides."""
+    folder, _, name = path.rpartition("/")
+    assert folder == contract.VAULT_SECRETS_DIR, path
+    return name
+
+
+def vault_annotations(instance: Instance, tenant_dsn: tuple[str, str], infra: tuple[str, str]) -> dict[str, str]:
+    """Annotations making the Vault agent write the two DSN files the contract's environment points at.
+
+    ``tenant_dsn``/``infra`` are (Vault path, template body) pairs.
+    """
+    out = {
+        "vault.hashicorp.com/agent-inject": "true",
+        "vault.hashicorp.com/agent-pre-populate-only": "true",
+        "vault.hashicorp.com/namespace": instance.spec.vault.namespace,
+        "vault.hashicorp.com/role": VAULT_ROLE,
+    }
+    defaults = contract.job_environment(job_name="-", image="-")
+    files = dict(defaults)
+    for env, (path, body) in ((contract.ENV_DB_DSN_FILE, tenant_dsn), (contract.ENV_INFRA_DSN_FILE, infra)):
+        name = _secret_file_name(files[env])
+        out[f"vault.hashicorp.com/agent-inject-secret-{name}"] = path
+        out[f"vault.hashicorp.com/agent-inject-template-{name}"] = (
+            f'{{{{- with secret "{path}" -}}}}{body}{{{{- end -}}}}'
+        )
+    return out
+
+
+def _admin_dsn(instance: Instance, database: str | None = None) -> tuple[str, str]:
+    """The Instance's admin connection string (``database.credentials``); libpq keeps the last ``dbname``."""
+    path, key = vault_reference(instance)
+    body = f'{{{{ index .Data.data "{key}" }}}}'
+    return path, body if database is None else f"{body} dbname={database}"
+
+
+def _tenant_dsn(instance: Instance, tenant: str) -> tuple[str, str]:
+    path = names.vault_path(instance.spec.vault.path_prefix, tenant)
+    return path, f"{{{{ .Data.data.{TENANT_DSN_FIELD} }}}}"
+
+
+# --- constant pieces, shared ----------------------------------------------------------------------------------
+# Rendered manifests share these read-only sub-objects (the emitter only reads them): building them once instead
+# of per Job is most of what keeps 200,000 Jobs within seconds.
+
+_SECURITY_CONTEXT: Manifest = {
+    "allowPrivilegeEscalation": False,
+    "readOnlyRootFilesystem": True,
+    "runAsNonRoot": True,
+    "capabilities": {"drop": ["ALL"]},
+}
+_POD_SECURITY_CONTEXT: Manifest = {
+    "runAsNonRoot": True,
+    "runAsUser": RUN_AS,
+    "runAsGroup": RUN_AS,
+    "fsGroup": RUN_AS,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+_MAIN_RESOURCES: Manifest = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}}
+_INIT_RESOURCES: Manifest = {"requests": {"cpu": "10m", "memory": "16Mi"}, "limits": {"memory": "64Mi"}}
+_TMP_MOUNT: Manifest = {"name": TMP_VOLUME, "mountPath": "/tmp"}
+_TMP_VOLUME: Manifest = {"name": TMP_VOLUME, "emptyDir": {}}
+_MIGRATIONS_VOLUME: Manifest = {"name": MIGRATIONS_VOLUME, "emptyDir": {}}
+_MIGRATIONS_MOUNT_RW: Manifest = {"name": MIGRATIONS_VOLUME, "mountPath": contract.MIGRATIONS_VOLUME_MOUNT}
+_MIGRATIONS_MOUNT_RO: Manifest = {**_MIGRATIONS_MOUNT_RW, "readOnly": True}
+_POD_FAILURE_POLICY: Manifest = {
+    "rules": [
+        {
+            # bad input or a blocked dependency: retrying cannot help (design §5.2: block, do not retry)
+            "action": "FailJob",
+            "onExitCodes": {
+                "containerName": MAIN_CONTAINER,
+                "operator": "In",
+                "values": [int(contract.ExitCode.USAGE), int(contract.ExitCode.BLOCKED)],
+            },
+        },
+        # a node drain or preemption is not the migration's fault: do not count it as a retry
+        {"action": "Ignore", "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}]},
+    ]
+}
+
+
+def _labels(instance: str, tenant: str, component: str, service: str | None) -> dict[str, str]:
+    labels = {
+        **MANAGED_BY,
+        "app.kubernetes.io/name": "relc-migrate",
+        "app.kubernetes.io/component": component,
+        LABEL_INSTANCE: instance,
+        LABEL_TENANT: tenant,
+    }
+    if service is not None:
+        labels[LABEL_SERVICE] = service
+    return labels
+
+
+class _InstanceKit:
+    """What every Job of one Instance shares."""
+
+    def __init__(self, ctx: RenderContext, instance: Instance) -> None:
+        spec = instance.spec
+        self.instance = instance
+        self.name = instance.metadata.name
+        self.namespace = names.tenancy_namespace(self.name)
+        self.image = ctx.settings.migrate_image
+        self.timeout = duration_seconds(spec.migration.timeout)
+        self.retries = spec.migration.retries
+        self.concurrency = spec.migration.concurrency
+        self.cluster = spec.cluster
+        infra = _admin_dsn(instance, spec.database.infra_database)
+        self.provision_vault = vault_annotations(instance, _admin_dsn(instance), infra)
+        self._infra = infra
+
+    def migration_vault(self, tenant: str) -> dict[str, str]:
+        return vault_annotations(self.instance, _tenant_dsn(self.instance, tenant), self._infra)
+
+    def env(self, job_name: str) -> list[Manifest]:
+        pairs = contract.job_environment(
+            job_name=job_name, image=self.image, concurrency_limit=self.concurrency, cluster=self.cluster
+        )
+        return [{"name": name, "value": value} for name, value in pairs]
+
+    def main_container(self, argv: Sequence[str], job_name: str, mounts: list[Manifest]) -> Manifest:
+        return {
+            "name": MAIN_CONTAINER,
+            "image": self.image,
+            "imagePullPolicy": "IfNotPresent",
+            "args": list(argv),
+            "env": self.env(job_name),
+            "resources": _MAIN_RESOURCES,
+            "securityContext": _SECURITY_CONTEXT,
+            "terminationMessagePath": contract.TERMINATION_LOG_PATH,
+            "terminationMessagePolicy": "FallbackToLogsOnError",
+            "volumeMounts": mounts,
+        }
+
+    def job(
+        self, name: str, labels: dict[str, str], wave: str, pod: Manifest, vault: dict[str, str], attempt: int
+    ) -> Manifest:
+        pod["serviceAccountName"] = MIGRATE_SERVICE_ACCOUNT
+        pod["restartPolicy"] = "Never"
+        pod["activeDeadlineSeconds"] = attempt
+        pod["securityContext"] = _POD_SECURITY_CONTEXT
+        return {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": {
+                "name": name,
+                "namespace": self.namespace,
+                "labels": labels,
+                "annotations": {HOOK: "PreSync", HOOK_DELETE_POLICY: "BeforeHookCreation", SYNC_WAVE: wave},
+            },
+            "spec": {
+                "backoffLimit": self.retries,
+                "activeDeadlineSeconds": attempt * (self.retries + 1),
+                "ttlSecondsAfterFinished": TTL_SECONDS_AFTER_FINISHED,
+                "podFailurePolicy": _POD_FAILURE_POLICY,
+                "template": {"metadata": {"labels": labels, "annotations": vault}, "spec": pod},
+            },
+        }
+
+
+class JobRenderer:
+    """Renders one compile's Jobs; per-Instance and per-pin parts are built on first use and reused."""
+
+    def __init__(self, ctx: RenderContext) -> None:
+        self._ctx = ctx
+        self._kits: dict[str, _InstanceKit] = {}
+        self._inits: dict[tuple[str, str], list[Manifest]] = {}
+
+    def _kit(self, instance: Instance) -> _InstanceKit:
+        kit = self._kits.get(instance.metadata.name)
+        if kit is None:
+            kit = self._kits[instance.metadata.name] = _InstanceKit(self._ctx, instance)
+        return kit
+
+    def _init_containers(self, pin: ServicePin) -> list[Manifest]:
+        """The init container copying /migrations/<service> out of the service image at the pinned tag."""
+        key = (pin.service, pin.image)
+        found = self._inits.get(key)
+        if found is None:
+            found = self._inits[key] = [
+                {
+                    "name": INIT_CONTAINER,
+                    "image": pin.image,
+                    "imagePullPolicy": "IfNotPresent",
+                    "command": list(contract.init_container_command(pin.service)),
+                    "resources": _INIT_RESOURCES,
+                    "securityContext": _SECURITY_CONTEXT,
+                    "volumeMounts": [_MIGRATIONS_MOUNT_RW],
+                }
+            ]
+        return found
+
+    # --- provisioning ---------------------------------------------------------------------------------------
+
+    def provisioning(self, instance: Instance, layout: TenantLayout) -> list[Manifest]:
+        """One Job per database the tenant's TenantProvisionJob and AppProvisionJobs describe (idempotent)."""
+        kit = self._kit(instance)
+        jobs = [self._provision(kit, layout, layout.database, layout.base)]
+        jobs += [self._provision(kit, layout, app.database, app.slots) for app in layout.apps]
+        return jobs
+
+    def _provision(
+        self, kit: _InstanceKit, layout: TenantLayout, database: str, slots: tuple[SchemaSlot, ...]
+    ) -> Manifest:
+        schemas = tuple(s.schema for s in slots)
+        inv = contract.ProvisionInvocation(layout.name, database, schemas, tuple(s.pin.service for s in slots))
+        name = contract.job_name("provision", layout.name, extra=f"{database}:{','.join(schemas)}")
+        # CREATE DATABASE needs the Instance's admin role; the tenant's own credentials may not exist yet.
+        pod: Manifest = {
+            "containers": [kit.main_container(contract.provision_argv(inv), name, [_TMP_MOUNT])],
+            "volumes": [_TMP_VOLUME],
+        }
+        labels = _labels(kit.name, layout.name, "provisioning", None)
+        return kit.job(name, labels, WAVE_PROVISION, pod, kit.provision_vault, kit.timeout)
+
+    # --- migration ------------------------------------------------------------------------------------------
+
+    def migrations(self, instance: Instance, layout: TenantLayout) -> list[Manifest]:
+        kit = self._kit(instance)
+        vault = kit.migration_vault(layout.name)
+        return [self._migration(kit, layout, pin, db, slots, vault) for pin, db, slots in migration_groups(layout)]
+
+    def _migration(
+        self,
+        kit: _InstanceKit,
+        layout: TenantLayout,
+        pin: ServicePin,
+        database: str,
+        slots: tuple[SchemaSlot, ...],
+        vault: dict[str, str],
+    ) -> Manifest:
+        policies = layout.tenant.spec.policies
+        timeout = kit.timeout
+        backup = any(backup_required(layout, s) for s in slots)
+        extra = f"{database}:dry-run" if policies.dry_run else database
+        name = contract.job_name("migrate", layout.name, pin.service, pin.version, extra)
+        inv = contract.MigrateInvocation(
+            tenant=layout.name,
+            service=pin.service,
+            database=database,
+            schemas=tuple(s.schema for s in slots),
+            desired_version=pin.version,
+            dependency_database=None if database == layout.database else layout.database,
+            dry_run=policies.dry_run,
+            backup_before_migration=backup,
+            backup_destination=backup_destination(kit.instance, layout.name) if backup else None,
+            backup_timeout_seconds=timeout,
+            slot_wait_seconds=float(timeout),
+            statement_timeout_ms=min(contract.DEFAULT_STATEMENT_TIMEOUT_MS, timeout * 1000),
+        )
+        pod: Manifest = {
+            "initContainers": self._init_containers(pin),
+            "containers": [kit.main_container(contract.migrate_argv(inv), name, [_TMP_MOUNT, _MIGRATIONS_MOUNT_RO])],
+            "volumes": [_MIGRATIONS_VOLUME, _TMP_VOLUME],
+        }
+        labels = _labels(kit.name, layout.name, "migration", pin.service)
+        # One attempt may wait for a concurrency slot (timeout), back up (timeout) and migrate (timeout).
+        attempt = timeout * (3 if backup else 2)
+        return kit.job(name, labels, migration_wave(pin), pod, vault, attempt)
+
+
+def migration_groups(layout: TenantLayout) -> list[tuple[ServicePin, str, tuple[SchemaSlot, ...]]]:
+    """(service, database, schemas): one migration Job each, in migration order, the main database first."""
+    groups: dict[tuple[str, str], list[SchemaSlot]] = {}
+    for slot in layout.slots():
+        groups.setdefault((slot.pin.service, slot.database), []).append(slot)
+    ordered = sorted(
+        groups.values(), key=lambda s: (s[0].pin.position, s[0].database != layout.database, s[0].database)
+    )
+    return [(slots[0].pin, slots[0].database, tuple(slots)) for slots in ordered]
+
+
+def migration_wave(pin: ServicePin) -> str:
+    return str(int(WAVE_MIGRATE) + pin.position)
