@@ -31,6 +31,7 @@ _FIRST_KEYS = {"name": 0, "namespace": 1}
 _MAX_SIMPLE_KEY = 1000  # PyYAML refuses implicit keys over 1024 characters; longer keys use '? '
 _NON_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 _BREAKS = re.compile("[\r\x85\u2028\u2029\ufeff]")
+_ESCAPE = re.compile(f"{_NON_PRINTABLE.pattern}|{_BREAKS.pattern}")
 
 
 class EmitError(TypeError):
@@ -53,8 +54,8 @@ def _key_order(key: str) -> tuple[int, str]:
 def quote(text: str) -> str:
     """A JSON string (valid YAML double-quoted), escaping what YAML deems non-printable."""
     out = json.dumps(text, ensure_ascii=False)
-    if _NON_PRINTABLE.search(out) or _BREAKS.search(out):
-        out = json.dumps(text, ensure_ascii=True)
+    if _ESCAPE.search(out):  # JSON leaves these raw; YAML readers refuse or fold them
+        out = _ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", out)
     return out
 
 

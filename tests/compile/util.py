@@ -1,0 +1,28 @@
+"""Helpers for compile tests: run the real CLI, snapshot a folder byte for byte."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from compiler.cli import main
+from tests.conftest import TODAY
+
+
+def relc(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+def compile_fleet(root: Path, *extra: str) -> Result:
+    return relc("compile", "--root", str(root), "--today", TODAY, *extra)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (relative POSIX path → bytes); directories without files do not count."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def siblings(folder: Path) -> list[str]:
+    """Names next to ``folder``: a compile must leave nothing (no staging directory) beside rendered/."""
+    return sorted(p.name for p in folder.parent.iterdir())
