@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+from tests.conftest import REPO
 from tests.load.cli import run
 
 XYZ = "tenants/arematics-prod/xyz.yaml"
@@ -105,3 +107,16 @@ def test_bad_option_exits_2(base_fleet: Path) -> None:
     result = run(base_fleet, "--format", "xml")
     assert result.exit_code == 2
     assert "Invalid value for '--format'" in result.stderr
+
+
+def _readme_samples() -> list[str]:
+    """The three fenced samples after '**Output formats.**' in the README's validate section, in order."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("**Output formats.**") : text.index("<!-- validate:end -->")]
+    return re.findall(r"```(?:text|json)\n(.*?)```", section, flags=re.DOTALL)[:3]
+
+
+def test_readme_samples_are_what_relc_prints(base_fleet: Path) -> None:
+    _upper_case_country(base_fleet)
+    printed = [run(base_fleet, "--format", fmt).stdout for fmt in ("text", "json", "github")]
+    assert _readme_samples() == printed
