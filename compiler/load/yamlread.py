@@ -17,6 +17,7 @@ Measured on 10,000 tenant files (600 B each): C event parsing 0.8 s; ``yaml.comp
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,7 +164,7 @@ def parse(text: str, *, limits: Limits = DEFAULT_LIMITS, record_marks: bool = Fa
             "split the object or move bulky data out of the fleet repository",
         )
     try:
-        return _Builder(limits, record_marks).run(yaml.parse(text, Loader=yaml.CSafeLoader))
+        return _Builder(limits, record_marks).run(_events(text))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
@@ -193,6 +194,23 @@ def _codepoint(character: int | str) -> str:
     """U+0007 rather than the raw character (which would reach the terminal) or libyaml's bare int."""
     value = character if isinstance(character, int) else ord(character[:1] or "\0")
     return f"U+{value:04X}"
+
+
+def _events(text: str) -> Iterator[Any]:
+    """libyaml's events, pulled straight from the C parser.
+
+    ``yaml.parse`` does the same through a generator that makes two C calls per event; calling ``get_event``
+    alone until it returns None saves about a quarter of the parse time.
+    """
+    loader = yaml.CSafeLoader(text)
+    try:
+        get = loader.get_event
+        event = get()
+        while event is not None:
+            yield event
+            event = get()
+    finally:
+        loader.dispose()
 
 
 class _Builder:
@@ -394,9 +412,20 @@ def locate(text: str, path: Path, *, key: bool = False, limits: Limits = DEFAULT
 
     ``key=True`` prefers the position of the mapping key (where an unknown or misspelt field is best shown).
     """
+    return position_in(marks_of(text, limits), path, key=key)
+
+
+def marks_of(text: str, limits: Limits = DEFAULT_LIMITS) -> Parsed | None:
+    """``text`` parsed with positions recorded, or None if it cannot be read (callers may keep it for reuse)."""
     try:
-        parsed = parse(text, limits=limits, record_marks=True)
+        return parse(text, limits=limits, record_marks=True)
     except YamlProblem:
+        return None
+
+
+def position_in(parsed: Parsed | None, path: Path, *, key: bool = False) -> tuple[int, int]:
+    """The lookup half of :func:`locate`, over an already parsed text."""
+    if parsed is None:
         return (0, 0)
     probe = tuple(path)
     while True:
