@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from compiler.diagnostics import Diagnostic, Severity
-from compiler.load.yamlread import DEFAULT_LIMITS, Limits, Path, locate
+from compiler.load.yamlread import DEFAULT_LIMITS, Limits, Parsed, Path, marks_of, position_in
 
 
 def field_path(path: Path) -> str:
@@ -35,13 +35,17 @@ class Document:
     source: SourceFile
     data: Any
     limits: Limits = DEFAULT_LIMITS
+    _marks: Parsed | None = field(default=None, init=False, repr=False, compare=False)
+    """Positions, parsed on the first diagnostic and kept: a file with many problems is re-read once, not each time."""
 
     @property
     def path(self) -> str:
         return self.source.path
 
     def position(self, path: Path, *, key: bool = False) -> tuple[int, int]:
-        return locate(self.source.text, path, key=key, limits=self.limits)
+        if self._marks is None:
+            self._marks = marks_of(self.source.text, self.limits)
+        return position_in(self._marks, path, key=key)
 
     def diagnostic(
         self,
