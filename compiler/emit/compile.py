@@ -96,8 +96,5 @@ def write(target: Target, wanted: Contents, writer: Writer | None = None) -> Del
     """Replace rendered/ with ``wanted`` (nothing is written when it already matches); return what changed."""
     before = read_tree(target.path)
     delta = compare(wanted, before)
-    if writer is None:
-        replace_tree(target.path, wanted, before=before)
-    else:
-        replace_tree(target.path, wanted, before=before, writer=writer)
+    replace_tree(target.path, wanted, before=before, writer=writer)
     return delta

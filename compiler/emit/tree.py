@@ -125,7 +125,7 @@ def replace_tree(
     contents: Mapping[str, bytes],
     *,
     before: Mapping[str, bytes] | None = None,
-    writer: Writer = _write_file,
+    writer: Writer | None = None,
 ) -> bool:
     """Make ``target`` hold exactly ``contents``; return whether anything changed.
 
@@ -139,7 +139,7 @@ def replace_tree(
     staging = target.parent / f"{_STAGING_PREFIX}{target.name}-{os.getpid()}"
     _remove(staging)
     try:
-        _build(staging, contents, writer)
+        _build(staging, contents, writer or _write_file)
         if target.is_dir():
             _exchange(staging, target)  # staging now holds the old tree, removed below
         else:

@@ -120,7 +120,7 @@ def chart_yaml(fleet: Fleet, view: InstanceView, bundle: Bundle) -> Manifest:
     description = bundle.blueprint.spec.description or f"{bundle.blueprint.metadata.name} as pinned by {bundle.name}"
     return {
         "apiVersion": "v2",
-        "name": bundle.name,
+        "name": chart_dir(view, bundle).rsplit("/", 1)[-1],  # Helm's convention: a chart is named as its folder
         "description": description,
         "type": "application",
         "version": f"{CHART_VERSION}+{bundle.name}",
