@@ -4,7 +4,7 @@ File roles under rendered/:
 - ``Chart.yaml``: a Helm chart's metadata (:mod:`compiler.outcheck.chart`);
 - ``values*.yaml`` in a chart folder, and Helm templates (``{{`` inside ``templates/``): not manifests, skipped;
 - ``schemas/**.json``: must be well-formed JSON Schemas (kubeconform loads them);
-- other ``*.json`` (the registry): checked as manifests only if they look like one (apiVersion and kind);
+- other ``*.json`` (the registry): checked as manifests only if they look like one (apiVersion, kind, metadata);
 - every other YAML document: a Kubernetes manifest, which must carry apiVersion, kind and metadata.name.
 """
 
@@ -74,10 +74,15 @@ def sort_documents(files: Iterable[RenderedText]) -> Sorted:
         elif file.rel.startswith(SCHEMAS_PREFIX) and file.rel.endswith(".json"):
             out.schemas += docs
         elif file.rel.endswith(".json"):
-            out.manifests += [d for d in docs if isinstance(d.data, dict) and "apiVersion" in d.data]
+            out.manifests += [d for d in docs if _looks_like_manifest(d.data)]
         else:
             out.manifests += docs
     return out
+
+
+def _looks_like_manifest(data: object) -> bool:
+    """JSON data files (the registry) may name an apiVersion/kind of their own; a manifest also has metadata."""
+    return isinstance(data, dict) and all(key in data for key in ("apiVersion", "kind", "metadata"))
 
 
 def shape_problems(doc: RenderedDoc) -> list[Diagnostic]:

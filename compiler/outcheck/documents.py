@@ -30,8 +30,7 @@ class RenderedDoc:
     data: Any
 
     def position(self, path: Path, *, key: bool = False) -> tuple[int, int]:
-        if self.file.rel.endswith(".json"):
-            return (1, 1)
+        # JSON is YAML 1.2 flow syntax, so the YAML reader locates fields in JSON files too.
         line, column = locate(self.text, path, key=key, limits=RENDERED_LIMITS)
         return (line + self.first_line - 1, column) if line else (0, 0)
 

@@ -7,18 +7,23 @@ key; anything else at the value. ``oneOf``/``anyOf`` failures are narrowed to th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import Any, Protocol
 
 from jsonschema.exceptions import ValidationError, best_match
-from jsonschema.protocols import Validator
 
 from compiler.diagnostics import Diagnostic
 from compiler.load.yamlread import Path
 from compiler.outcheck.documents import RenderedDoc
 
 
-def schema_diagnostics(doc: RenderedDoc, validator: Validator, against: str) -> list[Diagnostic]:
+class Checker(Protocol):
+    """A jsonschema validator, or anything that yields its errors (see :mod:`compiler.outcheck.fastpath`)."""
+
+    def iter_errors(self, instance: Any) -> Iterable[ValidationError]: ...
+
+
+def schema_diagnostics(doc: RenderedDoc, validator: Checker, against: str) -> list[Diagnostic]:
     """Every violation of ``validator``'s schema in ``doc``; ``against`` names the schema in messages."""
     out: list[Diagnostic] = []
     for error in validator.iter_errors(doc.data):

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from jsonschema import Draft7Validator
-from jsonschema.protocols import Validator
 
 from compiler.outcheck.builtin import BuiltinSchemas, split_api_version
 from compiler.outcheck.crdschema import crd_schema_files, schema_file_name
+from compiler.outcheck.errors import Checker
+from compiler.outcheck.fastpath import TwoStage
 
 CRD_API_VERSION = "apiextensions.k8s.io/v1"
 RENDERED_LABEL = "its CRD in rendered/"
@@ -38,7 +39,7 @@ SHIPPED = (
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    validator: Validator
+    validator: Checker
     against: str
 
 
@@ -62,7 +63,7 @@ class Catalogue:
         self.builtin = builtin
         self._read_shipped = read_shipped
         self._schemas: dict[str, tuple[bytes, str]] = {}
-        self._validators: dict[str, Validator] = {}
+        self._validators: dict[str, TwoStage] = {}
         self._loaded: set[str] = set()
         self.add_crds(rendered_crds, RENDERED_LABEL)
 
@@ -86,7 +87,8 @@ class Catalogue:
         if name in self._schemas:
             raw, label = self._schemas[name]
             if name not in self._validators:
-                self._validators[name] = Draft7Validator(json.loads(raw))
+                schema = json.loads(raw)
+                self._validators[name] = TwoStage(schema, Draft7Validator(schema))
             return Choice(self._validators[name], label)
         validator = self.builtin.validator(api_version, kind)
         if validator is not None:
