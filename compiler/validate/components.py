@@ -14,7 +14,6 @@ from compiler.diagnostics import Diagnostic
 from compiler.model.fleet import Entry
 from compiler.model.kinds import ReleaseBlueprint, ReleaseCandidate
 from compiler.validate.context import Context
-from compiler.validate.references import unknown
 
 
 def check(ctx: Context) -> Iterator[Diagnostic]:
@@ -93,7 +92,15 @@ def _orphan_versions(ctx: Context) -> Iterator[Diagnostic]:
     defined = {c.name for bp in ctx.fleet.blueprints.values() for c in bp.obj.spec.components}
     for (component, _), entry in sorted(ctx.fleet.component_versions.items()):
         if component not in defined and not _in_invalid_blueprint(ctx):
-            yield unknown(entry.doc, ("spec", "component"), "component (in any blueprint)", component, defined)
+            close = difflib.get_close_matches(component, sorted(defined), n=1)
+            yield entry.doc.diagnostic(
+                ("spec", "component"),
+                "RLC301",
+                f"component '{component}' is not defined by any blueprint",
+                f"did you mean '{close[0]}'?"
+                if close
+                else f"add '{component}' to a blueprint's spec.components, or delete this file",
+            )
 
 
 def _in_invalid_blueprint(ctx: Context) -> bool:
