@@ -12,9 +12,13 @@ from collections.abc import Callable, Iterator, Sequence
 from compiler.render.argocd import render as argocd
 from compiler.render.charts import render as charts
 from compiler.render.context import RenderContext
+from compiler.render.controller import render as migration_controller
+from compiler.render.crds import render as crds
 from compiler.render.output import RenderedFile
 from compiler.render.platform import render as platform
+from compiler.render.registry import render as registry
 from compiler.render.routing import render as routing
+from compiler.render.tenancy import render as tenancy
 
 Section = Callable[[RenderContext], Iterator[RenderedFile]]
 
@@ -23,6 +27,10 @@ SECTIONS: tuple[Section, ...] = (
     platform,
     charts,
     routing,
+    crds,
+    tenancy,
+    migration_controller,
+    registry,
 )
 
 
