@@ -24,9 +24,13 @@ from compiler.model.kinds import Instance
 from compiler.render.context import RenderContext
 from compiler.render.conventions import LABEL_INSTANCE, MANAGED_BY, REGISTRY_DIR, SYNC_WAVE, WAVE_PLATFORM, instance_dir
 from compiler.render.output import Manifest, RenderedFile
+from relc_migrate.contract import (
+    REGISTRY_API_VERSION,
+    REGISTRY_KIND,
+    ServiceVersionEntry,
+    ServiceVersionRegistryFile,
+)
 
-API_VERSION = "relc.dev/v1alpha1"
-KIND = "ServiceVersionRegistry"
 JSON_FILE = f"{REGISTRY_DIR}/service_versions.json"
 SQL_FILE = f"{REGISTRY_DIR}/service_versions.sql"
 CONFIGMAP_NAME = "relc-service-versions"
@@ -66,7 +70,7 @@ def deployed_candidates(fleet: Fleet, instance: str) -> dict[str, list[str]]:
     return out
 
 
-def instance_entries(fleet: Fleet, instance: Instance) -> list[dict[str, object]]:
+def instance_entries(fleet: Fleet, instance: Instance) -> list[ServiceVersionEntry]:
     """The registry entries of one Instance, sorted by (service, version), lists sorted."""
     name = instance.metadata.name
     rows: dict[tuple[str, str], _Row] = {}
@@ -82,21 +86,22 @@ def instance_entries(fleet: Fleet, instance: Instance) -> list[dict[str, object]
             row.candidates.add(candidate)
             row.tenants.update(tenants)
     return [
-        {
-            "instance": name,
-            "cluster": instance.spec.cluster,
-            "environment": instance.spec.environment.value,
-            "service": service,
-            "version": version,
-            "candidates": sorted(row.candidates),
-            "tenants": sorted(row.tenants),
-        }
+        ServiceVersionEntry(
+            instance=name,
+            cluster=instance.spec.cluster,
+            environment=instance.spec.environment.value,
+            service=service,
+            version=version,
+            candidates=sorted(row.candidates),
+            tenants=sorted(row.tenants),
+        )
         for (service, version), row in sorted(rows.items())
     ]
 
 
-def registry_document(entries: Iterable[dict[str, object]]) -> dict[str, object]:
-    return {"apiVersion": API_VERSION, "kind": KIND, "entries": list(entries)}
+def registry_document(entries: Iterable[ServiceVersionEntry]) -> ServiceVersionRegistryFile:
+    """The file relc-migrate's registry-sync parses (relc_migrate.contract.ServiceVersionRegistryFile)."""
+    return {"apiVersion": REGISTRY_API_VERSION, "kind": REGISTRY_KIND, "entries": list(entries)}
 
 
 def render(ctx: RenderContext) -> Iterator[RenderedFile]:
@@ -108,7 +113,7 @@ def render(ctx: RenderContext) -> Iterator[RenderedFile]:
         yield RenderedFile(f"{instance_dir(name)}/registry/service-versions.yaml", (configmap(name, entries),))
 
 
-def configmap(instance: str, entries: list[dict[str, object]]) -> Manifest:
+def configmap(instance: str, entries: list[ServiceVersionEntry]) -> Manifest:
     payload = json.dumps(registry_document(entries), separators=(",", ":")) + "\n"
     if len(payload) > CONFIGMAP_LIMIT:
         raise RegistryTooLarge(instance, len(payload))
@@ -169,26 +174,26 @@ def quote_literal(value: str) -> str:
     return f"'{body}'"
 
 
-def _array(values: Iterable[object]) -> str:
-    items = ", ".join(quote_literal(str(v)) for v in values)
+def _array(values: Iterable[str]) -> str:
+    items = ", ".join(quote_literal(v) for v in values)
     return f"ARRAY[{items}]::text[]"
 
 
-def _row(entry: dict[str, object]) -> str:
-    scalars = [quote_literal(str(entry[k])) for k in ("instance", "service", "version", "cluster", "environment")]
-    lists = [_array(entry[k]) for k in ("candidates", "tenants")]  # type: ignore[arg-type]
-    return "    (" + ", ".join(scalars + lists) + ")"
+def _row(entry: ServiceVersionEntry) -> str:
+    scalars = [entry["instance"], entry["service"], entry["version"], entry["cluster"], entry["environment"]]
+    lists = [_array(entry["candidates"]), _array(entry["tenants"])]
+    return "    (" + ", ".join([quote_literal(v) for v in scalars] + lists) + ")"
 
 
-def _delete(instance: str, entries: list[dict[str, object]]) -> str:
+def _delete(instance: str, entries: list[ServiceVersionEntry]) -> str:
     where = f"DELETE FROM infra.service_versions WHERE instance = {quote_literal(instance)}"
     if not entries:
         return where + ";\n"
-    keys = ",\n".join(f"    ({quote_literal(str(e['service']))}, {quote_literal(str(e['version']))})" for e in entries)
+    keys = ",\n".join(f"    ({quote_literal(e['service'])}, {quote_literal(e['version'])})" for e in entries)
     return f"{where}\n  AND (service, version) NOT IN (VALUES\n{keys});\n"
 
 
-def registry_sql(per_instance: dict[str, list[dict[str, object]]]) -> str:
+def registry_sql(per_instance: dict[str, list[ServiceVersionEntry]]) -> str:
     """One transaction: create the table if needed, upsert every row (touching only changed ones), and delete
     the rows of each Instance of the fleet that its entries no longer list. Running it twice changes nothing."""
     every = [e for entries in per_instance.values() for e in entries]
