@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from compiler.load.yamlread import Path as FieldPath
-from compiler.load.yamlread import locate, parse
+from compiler.load.yamlread import YamlProblem, locate, parse
 from tests.conftest import EXAMPLES
 from tests.load.cli import ACME, run
 
@@ -64,6 +64,20 @@ _YAMLISH = st.sampled_from(["- ", ": ", "&a ", "*a ", "!!", "[", "]", "{", "}", 
 def test_yaml_looking_junk_never_crashes(fleet: Path, parts: list[str]) -> None:
     (fleet / ACME).write_text("".join(parts), encoding="utf-8", errors="surrogatepass")
     _never_crashes(fleet)
+
+
+@PURE
+@given(st.lists(st.one_of(_YAMLISH, st.text(max_size=5)), max_size=80))
+def test_parse_returns_or_raises_a_yaml_problem_only(parts: list[str]) -> None:
+    """The reader's contract, below the CLI: data or a located YamlProblem, never any other exception."""
+    text = "".join(parts)
+    try:
+        parse(text)
+    except YamlProblem as problem:
+        assert problem.code in {"RLC101", "RLC102", "RLC103"}
+        assert problem.message and problem.hint
+    line, column = locate(text, ("a", 0, "b"))
+    assert (line, column) == (0, 0) or (line >= 1 and column >= 1)
 
 
 # --- round trip ------------------------------------------------------------------------------------------------
