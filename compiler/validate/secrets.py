@@ -38,9 +38,9 @@ _SECRET_WORDS = (
     "accesskey",
     "clientsecret",
 )
-# Keys that *name* or *point at* a secret (a Kubernetes Secret's name, a file path, a Vault key) hold no secret.
 _SECRET_WORD = re.compile("|".join(_SECRET_WORDS))
 _NOT_ALNUM = re.compile(r"[^a-z0-9]")
+# Keys that *name* or *point at* a secret (a Kubernetes Secret's name, a file path, a Vault key) hold no secret.
 _POINTER_SUFFIXES = ("name", "ref", "reference", "path", "file", "id", "enabled", "length", "ttl", "policy", "mode")
 _DSN = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<user>[^:/@\s]*):(?P<password>[^@/\s]+)@(?P<host>[^\s]*)")
 _SHAPES = (
@@ -69,7 +69,7 @@ def check(ctx: Context) -> Iterator[Diagnostic]:
 
 
 def _walk(doc: Document, value: Any, path: Path) -> Iterator[Diagnostic]:
-    """Iterative over the container, recursive per level: depth is bounded by the loader (max_depth)."""
+    """Recursive: the loader bounds the depth (Limits.max_depth), so the stack cannot overflow."""
     if isinstance(value, dict):
         for key, item in value.items():
             child = (*path, key)
