@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 
 from compiler.diagnostics import RelcError
 from compiler.model import names
-from compiler.model.fleet import Fleet
-from compiler.model.kinds import Instance
 from compiler.render.context import RenderContext
 from compiler.render.conventions import LABEL_INSTANCE, MANAGED_BY, REGISTRY_DIR, SYNC_WAVE, WAVE_PLATFORM, instance_dir
+from compiler.render.fleetview import InstanceView, instance_views
 from compiler.render.output import Manifest, RenderedFile
 from relc_migrate.contract import (
     REGISTRY_API_VERSION,
@@ -62,34 +61,25 @@ class _Row:
     tenants: set[str] = field(default_factory=set)
 
 
-def deployed_candidates(fleet: Fleet, instance: str) -> dict[str, list[str]]:
-    """Product candidates an Instance runs → the tenants pinned to them (warm ones may have none)."""
-    out: dict[str, list[str]] = {c: [] for c in fleet.instances[instance].obj.spec.warm_candidates}
-    for entry in fleet.tenants_of(instance):
-        out.setdefault(entry.obj.spec.release_candidate, []).append(entry.obj.metadata.name)
-    return out
+def instance_entries(view: InstanceView) -> list[ServiceVersionEntry]:
+    """The registry entries of one Instance, sorted by (service, version), lists sorted.
 
-
-def instance_entries(fleet: Fleet, instance: Instance) -> list[ServiceVersionEntry]:
-    """The registry entries of one Instance, sorted by (service, version), lists sorted."""
-    name = instance.metadata.name
+    Deployed bundles come from compiler.render.fleetview, the answer the charts and Argo CD sections use too, so
+    the registry lists exactly the versions the Instance runs; shared bundles count every tenant as a user.
+    """
     rows: dict[tuple[str, str], _Row] = {}
-    users = deployed_candidates(fleet, name)
-    release = fleet.global_releases[instance.spec.global_release].obj.spec
-    everyone = [t for ts in users.values() for t in ts]
-    for bundle in (release.shared_services, release.shared_infrastructure):
-        if bundle is not None:
-            users[bundle] = everyone
-    for candidate, tenants in users.items():
-        for service, version in fleet.candidates[candidate].obj.spec.components.items():
+    for bundle in (*view.shared.values(), *view.candidates):
+        tenants = [t.metadata.name for t in bundle.tenants]
+        for service, version in bundle.candidate.spec.components.items():
             row = rows.setdefault((service, version), _Row())
-            row.candidates.add(candidate)
+            row.candidates.add(bundle.name)
             row.tenants.update(tenants)
+    spec = view.instance.spec
     return [
         ServiceVersionEntry(
-            instance=name,
-            cluster=instance.spec.cluster,
-            environment=instance.spec.environment.value,
+            instance=view.name,
+            cluster=spec.cluster,
+            environment=spec.environment.value,
             service=service,
             version=version,
             candidates=sorted(row.candidates),
@@ -105,7 +95,7 @@ def registry_document(entries: Iterable[ServiceVersionEntry]) -> ServiceVersionR
 
 
 def render(ctx: RenderContext) -> Iterator[RenderedFile]:
-    per_instance = {name: instance_entries(ctx.fleet, entry.obj) for name, entry in sorted(ctx.fleet.instances.items())}
+    per_instance = {view.name: instance_entries(view) for view in instance_views(ctx.fleet)}
     every = [e for entries in per_instance.values() for e in entries]
     yield RenderedFile(JSON_FILE, raw=(json.dumps(registry_document(every), indent=2) + "\n").encode())
     yield RenderedFile(SQL_FILE, raw=registry_sql(per_instance).encode())
