@@ -114,7 +114,8 @@ def check_manifest(doc: RenderedDoc, catalogue: Catalogue) -> list[Diagnostic]:
                 ("kind",),
                 f"no schema for kind {kind} ({api_version})",
                 "relc validates only kinds it has schemas for: Kubernetes built-ins, Argo CD, Gateway API HTTPRoute "
-                "and CRDs rendered into crds/; fix apiVersion/kind or render the CRD",
+                "and ReferenceGrant, and valid CRDs rendered into crds/; fix apiVersion/kind, or render (or fix) "
+                "the CRD",
             )
         ]
     return schema_diagnostics(doc, choice.validator, f"against {choice.against}")

@@ -58,18 +58,21 @@ def to_json_schema(schema: Mapping[str, Any], *, structural: bool = True) -> dic
     """Translate one OpenAPI v3 (structural) schema node, recursively, to JSON Schema draft-07.
 
     ``structural`` is False below a logical junctor, where objects must stay open (see the module docstring).
+    A malformed node (not a mapping) becomes ``{}``: the CRD itself is reported by Kubernetes' CRD schema.
     """
+    if not isinstance(schema, Mapping):
+        return {}
     out: dict[str, Any] = {key: schema[key] for key in _SAME if key in schema}
     _copy_type(schema, out)
     _copy_bounds(schema, out)
-    if "properties" in schema:
+    if isinstance(schema.get("properties"), Mapping):
         out["properties"] = {
             name: to_json_schema(sub, structural=structural) for name, sub in schema["properties"].items()
         }
     if "items" in schema and isinstance(schema["items"], Mapping):
         out["items"] = to_json_schema(schema["items"], structural=structural)
     for junctor in _JUNCTORS:
-        if junctor in schema:
+        if isinstance(schema.get(junctor), list):
             out[junctor] = [to_json_schema(sub, structural=False) for sub in schema[junctor]]
     if "not" in schema:
         out["not"] = to_json_schema(schema["not"], structural=False)
@@ -143,6 +146,27 @@ def resource_schema(group: str, kind: str, version: str, openapi: Mapping[str, A
 def schema_file_name(group: str, kind: str, version: str) -> str:
     """kubeconform's ``{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json`` (ResourceKind is lower-case)."""
     return f"{group}/{kind.lower()}_{version}.json"
+
+
+def translatable(crd: Any) -> bool:
+    """Whether ``crd`` has the shape :func:`crd_schema_files` reads (group, kind, named versions).
+
+    A CRD without it is still checked, against Kubernetes' own CRD schema; it just defines no resource schema.
+    """
+    if not isinstance(crd, Mapping) or crd.get("apiVersion") != "apiextensions.k8s.io/v1":
+        return False
+    spec = crd.get("spec")
+    if crd.get("kind") != "CustomResourceDefinition" or not isinstance(spec, Mapping):
+        return False
+    names, versions = spec.get("names"), spec.get("versions")
+    return (
+        isinstance(spec.get("group"), str)
+        and isinstance(names, Mapping)
+        and isinstance(names.get("kind"), str)
+        and isinstance(versions, list)
+        and all(isinstance(v, Mapping) and isinstance(v.get("name"), str) for v in versions)
+        and all(isinstance(v.get("schema", {}), Mapping) for v in versions)
+    )
 
 
 def crd_schema_files(crd_manifests: Iterable[Mapping[str, Any]]) -> dict[str, bytes]:

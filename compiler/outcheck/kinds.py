@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from jsonschema import Draft7Validator
+from jsonschema.exceptions import SchemaError
 
 from compiler.outcheck.builtin import BuiltinSchemas, split_api_version
-from compiler.outcheck.crdschema import crd_schema_files, schema_file_name
+from compiler.outcheck.crdschema import crd_schema_files, schema_file_name, translatable
 from compiler.outcheck.errors import Checker
 from compiler.outcheck.fastpath import TwoStage
 
@@ -68,7 +69,12 @@ class Catalogue:
         self.add_crds(rendered_crds, RENDERED_LABEL)
 
     def add_crds(self, crds: Iterable[Mapping[str, Any]], label: str) -> None:
-        for name, raw in crd_schema_files(c for c in crds if is_crd(c)).items():
+        """Index the schemas ``crds`` define; a malformed CRD or schema defines none (its own check reports it)."""
+        for name, raw in crd_schema_files(c for c in crds if translatable(c)).items():
+            try:
+                Draft7Validator.check_schema(json.loads(raw))
+            except SchemaError:
+                continue
             self._schemas.setdefault(name, (raw, label))
 
     def shipped_schema_files(self) -> dict[str, bytes]:
