@@ -78,10 +78,14 @@ def _literal_ok(text: str) -> bool:
 
 
 class Emitter:
-    """One emitter per output run: it caches the rendering of repeated strings (names, labels, versions)."""
+    """One emitter per output run. It caches what repeats across thousands of manifests: the rendering of
+    strings, the key order of each key set and each ``key:`` line head — measured, this is what makes it fast."""
 
     def __init__(self) -> None:
         self._scalars: dict[str, str] = {}
+        self._orders: dict[tuple[tuple[str, ...], bool], tuple[str, ...]] = {}
+        self._heads: dict[tuple[str, str], str] = {}
+        self._tails: dict[str, str] = {}  # one-line string → " <scalar>\n"
 
     def documents(self, docs: Iterable[Mapping[str, Any]]) -> bytes:
         """A YAML stream: each document starts with '---'."""
@@ -90,10 +94,13 @@ class Emitter:
             out.append("---\n")
             if not isinstance(doc, Mapping):
                 raise EmitError("", f"a document must be a mapping, not {type(doc).__name__}")
-            if doc:
-                self._mapping(doc, "", out, "", "", top=True)
-            else:
-                out.append("{}\n")
+            try:
+                if doc:
+                    self._mapping(doc, "", out, "", top=True)
+                else:
+                    out.append("{}\n")
+            except EmitError as exc:  # the hot path does not track paths; find it now
+                raise EmitError(_where(doc) or "", exc.reason) from None
         return "".join(out).encode("utf-8")
 
     # -- scalars ---------------------------------------------------------------------------------------------
@@ -104,7 +111,7 @@ class Emitter:
             cached = self._scalars[text] = scalar_text(text)
         return cached
 
-    def _scalar(self, value: Any, path: str) -> str:
+    def _scalar(self, value: Any) -> str:
         kind = type(value)
         if kind is str:
             return self._string(value)
@@ -118,58 +125,112 @@ class Emitter:
             return _float(value)
         if isinstance(value, str):  # StrEnum and other str subclasses: their text
             return self._string(str.__str__(value))
-        raise EmitError(path, f"cannot emit a {kind.__name__}")
+        raise EmitError("", f"cannot emit a {kind.__name__}")
+
+    def _text(self, text: str, pad: str) -> str:
+        """What follows 'key:' for a string: a literal block for safe multi-line text, else a scalar."""
+        if "\n" in text and _literal_ok(text):
+            return _literal(text, pad + "  ")
+        cached = self._scalars.get(text)
+        if cached is None:
+            cached = self._scalars[text] = scalar_text(text)
+        return f" {cached}\n"
 
     # -- collections -----------------------------------------------------------------------------------------
 
-    def _mapping(
-        self, data: Mapping[str, Any], pad: str, out: list[str], first: str, path: str, *, top: bool = False
-    ) -> None:
+    def _order(self, keys: tuple[str, ...], top: bool) -> tuple[str, ...]:
+        for key in keys:
+            if not isinstance(key, str):
+                raise EmitError("", f"mapping keys must be strings, not {type(key).__name__} {key!r}")
+        return tuple(sorted(keys, key=_top_order if top else _key_order))
+
+    def _head(self, pad: str, key: str) -> str:
+        rendered = self._string(key)
+        if len(rendered) > _MAX_SIMPLE_KEY or "\n" in key:
+            return f"{pad}? {quote(key)}\n{pad}:"
+        return f"{pad}{rendered}:"
+
+    def _mapping(self, data: Mapping[str, Any], pad: str, out: list[str], first: str, *, top: bool = False) -> None:
         """Entries at indentation ``pad``; the first line starts with ``first`` instead (a '- ' list item)."""
-        keys = list(data)
-        for key in keys:
-            if type(key) is not str and not isinstance(key, str):
-                raise EmitError(path, f"mapping keys must be strings, not {type(key).__name__} {key!r}")
-        keys.sort(key=_top_order if top else _key_order)
-        lead = first
-        for key in keys:
-            value = data[key]
-            sub = f"{path}.{key}" if path else key
-            rendered = self._string(key)
-            if len(rendered) > _MAX_SIMPLE_KEY or "\n" in key:
-                out.append(f"{lead}? {quote(key)}\n{pad}:")
+        keys = tuple(data)
+        order = self._orders.get((keys, top))
+        if order is None:
+            order = self._orders[(keys, top)] = self._order(keys, top)
+        heads = self._heads
+        tails = self._tails
+        lead = first != pad
+        for key in order:
+            head = heads.get((pad, key))
+            if head is None:
+                head = heads[(pad, key)] = self._head(pad, key)
+            if lead:
+                out.append(first + head[len(pad) :])
+                lead = False
             else:
-                out.append(f"{lead}{rendered}:")
-            lead = pad
-            self._value(value, pad, out, sub)
+                out.append(head)
+            value = data[key]
+            if type(value) is str:
+                tail = tails.get(value)
+                if tail is None:
+                    tail = self._text(value, pad)
+                    if "\n" not in value:
+                        tails[value] = tail
+                out.append(tail)
+            else:
+                self._value(value, pad, out)
 
-    def _value(self, value: Any, pad: str, out: list[str], path: str) -> None:
-        """What follows 'key:' or '- ': the scalar on the same line, or a nested block on the next ones."""
-        if isinstance(value, Mapping):
-            if not value:
-                out.append(" {}\n")
-                return
-            out.append("\n")
-            self._mapping(value, pad + "  ", out, pad + "  ", path)
-        elif isinstance(value, list | tuple):
-            if not value:
+    def _value(self, value: Any, pad: str, out: list[str]) -> None:
+        """What follows 'key:' or '-': the scalar on the same line, or a nested block on the next ones."""
+        kind = type(value)
+        if kind is str:
+            out.append(self._text(value, pad))
+        elif kind is list or kind is tuple:
+            if value:
+                out.append("\n")
+                self._sequence(value, pad + "  ", out)
+            else:
                 out.append(" []\n")
-                return
-            out.append("\n")
-            self._sequence(value, pad + "  ", out, path)
-        elif type(value) is str and "\n" in value and _literal_ok(value):
-            out.append(_literal(value, pad + "  "))
+        elif kind is dict or isinstance(value, Mapping):
+            if value:
+                out.append("\n")
+                inner = pad + "  "
+                self._mapping(value, inner, out, inner)
+            else:
+                out.append(" {}\n")
         else:
-            out.append(f" {self._scalar(value, path)}\n")
+            out.append(f" {self._scalar(value)}\n")
 
-    def _sequence(self, items: Sequence[Any], pad: str, out: list[str], path: str) -> None:
-        for index, item in enumerate(items):
-            sub = f"{path}[{index}]"
-            if isinstance(item, Mapping) and item:
-                self._mapping(item, pad + "  ", out, pad + "- ", sub)
+    def _sequence(self, items: Sequence[Any], pad: str, out: list[str]) -> None:
+        inner = pad + "  "
+        dash = pad + "- "
+        for item in items:
+            kind = type(item)
+            if (kind is dict or isinstance(item, Mapping)) and item:
+                self._mapping(item, inner, out, dash)
             else:
                 out.append(f"{pad}-")
-                self._value(item, pad, out, sub)
+                self._value(item, pad, out)
+
+
+def _where(doc: Any, path: str = "") -> str | None:
+    """The path of the first value :class:`Emitter` refuses in ``doc`` (slow; only called on errors)."""
+    if isinstance(doc, Mapping):
+        for key, value in doc.items():
+            if not isinstance(key, str):
+                return path
+            found = _where(value, f"{path}.{key}" if path else key)
+            if found is not None:
+                return found
+        return None
+    if isinstance(doc, list | tuple):
+        for index, item in enumerate(doc):
+            found = _where(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+        return None
+    if doc is None or isinstance(doc, str | int | float):
+        return None
+    return path
 
 
 def _literal(text: str, pad: str) -> str:
