@@ -26,6 +26,7 @@ from typing import Any
 from compiler.diagnostics import Diagnostic, RelcError, UsageError
 from compiler.load.yamlread import Path as FieldPath
 from compiler.outcheck.builtin import KUBERNETES_VERSION
+from compiler.outcheck.discover import CODE
 from compiler.outcheck.documents import RenderedDoc
 
 LAYOUT = "{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json"
@@ -90,14 +91,19 @@ def diagnostics_from_report(
     """kubeconform's results → Diagnostics at the document (found by kind and name) and field they concern."""
     out: list[Diagnostic] = []
     for result in report.get("resources", []):
-        if result.get("status") not in ("statusInvalid", "statusError"):
+        if not isinstance(result, dict) or result.get("status") not in ("statusInvalid", "statusError"):
             continue
-        docs = docs_by_file.get(str(result.get("filename", "")), [])
-        if not docs:
+        filename = str(result.get("filename", ""))
+        docs = docs_by_file.get(filename, [])
+        if not docs:  # never drop a finding: report it on the file kubeconform named
+            out.append(Diagnostic(filename, 0, 0, CODE, f"{result.get('msg', '')} (kubeconform)", _UNPLACED))
             continue
         doc = _find(docs, str(result.get("kind", "")), str(result.get("name", "")))
         out += _result_diagnostics(doc, result)
     return out
+
+
+_UNPLACED = "kubeconform named a file relc did not give it; run kubeconform on it directly to see the details"
 
 
 def _find(docs: list[RenderedDoc], kind: str, name: str) -> RenderedDoc:
@@ -120,7 +126,7 @@ def _result_diagnostics(doc: RenderedDoc, result: Mapping[str, Any]) -> list[Dia
                 "fix apiVersion/kind, or render the CRD so its schema lands in rendered/schemas/",
             )
         ]
-    errors = result.get("validationErrors") or []
+    errors = [e for e in result.get("validationErrors") or [] if isinstance(e, dict)]
     if not errors:
         found = _MSG_PATH.search(msg)
         errors = [{"path": found.group(1) if found else "", "msg": msg}]

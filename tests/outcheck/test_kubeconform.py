@@ -37,7 +37,7 @@ if not template.startswith("{{"):
 report = json.loads(template)
 files = [a for a in args if a.endswith(".yaml")]
 for result in report["resources"]:
-    result["filename"] = next(f for f in files if f.endswith(result["filename"]))
+    result["filename"] = next((f for f in files if f.endswith(result["filename"])), result["filename"])
 print(json.dumps(report, indent=2))
 sys.exit(1 if report["resources"] else 0)
 """
@@ -219,3 +219,13 @@ def test_missing_kubeconform_path_is_a_usage_error(tmp_path: Path) -> None:
     result = validate_rendered(copy_case(VALID, tmp_path / "fleet"), "--kubeconform", str(tmp_path / "nope"))
     assert result.exit_code == 2
     assert "kubeconform not found" in result.output
+
+
+def test_a_finding_on_a_file_relc_did_not_pass_is_still_reported(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"
+    stray = {"filename": "/elsewhere/other.yaml", "kind": "Pod", "status": "statusError", "msg": "boom"}
+    install_fake(bin_dir, json.dumps({"resources": [stray, "not an object"]}))
+    result = validate_rendered(copy_case(VALID, tmp_path / "fleet"), env=on_path(bin_dir))
+    assert result.exit_code == 1, result.output
+    assert found(result) == ["/elsewhere/other.yaml:0:RLC802"]
+    assert json.loads(result.output)["diagnostics"][0]["message"] == "boom (kubeconform)"
