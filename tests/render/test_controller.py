@@ -36,8 +36,8 @@ def test_one_config_per_cluster(example_fleet: Path) -> None:
 def test_shared_cluster_takes_the_strictest_values(example_fleet: Path) -> None:
     edit(
         example_fleet / "instances/droneup-staging.yaml",
-        "  warmCandidates:",
-        "  migration: {concurrency: 1, timeout: 5m, retries: 4}\n  warmCandidates:",
+        "  migration:\n",
+        "  migration:\n    concurrency: 1\n    timeout: 5m\n    retries: 4\n",
     )
     out = files(example_fleet, controller.render)
     (doc,) = out["clusters/gke-prod/migration-controller-config.yaml"].documents

@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from relc_migrate import contract
-
 from compiler.render import tenancy
+from relc_migrate import contract
 from tests.render.helpers import edit, files
 
 XYZ = "instances/arematics-test/tenants/xyz"
@@ -63,6 +62,7 @@ def test_argv_and_env_come_from_the_contract(example_fleet: Path) -> None:
         desired_version="2.3.0",
         dependency_database="tenant_xyz",
         backup_before_migration=True,
+        backup_destination="s3://arematics-tenant-backups/arematics-test/xyz",
         backup_timeout_seconds=600,
         slot_wait_seconds=600.0,
         statement_timeout_ms=600_000,
@@ -153,14 +153,14 @@ def test_dry_run_policy_reaches_the_job(example_fleet: Path) -> None:
     assert "--dry-run" in _main(job)["args"]
 
 
-def test_backup_destination_per_tenant(example_fleet: Path) -> None:
-    edit(
-        example_fleet / "instances/arematics-test.yaml",
-        'imageTagSuffix: "-test"',
-        'imageTagSuffix: "-test"\n  migration: {backupDestination: "s3://backups/arematics-test/"}',
-    )
+def test_backup_destination_per_tenant_or_none(example_fleet: Path) -> None:
+    path = example_fleet / "instances/arematics-test.yaml"
+    edit(path, "s3://arematics-tenant-backups/arematics-test", "s3://backups/arematics-test/")
     args = _main(_by(_jobs(example_fleet))["auth", "tenant_xyz"])["args"]
     assert args[args.index("--backup-destination") + 1] == "s3://backups/arematics-test/xyz"
+    edit(path, "  migration:\n    backupDestination: s3://backups/arematics-test/\n", "")
+    args = _main(_by(_jobs(example_fleet))["auth", "tenant_xyz"])["args"]
+    assert "--backup" in args and "--backup-destination" not in args  # relc-migrate refuses: visible, not silent
 
 
 def test_long_tenant_names_keep_job_names_within_63(example_fleet: Path) -> None:
