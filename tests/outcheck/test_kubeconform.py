@@ -36,7 +36,7 @@ if not template.startswith("{{"):
     sys.exit(1)
 report = json.loads(template)
 files = [a for a in args if a.endswith(".yaml")]
-for result in report["resources"]:
+for result in (r for r in report["resources"] if isinstance(r, dict)):
     result["filename"] = next((f for f in files if f.endswith(result["filename"])), result["filename"])
 print(json.dumps(report, indent=2))
 sys.exit(1 if report["resources"] else 0)
