@@ -24,8 +24,9 @@ from compiler.outcheck.discover import RenderedText
 from compiler.outcheck.documents import RenderedDoc, read_documents
 from compiler.outcheck.errors import schema_diagnostics
 from compiler.outcheck.kinds import Catalogue
+from compiler.render.conventions import SCHEMAS_DIR
 
-SCHEMAS_PREFIX = "schemas/"
+SCHEMAS_PREFIX = f"{SCHEMAS_DIR}/"
 
 
 @dataclass(slots=True)

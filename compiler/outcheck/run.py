@@ -20,8 +20,7 @@ from compiler.outcheck.check import Sorted, check_embedded, shape_problems, sort
 from compiler.outcheck.discover import kubernetes_schema, read_rendered, shipped_crds, shipped_json
 from compiler.outcheck.documents import RenderedDoc
 from compiler.outcheck.kinds import Catalogue, is_crd
-
-SCHEMAS_DIR = "schemas"  # compiler.render.conventions.SCHEMAS_DIR
+from compiler.render.conventions import SCHEMAS_DIR
 
 
 @dataclass(frozen=True, slots=True)
