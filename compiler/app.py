@@ -114,6 +114,13 @@ def validate_rendered(opts: ValidateOptions) -> list[Diagnostic]:
 def compile(opts: CompileOptions, console: Console) -> ExitCode:
     """Validate, render everything in memory, then write rendered/ atomically (or, with --check, compare)."""
     from compiler.emit import compile as emit
+
+    with emit.bulk_allocation():
+        return _compile(opts, console)
+
+
+def _compile(opts: CompileOptions, console: Console) -> ExitCode:
+    from compiler.emit import compile as emit
     from compiler.emit.tree import serialise
     from compiler.load.settings import read_settings
     from compiler.render.context import RenderContext
@@ -124,6 +131,8 @@ def compile(opts: CompileOptions, console: Console) -> ExitCode:
     problems += found
     if any(d.is_error for d in problems):
         raise InvalidInput(problems)
+    if problems:  # warnings do not stop a compile, but are never silent
+        console.err.write(render(problems, OutputFormat.TEXT))
     target = emit.target_for(opts.root, opts.out, settings.rendered_path)
     wanted = serialise(render_all(RenderContext(fleet, resolution, settings)))
     if opts.check:
