@@ -47,10 +47,12 @@ def render(ctx: RenderContext) -> Iterator[RenderedFile]:
     for view in instance_views(ctx.fleet):
         for bundle in view.candidates:
             yield RenderedFile(f"{routing_dir(view.name)}/{bundle.name}.yaml", shard(view, bundle))
+            routes = CandidateRoutes(view, bundle, ctx.settings)
+            if not routes.chunks:
+                continue
             for tenant in bundle.tenants:
-                routes = tenant_routes(view, bundle, tenant, ctx.settings)
-                if routes:
-                    yield RenderedFile(f"{tenant_dir(view.name, tenant.metadata.name)}/{ROUTES_FILE}", tuple(routes))
+                path = f"{tenant_dir(view.name, tenant.metadata.name)}/{ROUTES_FILE}"
+                yield RenderedFile(path, tuple(routes.for_tenant(tenant)))
 
 
 def service_host(instance: str, candidate: str, component: str) -> str:
@@ -94,49 +96,51 @@ def shard(view: InstanceView, bundle: Bundle) -> tuple[Manifest, Manifest]:
     return table, grant
 
 
-def tenant_routes(view: InstanceView, bundle: Bundle, tenant: Tenant, settings: Settings) -> list[Manifest]:
-    components = bundle.routed_components()
-    chunks = [components[n : n + MAX_RULES] for n in range(0, len(components), MAX_RULES)]
-    return [_route(view, bundle, tenant, settings, chunk, n) for n, chunk in enumerate(chunks, start=1)]
+class CandidateRoutes:
+    """What every tenant's HTTPRoutes to one candidate share, built once per candidate (10,000 tenants pinned to
+    one candidate share its backends and parent reference; only names and the header value differ)."""
 
-
-def _route(
-    view: InstanceView, bundle: Bundle, tenant: Tenant, settings: Settings, components: list[str], number: int
-) -> Manifest:
-    name = tenant.metadata.name
-    namespace = names.candidate_namespace(view.name, bundle.name)
-    rules = [
-        {
-            "matches": [
-                {
-                    "path": {"type": "PathPrefix", "value": f"/{component}"},
-                    "headers": [{"type": "Exact", "name": TENANT_HEADER, "value": name}],
-                }
-            ],
-            "backendRefs": [
-                {"group": "", "kind": "Service", "name": component, "namespace": namespace, "port": SERVICE_PORT}
-            ],
+    def __init__(self, view: InstanceView, bundle: Bundle, settings: Settings) -> None:
+        self.view = view
+        self.bundle = bundle
+        namespace = names.candidate_namespace(view.name, bundle.name)
+        components = bundle.routed_components()
+        backends = {
+            c: [{"group": "", "kind": "Service", "name": c, "namespace": namespace, "port": SERVICE_PORT}]
+            for c in components
         }
-        for component in components
-    ]
-    return {
-        "apiVersion": f"{GATEWAY_GROUP}/v1",
-        "kind": "HTTPRoute",
-        "metadata": {
-            "name": names.k8s_name(name, "routes") if number == 1 else names.k8s_name(name, "routes", str(number)),
-            "namespace": names.tenancy_namespace(view.name),
-            "labels": _labels(view, bundle, **{LABEL_TENANT: name}),
-            "annotations": {SYNC_WAVE: WAVE_RELEASES},
-        },
-        "spec": {
-            "parentRefs": [
-                {
-                    "group": GATEWAY_GROUP,
-                    "kind": "Gateway",
-                    "name": settings.gateway_name,
-                    "namespace": settings.gateway_namespace,
-                }
-            ],
-            "rules": rules,
-        },
-    }
+        self.paths = {c: {"type": "PathPrefix", "value": f"/{c}"} for c in components}
+        self.backends = backends
+        self.chunks = [components[n : n + MAX_RULES] for n in range(0, len(components), MAX_RULES)]
+        self.parents = [
+            {
+                "group": GATEWAY_GROUP,
+                "kind": "Gateway",
+                "name": settings.gateway_name,
+                "namespace": settings.gateway_namespace,
+            }
+        ]
+        self.namespace = names.tenancy_namespace(view.name)
+
+    def for_tenant(self, tenant: Tenant) -> Iterator[Manifest]:
+        name = tenant.metadata.name
+        header = [{"type": "Exact", "name": TENANT_HEADER, "value": name}]
+        labels = _labels(self.view, self.bundle, **{LABEL_TENANT: name})
+        for number, chunk in enumerate(self.chunks, start=1):
+            rules = [
+                {"matches": [{"path": self.paths[c], "headers": header}], "backendRefs": self.backends[c]}
+                for c in chunk
+            ]
+            yield {
+                "apiVersion": f"{GATEWAY_GROUP}/v1",
+                "kind": "HTTPRoute",
+                "metadata": {
+                    "name": names.k8s_name(name, "routes")
+                    if number == 1
+                    else names.k8s_name(name, "routes", str(number)),
+                    "namespace": self.namespace,
+                    "labels": labels,
+                    "annotations": {SYNC_WAVE: WAVE_RELEASES},
+                },
+                "spec": {"parentRefs": self.parents, "rules": rules},
+            }
