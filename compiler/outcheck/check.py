@@ -37,6 +37,7 @@ class Sorted:
     charts: list[RenderedDoc] = field(default_factory=list)
     schemas: list[RenderedDoc] = field(default_factory=list)
     problems: list[Diagnostic] = field(default_factory=list)
+    unreadable: set[str] = field(default_factory=set)  # files (relative to rendered/) with a document that failed
 
 
 def _chart_folders(rels: Iterable[str]) -> set[PurePosixPath]:
@@ -70,6 +71,8 @@ def sort_documents(files: Iterable[RenderedText]) -> Sorted:
             continue
         docs, problems = read_documents(file)
         out.problems += problems
+        if problems:
+            out.unreadable.add(file.rel)
         if PurePosixPath(file.rel).name == "Chart.yaml":
             out.charts += docs
         elif file.rel.startswith(SCHEMAS_PREFIX) and file.rel.endswith(".json"):

@@ -63,14 +63,16 @@ def read_documents(file: RenderedText) -> tuple[list[RenderedDoc], list[Diagnost
         except json.JSONDecodeError as exc:
             return [], [Diagnostic(file.shown, exc.lineno, exc.colno, CODE, f"not valid JSON: {exc.msg}", _FIX)]
     docs: list[RenderedDoc] = []
+    problems: list[Diagnostic] = []
     for first_line, piece in split_documents(file.text):
         try:
             parsed = parse(piece, limits=RENDERED_LIMITS)
-        except YamlProblem as exc:
+        except YamlProblem as exc:  # this document only: the others of the file are still checked
             line = exc.line + first_line - 1 if exc.line else 0
-            return [], [Diagnostic(file.shown, line, exc.column, CODE, exc.message, _FIX)]
+            problems.append(Diagnostic(file.shown, line, exc.column, CODE, exc.message, _FIX))
+            continue
         docs.extend(RenderedDoc(file, piece, first_line, data) for data in parsed.documents if data is not None)
-    return docs, []
+    return docs, problems
 
 
 _FIX = "rendered output is written by relc: this is a bug in a render section or a hand edit of rendered/"

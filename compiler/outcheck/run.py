@@ -63,14 +63,14 @@ def check_rendered(job: RenderedCheck) -> list[Diagnostic]:
 
 
 def _delegable(docs: Sorted) -> dict[str, list[RenderedDoc]]:
-    """YAML manifest files whose every document is well-formed: kubeconform can judge them whole."""
+    """YAML manifest files whose every document parses and is well-formed: kubeconform can judge them whole."""
     by_file: dict[str, list[RenderedDoc]] = defaultdict(list)
     for doc in docs.manifests:
         by_file[doc.file.rel].append(doc)
     return {
         rel: file_docs
         for rel, file_docs in sorted(by_file.items())
-        if not rel.endswith(".json") and not any(shape_problems(d) for d in file_docs)
+        if not rel.endswith(".json") and rel not in docs.unreadable and not any(shape_problems(d) for d in file_docs)
     }
 
 

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.outcheck.conftest import VALID, copy_case, found, validate_rendered
+from tests.outcheck.conftest import EXAMPLES, VALID, copy_case, found, validate_rendered
 
 FAKE = """#!{python}
 import json, os, sys
@@ -160,8 +160,15 @@ def test_kubeconform_command_line_and_schema_locations(tmp_path: Path) -> None:
     bin_dir = tmp_path / "bin"
     install_fake(bin_dir, json.dumps({"resources": []}))
     root = copy_case(VALID, tmp_path / "fleet")
+    broken = EXAMPLES / "invalid/not-yaml/rendered/instances/eu/platform/broken.yaml"
+    (root / "rendered/instances/eu/platform/broken.yaml").write_text(broken.read_text())
     result = validate_rendered(root, "--kubeconform", str(bin_dir / "kubeconform"))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
+    # a file that does not parse stays with the embedded validator, which still checks its readable documents
+    assert found(result) == [
+        "rendered/instances/eu/platform/broken.yaml:7:RLC802",
+        "rendered/instances/eu/platform/broken.yaml:13:RLC802 data.b",
+    ]
     run = recorded(bin_dir)
     args = run["args"]
     layout = "{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json"
