@@ -340,6 +340,28 @@ class JobRenderer:
         attempt = timeout * (3 if backup else 2)
         return kit.job(name, labels, migration_wave(pin), pod, vault, attempt)
 
+    # --- registry sync --------------------------------------------------------------------------------------
+
+    def registry_sync(self, instance: Instance, configmap: str, key: str, digest: str) -> Manifest:
+        """A PostSync hook of the Instance's registry folder: ``relc-migrate registry-sync`` loads the ConfigMap
+        (mounted where the contract's default file is) into infra.service_versions once Argo CD applied it.
+        ``digest`` (of the ConfigMap's data) is part of the name, so each new registry runs once more."""
+        kit = self._kit(instance)
+        inv = contract.RegistrySyncInvocation()
+        folder, _, file_name = inv.registry_file.rpartition("/")
+        name = contract.job_name("registry-sync", kit.name, extra=digest)
+        volume = {"name": "registry", "configMap": {"name": configmap, "items": [{"key": key, "path": file_name}]}}
+        mount = {"name": "registry", "mountPath": folder, "readOnly": True}
+        pod: Manifest = {
+            "containers": [kit.main_container(contract.registry_sync_argv(inv), name, [_TMP_MOUNT, mount])],
+            "volumes": [volume, _TMP_VOLUME],
+        }
+        labels = _labels(kit.name, "", "registry-sync", None)
+        del labels[LABEL_TENANT]
+        job = kit.job(name, labels, "0", pod, kit.provision_vault, kit.timeout)
+        job["metadata"]["annotations"][HOOK] = "PostSync"
+        return job
+
 
 def migration_groups(layout: TenantLayout) -> list[tuple[ServicePin, str, tuple[SchemaSlot, ...]]]:
     """(service, database, schemas): one migration Job each, in migration order, the main database first."""

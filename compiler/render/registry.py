@@ -8,7 +8,7 @@ ways from one list of entries:
   relc_migrate.contract.ServiceVersionRegistryFile, entries sorted by (instance, service, version));
 - registry/service_versions.sql, the same rows as one idempotent transaction for any PostgreSQL client;
 - instances/<i>/registry/service-versions.yaml, a ConfigMap in the Instance's tenancy namespace with that
-  Instance's entries, mountable as the registry-sync Job's file.
+  Instance's entries, and the PostSync Job that runs ``relc-migrate registry-sync`` on it (compiler.render.jobs).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from compiler.model import names
 from compiler.render.context import RenderContext
 from compiler.render.conventions import LABEL_INSTANCE, MANAGED_BY, REGISTRY_DIR, SYNC_WAVE, WAVE_PLATFORM, instance_dir
 from compiler.render.fleetview import InstanceView, instance_views
+from compiler.render.jobs import JobRenderer
 from compiler.render.output import Manifest, RenderedFile
 from relc_migrate.contract import (
     REGISTRY_API_VERSION,
@@ -99,8 +100,12 @@ def render(ctx: RenderContext) -> Iterator[RenderedFile]:
     every = [e for entries in per_instance.values() for e in entries]
     yield RenderedFile(JSON_FILE, raw=(json.dumps(registry_document(every), indent=2) + "\n").encode())
     yield RenderedFile(SQL_FILE, raw=registry_sql(per_instance).encode())
-    for name, entries in per_instance.items():
-        yield RenderedFile(f"{instance_dir(name)}/registry/service-versions.yaml", (configmap(name, entries),))
+    job_renderer = JobRenderer(ctx)
+    for view in instance_views(ctx.fleet):
+        cm = configmap(view.name, per_instance[view.name])
+        digest = names.short_hash(cm["data"][CONFIGMAP_KEY], length=16)
+        sync = job_renderer.registry_sync(view.instance, CONFIGMAP_NAME, CONFIGMAP_KEY, digest)
+        yield RenderedFile(f"{instance_dir(view.name)}/registry/service-versions.yaml", (cm, sync))
 
 
 def configmap(instance: str, entries: list[ServiceVersionEntry]) -> Manifest:

@@ -11,6 +11,7 @@ import pytest
 
 from compiler.render import registry
 from compiler.render.registry import UnquotableText, quote_literal
+from relc_migrate import contract
 from tests.render.helpers import edit, files
 
 
@@ -87,7 +88,7 @@ def test_warm_candidate_without_tenants_still_runs(example_fleet: Path) -> None:
 
 def test_configmap_per_instance_carries_its_entries(example_fleet: Path) -> None:
     out = files(example_fleet, registry.render)
-    (cm,) = out["instances/arematics-qa/registry/service-versions.yaml"].documents
+    cm, _ = out["instances/arematics-qa/registry/service-versions.yaml"].documents
     assert cm["kind"] == "ConfigMap" and cm["metadata"]["namespace"] == "arematics-qa-tenancy"
     payload = json.loads(cm["data"][registry.CONFIGMAP_KEY])
     assert {e["instance"] for e in payload["entries"]} == {"arematics-qa"}
@@ -138,3 +139,29 @@ def test_quote_literal(value: str, literal: str) -> None:
 def test_quote_literal_refuses_nul() -> None:
     with pytest.raises(UnquotableText):
         quote_literal("a\x00b")
+
+
+def _sync_job(root: Path, instance: str) -> dict[str, Any]:
+    _, job = files(root, registry.render)[f"instances/{instance}/registry/service-versions.yaml"].documents
+    return job
+
+
+def test_registry_sync_job_loads_the_configmap_after_each_sync(example_fleet: Path) -> None:
+    job = _sync_job(example_fleet, "arematics-qa")
+    assert job["metadata"]["annotations"]["argocd.argoproj.io/hook"] == "PostSync"
+    pod = job["spec"]["template"]["spec"]
+    (main,) = pod["containers"]
+    inv = contract.RegistrySyncInvocation()
+    assert main["args"] == list(contract.registry_sync_argv(inv))
+    folder, _, name = inv.registry_file.rpartition("/")
+    assert {"name": "registry", "mountPath": folder, "readOnly": True} in main["volumeMounts"]
+    (volume,) = [v for v in pod["volumes"] if v["name"] == "registry"]
+    assert volume["configMap"] == {
+        "name": registry.CONFIGMAP_NAME,
+        "items": [{"key": registry.CONFIGMAP_KEY, "path": name}],
+    }
+    # a new registry content is a new Job (so Argo CD runs it again); an unrelated Instance's stays put
+    other = _sync_job(example_fleet, "droneup-production")["metadata"]["name"]
+    edit(example_fleet / "tenants/arematics-qa/xyz.yaml", "platform-2025-07", "platform-2025-05")
+    assert _sync_job(example_fleet, "arematics-qa")["metadata"]["name"] != job["metadata"]["name"]
+    assert _sync_job(example_fleet, "droneup-production")["metadata"]["name"] == other
