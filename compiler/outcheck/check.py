@@ -10,6 +10,7 @@ File roles under rendered/:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -23,7 +24,7 @@ from compiler.outcheck.chart import check_chart
 from compiler.outcheck.discover import RenderedText
 from compiler.outcheck.documents import RenderedDoc, read_documents
 from compiler.outcheck.errors import schema_diagnostics
-from compiler.outcheck.kinds import Catalogue
+from compiler.outcheck.kinds import Catalogue, is_crd, usable_schema_files
 from compiler.render.conventions import SCHEMAS_DIR
 
 SCHEMAS_PREFIX = f"{SCHEMAS_DIR}/"
@@ -133,6 +134,35 @@ def check_schema_file(doc: RenderedDoc) -> list[Diagnostic]:
     return []
 
 
+def check_schema_layout(docs: Sorted) -> list[Diagnostic]:
+    """rendered/schemas/ must hold, unchanged, the schema of every CRD in rendered/: kubeconform reads them there.
+
+    A missing file is reported at the CRD, a stale one at the file (compared as JSON, not as bytes).
+    """
+    present = {d.file.rel.removeprefix(SCHEMAS_PREFIX): d for d in docs.schemas}
+    out: list[Diagnostic] = []
+    for crd in (d for d in docs.manifests if is_crd(d.data)):
+        for name, raw in usable_schema_files([crd.data]).items():
+            if name not in present:
+                out.append(
+                    crd.diagnostic(
+                        ("spec",),
+                        f"{SCHEMAS_PREFIX}{name} is missing: kubeconform finds this CRD's schema there",
+                        "run relc compile: it writes crd_schema_files() of every CRD into rendered/schemas/",
+                        key=True,
+                    )
+                )
+            elif present[name].data != json.loads(raw):
+                out.append(
+                    present[name].diagnostic(
+                        (),
+                        f"stale: not the schema the CRD in {crd.file.shown} defines",
+                        "run relc compile to regenerate rendered/schemas/",
+                    )
+                )
+    return out
+
+
 def check_charts(charts: Iterable[RenderedDoc], chart_schema: Validator) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for doc in charts:
@@ -149,6 +179,7 @@ def check_embedded(
     """Everything the embedded validator judges: charts, schema files, and the manifests ``manifests`` selects."""
     out = list(sorted_docs.problems)
     out += check_charts(sorted_docs.charts, chart_schema)
+    out += check_schema_layout(sorted_docs)
     for doc in sorted_docs.schemas:
         out += check_schema_file(doc)
     for doc in manifests(sorted_docs):

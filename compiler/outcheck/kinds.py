@@ -52,6 +52,18 @@ def is_crd(data: Any) -> bool:
     )
 
 
+def usable_schema_files(crds: Iterable[Mapping[str, Any]]) -> dict[str, bytes]:
+    """The schemas ``crds`` define; a malformed CRD or schema defines none (its own check reports it)."""
+    files: dict[str, bytes] = {}
+    for name, raw in crd_schema_files(c for c in crds if translatable(c)).items():
+        try:
+            Draft7Validator.check_schema(json.loads(raw))
+        except SchemaError:
+            continue
+        files[name] = raw
+    return files
+
+
 class Catalogue:
     """Finds the schema for (apiVersion, kind); shipped CRD families are loaded on first use of their group."""
 
@@ -69,12 +81,7 @@ class Catalogue:
         self.add_crds(rendered_crds, RENDERED_LABEL)
 
     def add_crds(self, crds: Iterable[Mapping[str, Any]], label: str) -> None:
-        """Index the schemas ``crds`` define; a malformed CRD or schema defines none (its own check reports it)."""
-        for name, raw in crd_schema_files(c for c in crds if translatable(c)).items():
-            try:
-                Draft7Validator.check_schema(json.loads(raw))
-            except SchemaError:
-                continue
+        for name, raw in usable_schema_files(crds).items():
             self._schemas.setdefault(name, (raw, label))
 
     def shipped_schema_files(self) -> dict[str, bytes]:
