@@ -34,9 +34,7 @@ def parse_settings(source: SourceFile) -> tuple[Settings, list[Diagnostic]]:
     docs = [d for d in parsed.documents if d is not None]
     if len(docs) != 1:
         return Settings(), [
-            Diagnostic(
-                source.path, 1, 1, "RLC104", "relc.yaml must hold one object", "keep one Settings object"
-            )
+            Diagnostic(source.path, 1, 1, "RLC104", "relc.yaml must hold one object", "keep one Settings object")
         ]
     doc = Document(source, docs[0])
     if not isinstance(doc.data, dict):
