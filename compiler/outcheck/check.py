@@ -3,7 +3,7 @@
 File roles under rendered/:
 - ``Chart.yaml``: a Helm chart's metadata (:mod:`compiler.outcheck.chart`);
 - ``values*.yaml`` in a chart folder, and Helm templates (``{{`` inside ``templates/``): not manifests, skipped;
-- ``schemas/**.json``: must be well-formed JSON Schemas (kubeconform loads them);
+- ``schemas/**.json``: must be well-formed JSON Schemas, one per CRD version in ``crds/`` (kubeconform loads them);
 - other ``*.json`` (the registry): checked as manifests only if they look like one (apiVersion, kind, metadata);
 - every other YAML document: a Kubernetes manifest, which must carry apiVersion, kind and metadata.name.
 """
