@@ -8,6 +8,8 @@ from typing import Any
 
 import pglast
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compiler.render import registry
 from compiler.render.registry import UnquotableText, quote_literal
@@ -165,3 +167,11 @@ def test_registry_sync_job_loads_the_configmap_after_each_sync(example_fleet: Pa
     edit(example_fleet / "tenants/arematics-qa/xyz.yaml", "platform-2025-07", "platform-2025-05")
     assert _sync_job(example_fleet, "arematics-qa")["metadata"]["name"] != job["metadata"]["name"]
     assert _sync_job(example_fleet, "droneup-production")["metadata"]["name"] == other
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",))))
+@settings(max_examples=300, deadline=None)
+def test_quote_literal_round_trips_any_text(value: str) -> None:
+    """PostgreSQL's own parser (pglast) reads back exactly the text, whatever quotes or backslashes it holds."""
+    (stmt,) = pglast.parse_sql(f"SELECT {quote_literal(value)}")
+    assert stmt.stmt.targetList[0].val.val.sval == value  # type: ignore[attr-defined]
