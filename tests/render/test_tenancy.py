@@ -109,3 +109,24 @@ def test_one_tenant_pin_change_touches_only_that_tenant_and_the_registry(example
     ]
     versions = {d["spec"]["schema"]: d["spec"]["desiredVersion"] for d in docs([after[changed[3]]])}
     assert versions["auth"] == "1.4.0"
+
+
+def test_each_country_gets_its_own_database_resources(example_fleet: Path) -> None:
+    edit(example_fleet / "tenants/arematics-test/xyz.yaml", "countries: [de]", "countries: [de, fr]")
+    got = _tenant(example_fleet)
+    apjs = [d for d in got["provisioning.yaml"] if d["kind"] == "AppProvisionJob"]
+    assert [(d["metadata"]["name"], d["spec"]["database"]) for d in apjs] == [
+        ("xyz.crm.de", "tenant_xyz_de"),
+        ("xyz.crm.fr", "tenant_xyz_fr"),
+    ]
+    assert sum(d["kind"] == "Job" for d in got["provisioning.yaml"]) == 3  # tenant_xyz, _de, _fr
+    assert sorted(d["metadata"]["name"] for d in got["schema-versions.yaml"]) == [
+        "xyz.auth",
+        "xyz.de.entity-crm",
+        "xyz.de.payments-crm",
+        "xyz.entity",
+        "xyz.fr.entity-crm",
+        "xyz.fr.payments-crm",
+        "xyz.payments",
+    ]
+    assert len(got["migrations.yaml"]) == 7
