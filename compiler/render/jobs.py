@@ -57,6 +57,7 @@ TENANT_DSN_FIELD = "dsn"
 """The field of the tenant's Vault secret (<pathPrefix>/<tenant>) holding its libpq connection string."""
 
 _VAULT_REF = re.compile(r"vault:([A-Za-z0-9_./-]+)#([A-Za-z0-9_.-]+)\Z")
+_VAULT_PATH = re.compile(r"[A-Za-z0-9_./-]+\Z")
 
 
 class BadVaultReference(RelcError):
@@ -67,6 +68,16 @@ class BadVaultReference(RelcError):
         super().__init__(f"Instance {instance}: database.credentials {reference!r} is not vault:<path>#<key>")
         self.instance = instance
         self.reference = reference
+
+
+class UnsafeVaultPath(RelcError):
+    """A tenant's Vault path (from the Instance's vault.pathPrefix) with characters a Vault agent template
+    cannot hold safely (it is written inside a quoted template string)."""
+
+    def __init__(self, instance: str, path: str) -> None:
+        super().__init__(f"Instance {instance}: Vault path {path!r} may only hold letters, digits and _ . / -")
+        self.instance = instance
+        self.path = path
 
 
 def vault_reference(instance: Instance) -> tuple[str, str]:
@@ -117,12 +128,14 @@ def _admin_dsn(instance: Instance, database: str | None = None) -> tuple[str, st
 
 def _tenant_dsn(instance: Instance, tenant: str) -> tuple[str, str]:
     path = names.vault_path(instance.spec.vault.path_prefix, tenant)
+    if not _VAULT_PATH.match(path):
+        raise UnsafeVaultPath(instance.metadata.name, path)
     return path, f"{{{{ .Data.data.{TENANT_DSN_FIELD} }}}}"
 
 
 # --- constant pieces, shared ----------------------------------------------------------------------------------
-# Rendered manifests share these read-only sub-objects (the emitter only reads them): building them once instead
-# of per Job is most of what keeps 200,000 Jobs within seconds.
+# Rendered manifests share these read-only sub-objects (the emitter only reads them, and writes no YAML anchors):
+# building them once instead of per Job keeps the per-Job cost down on fleets with 100,000s of Jobs.
 
 _SECURITY_CONTEXT: Manifest = {
     "allowPrivilegeEscalation": False,

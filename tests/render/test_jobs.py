@@ -8,6 +8,7 @@ from typing import Any
 
 from compiler.render import tenancy
 from relc_migrate import contract
+from tests.compile.util import compile_fleet
 from tests.render.helpers import edit, files
 
 XYZ = "instances/arematics-test/tenants/xyz"
@@ -196,3 +197,11 @@ def test_provisioning_jobs_one_per_database_before_migrations(example_fleet: Pat
     ]
     assert {j["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] for j in jobs} == {"-10"}
     assert all("initContainers" not in j["spec"]["template"]["spec"] for j in jobs)
+
+
+def test_vault_values_that_would_break_the_agent_template_are_refused(example_fleet: Path) -> None:
+    path = example_fleet / "instances/arematics-test.yaml"
+    edit(path, "pathPrefix: secret/data/arematics-test/tenants", 'pathPrefix: secret/data/x"}}{{ evil')
+    result = compile_fleet(example_fleet)
+    assert result.exit_code == 1
+    assert "Vault path" in result.output and "may only hold" in result.output
