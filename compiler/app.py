@@ -121,7 +121,6 @@ def compile(opts: CompileOptions, console: Console) -> ExitCode:
 
 def _compile(opts: CompileOptions, console: Console) -> ExitCode:
     from compiler.emit import compile as emit
-    from compiler.emit.tree import serialise
     from compiler.load.settings import read_settings
     from compiler.render.context import RenderContext
     from compiler.render.pipeline import render_all
@@ -134,16 +133,16 @@ def _compile(opts: CompileOptions, console: Console) -> ExitCode:
     if problems:  # warnings do not stop a compile, but are never silent
         console.err.write(render(problems, OutputFormat.TEXT))
     target = emit.target_for(opts.root, opts.out, settings.rendered_path)
-    wanted = serialise(render_all(RenderContext(fleet, resolution, settings)))
+    files = render_all(RenderContext(fleet, resolution, settings))  # all in memory before the disk is touched
     if opts.check:
-        stale = emit.check(target, wanted, console.err)
+        delta, stale = emit.check(target, files, console.err)
         if stale:
             console.out.write(render(stale, OutputFormat.TEXT))
             return ExitCode.INVALID
-        console.out.write(f"{target.shown}/ is up to date ({len(wanted)} files)\n")
+        console.out.write(f"{target.shown}/ is up to date ({delta.files} files)\n")
         return ExitCode.OK
-    delta = emit.write(target, wanted)
-    console.out.write(f"compiled {len(wanted)} files into {target.shown}/: {delta.summary()}\n")
+    delta = emit.write(target, files)
+    console.out.write(f"compiled {delta.files} files into {target.shown}/: {delta.summary()}\n")
     return ExitCode.OK
 
 

@@ -8,26 +8,17 @@ in as one step.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from compiler.diagnostics import Diagnostic, UsageError
-from compiler.emit.tree import (
-    Contents,
-    Delta,
-    Writer,
-    compare,
-    first_difference,
-    read_tree,
-    replace_tree,
-    unified_diff,
-)
+from compiler.emit.tree import Delta, Writer, compare, emitted, replace_tree, unified_diff
 from compiler.model.settings import SETTINGS_FILE
+from compiler.render.output import RenderedFile
 
-DIFFS_SHOWN = 3
 FOREIGN = (".git", SETTINGS_FILE, "blueprints", "releases")
 """Entries a rendered folder never holds: finding one means --out names something else, which we must not replace."""
 
@@ -78,8 +69,8 @@ def target_for(root: Path, out: Path | None, rendered_path: str) -> Target:
     return Target(path, shown)
 
 
-def stale_diagnostics(target: Target, wanted: Contents, actual: Contents, delta: Delta) -> list[Diagnostic]:
-    """One RLC803 per file that differs, at its first differing line."""
+def stale_diagnostics(target: Target, delta: Delta) -> list[Diagnostic]:
+    """One RLC803 per file that differs (a stale one at its first differing line)."""
     hint = "run 'relc compile' and commit rendered/ (make golden)"
     found = [
         Diagnostic(f"{target.shown}/{p}", 0, 0, "RLC803", "missing: the inputs compile to this file", hint)
@@ -88,8 +79,8 @@ def stale_diagnostics(target: Target, wanted: Contents, actual: Contents, delta:
     found += [
         Diagnostic(
             f"{target.shown}/{p}",
-            first_difference(actual[p], wanted[p]),
-            1,
+            delta.first_lines.get(p, 0),
+            1 if p in delta.first_lines else 0,
             "RLC803",
             "stale: differs from what the inputs compile to",
             hint,
@@ -103,18 +94,14 @@ def stale_diagnostics(target: Target, wanted: Contents, actual: Contents, delta:
     return found
 
 
-def check(target: Target, wanted: Contents, err: TextIO) -> list[Diagnostic]:
-    """--check: compare in memory, write nothing; print short diffs of the first few stale files to ``err``."""
-    actual = read_tree(target.path)
-    delta = compare(wanted, actual)
-    for path in delta.stale[:DIFFS_SHOWN]:
-        err.write(unified_diff(f"{target.shown}/{path}", actual[path], wanted[path]))
-    return stale_diagnostics(target, wanted, actual, delta)
+def check(target: Target, files: Iterable[RenderedFile], err: TextIO) -> tuple[Delta, list[Diagnostic]]:
+    """--check: compare file by file, write nothing; print short diffs of the first few stale files to ``err``."""
+    delta = compare(target.path, emitted(files))
+    for path, old, new in delta.diffs:
+        err.write(unified_diff(f"{target.shown}/{path}", old, new))
+    return delta, stale_diagnostics(target, delta)
 
 
-def write(target: Target, wanted: Contents, writer: Writer | None = None) -> Delta:
-    """Replace rendered/ with ``wanted`` (nothing is written when it already matches); return what changed."""
-    before = read_tree(target.path)
-    delta = compare(wanted, before)
-    replace_tree(target.path, wanted, before=before, writer=writer)
-    return delta
+def write(target: Target, files: Iterable[RenderedFile], writer: Writer | None = None) -> Delta:
+    """Replace rendered/ with ``files`` (nothing is swapped when it already matches); return what changed."""
+    return replace_tree(target.path, emitted(files), writer=writer)

@@ -30,22 +30,22 @@ def failing_after(count: int) -> tree.Writer:
 
 def test_a_write_failing_midway_leaves_rendered_byte_identical(tmp_path: Path) -> None:
     target = tmp_path / "rendered"
-    replace_tree(target, {"a/one.yaml": b"1\n", "b/two.yaml": b"2\n", "keep.yaml": b"k\n"})
+    replace_tree(target, {"a/one.yaml": b"1\n", "b/two.yaml": b"2\n", "keep.yaml": b"k\n"}.items())
     before, names = snapshot(target), siblings(target)
     wanted = {f"x/{n}.yaml": b"new\n" for n in range(10)}
     with pytest.raises(DiskFull):
-        replace_tree(target, wanted, writer=failing_after(5))
+        replace_tree(target, wanted.items(), writer=failing_after(5))
     assert snapshot(target) == before
     assert siblings(target) == names  # no staging directory left behind
 
 
 def test_a_compile_writes_nothing_when_a_file_fails(example_fleet: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Through the CLI: the first compile succeeds, the second fails while writing its staging tree."""
+    """Through the CLI: the first compile succeeds, the second fails writing the second file it changes."""
     assert compile_fleet(example_fleet).exit_code == 0
     rendered = example_fleet / "rendered"
     before, names = snapshot(rendered), siblings(rendered)
     (example_fleet / "tenants" / "droneup-production" / "cherokee-nation.yaml").unlink()
-    monkeypatch.setattr(tree, "_write_file", failing_after(3))
+    monkeypatch.setattr(tree, "_write_file", failing_after(1))
     result = compile_fleet(example_fleet)
     assert result.exit_code != 0
     assert "No space left on device" in result.output
@@ -92,8 +92,8 @@ def test_an_unchanged_compile_does_not_touch_rendered(example_fleet: Path) -> No
 def test_exchange_falls_back_to_two_renames(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tree, "_renameat2", lambda a, b: False)
     target = tmp_path / "rendered"
-    replace_tree(target, {"old.yaml": b"old\n"})
-    replace_tree(target, {"new.yaml": b"new\n"})
+    replace_tree(target, [("old.yaml", b"old\n")])
+    replace_tree(target, [("new.yaml", b"new\n")])
     assert snapshot(target) == {"new.yaml": b"new\n"}
     assert siblings(target) == ["rendered"]
 
@@ -103,3 +103,18 @@ def test_out_naming_the_fleet_is_refused(example_fleet: Path) -> None:
     assert result.exit_code == 2
     assert "contains the fleet" in result.output
     assert (example_fleet / "tenants").is_dir()
+
+
+def test_unchanged_files_are_linked_not_rewritten(example_fleet: Path) -> None:
+    assert compile_fleet(example_fleet).exit_code == 0
+    rendered = example_fleet / "rendered"
+    untouched = rendered / "argocd" / "relc.yaml"
+    inode = os.stat(untouched).st_ino
+    tenant = example_fleet / "tenants" / "droneup-production" / "droneup.yaml"
+    tenant.write_text(tenant.read_text().replace("displayName: DroneUp", "displayName: DroneUp Inc"))
+    (example_fleet / "tenants" / "droneup-production" / "cherokee-nation.yaml").unlink()
+    result = compile_fleet(example_fleet)
+    assert result.exit_code == 0, result.output
+    assert "0 added" in result.output and " 0 removed" not in result.output
+    assert os.stat(untouched).st_ino == inode
+    assert siblings(rendered) == ["blueprints", "instances", "releases", "rendered", "tenants"]
