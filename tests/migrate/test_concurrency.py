@@ -19,10 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 
 from relc_migrate import contract
 from relc_migrate.slots import SLOT_NAMESPACE
 from tests.migrate.helpers import migrate_args, provision_args
+
+pytestmark = pytest.mark.postgres
 
 
 def spawn(args: list[str], env: dict[str, str], **extra: str) -> subprocess.Popen[str]:

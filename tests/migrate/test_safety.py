@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from relc_migrate import contract
 from tests.migrate.helpers import copy_service, migrate_args, provision_args
+
+pytestmark = pytest.mark.postgres
 
 
 def test_drift_names_the_changed_file(relc: Any, pg: Any, tenant: str, tmp_path: Path) -> None:
