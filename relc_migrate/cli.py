@@ -164,7 +164,8 @@ def run_command(
         if isinstance(err, MigrationFilesError):
             for finding in err.findings:
                 click.echo(finding.render(), err=True)
-        click.echo(f"relc-migrate: {outcome}: {message}", err=True)
+        prefix = "" if message.startswith(outcome) else f"{outcome}: "
+        click.echo(f"relc-migrate: {prefix}{message}", err=True)
         summary["message"] = message
     summary.update(
         outcome=outcome, exit_code=int(code), duration_seconds=round(time.monotonic() - started, 3)
