@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 import psycopg
@@ -28,6 +28,9 @@ from relc_migrate.errors import RelcMigrateError, UsageError
 from relc_migrate.findings import MigrationFilesError
 from relc_migrate.metrics import Metrics
 from relc_migrate.runtime import Runtime
+
+if TYPE_CHECKING:
+    from relc_migrate.migrate import Mode
 
 log = logging.getLogger("relc_migrate")
 TERMINATION_LOG_LIMIT = 4096
@@ -257,7 +260,7 @@ def invocation_from_params(params: Mapping[str, Any], desired_version: str) -> c
     )
 
 
-def _run_migration(mode: str, params: dict[str, Any], desired_version: str) -> None:
+def _run_migration(mode: Mode, params: dict[str, Any], desired_version: str) -> None:
     from relc_migrate import migrate  # psycopg-heavy core is imported only when a command runs
 
     inv = invocation_from_params(params, desired_version)
@@ -265,7 +268,7 @@ def _run_migration(mode: str, params: dict[str, Any], desired_version: str) -> N
     base = {"tenant": inv.tenant, "service": inv.service, "database": inv.database, "dry_run": inv.dry_run}
 
     def body(rt: Runtime, metrics: Metrics) -> Outcome:
-        result = migrate.run(migrate.MigrateRequest(inv, mode), rt, metrics)  # type: ignore[arg-type]
+        result = migrate.run(migrate.MigrateRequest(inv, mode), rt, metrics)
         return _migration_outcome(result, diff_json)
 
     run_command(mode, body, base=base, migration_labels=(inv.tenant, inv.service, desired_version or "none"))
@@ -369,7 +372,8 @@ def deprovision_cmd(tenant: str, database: str, mode: str, grace_period_seconds:
     """Honour the tenant's deletion policy; never drops what relc-migrate did not create."""
     from relc_migrate import provision
 
-    inv = contract.DeprovisionInvocation(tenant, database, mode, grace_period_seconds, finalize)  # type: ignore[arg-type]
+    deletion_mode = cast(contract.DeletionMode, mode)  # click.Choice guarantees one of the three
+    inv = contract.DeprovisionInvocation(tenant, database, deletion_mode, grace_period_seconds, finalize)
 
     def body(rt: Runtime, metrics: Metrics) -> Outcome:
         r = provision.deprovision(inv, rt)

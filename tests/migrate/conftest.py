@@ -13,6 +13,7 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
+from relc_migrate.contract import RunSummary
 from tests.migrate.pgserver import PgServer, start
 
 
@@ -66,6 +67,8 @@ def run_cli(args: Sequence[str], env: dict[str, str]) -> Run:
     result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
     lines = [line for line in result.stdout.splitlines() if line.strip()]
     summary = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {}
+    undeclared = set(summary) - set(RunSummary.__annotations__)
+    assert not undeclared, f"summary keys missing from contract.RunSummary: {sorted(undeclared)}"
     return Run(result.exit_code, summary, result.output)
 
 
