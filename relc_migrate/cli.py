@@ -126,6 +126,8 @@ def _error_outcome(err: BaseException) -> tuple[ExitCode, str, str]:
         return ExitCode.USAGE, "usage", str(err)
     if isinstance(err, psycopg.Error):
         return ExitCode.FAILED, "failed", f"database error ({type(err).__name__}): {str(err).strip()}"
+    if isinstance(err, OSError):  # e.g. an unwritable --diff-json path: reported, not a traceback
+        return ExitCode.FAILED, "failed", f"{err.strerror or err}: {err.filename or ''}".rstrip(": ")
     raise err
 
 
@@ -162,7 +164,7 @@ def run_command(
             result = body(rt, metrics)
         summary.update(result.fields)
         code, outcome = result.exit_code, result.outcome
-    except (RelcMigrateError, MigrationFilesError, IdentifierError, psycopg.Error) as err:
+    except (RelcMigrateError, MigrationFilesError, IdentifierError, psycopg.Error, OSError) as err:
         code, outcome, message = _error_outcome(err)
         if isinstance(err, MigrationFilesError):
             for finding in err.findings:
