@@ -187,3 +187,14 @@ def test_lock_timeouts_are_retried_then_reported(relc: Any, pg: Any, tenant: str
         assert retried.exit_code == 0, retried.output
     finally:
         blocker.close()
+
+
+def test_credentials_never_appear_in_output(relc: Any, tenant: str, tmp_path: Path) -> None:
+    secret_file = tmp_path / "dsn"
+    secret_file.write_text("host=/nonexistent-socket-dir port=5432 user=relc password=hunter2-secret")
+    run = relc(
+        *migrate_args(tenant, "auth", "1.0.0"), RELC_DB_DSN_FILE=str(secret_file), RELC_INFRA_DSN_FILE=""
+    )
+    assert run.exit_code == 1
+    assert str(run.summary["message"]).startswith("cannot connect to /nonexistent-socket-dir:5432/tenant_")
+    assert "hunter2" not in run.output
