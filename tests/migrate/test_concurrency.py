@@ -318,3 +318,27 @@ def test_sigterm_while_queued_for_a_slot(relc: Any, pg: Any, cli_env: dict[str, 
     assert time.monotonic() - started < 5
     holder.send_signal(signal.SIGTERM)
     assert summary_of(holder, timeout=30)[0] == 5
+
+
+def test_a_killed_runner_frees_its_slot(relc: Any, pg: Any, cli_env: dict[str, str], tenant: str) -> None:
+    with pg.connect() as conn:
+        conn.execute("DROP DATABASE IF EXISTS relc_infra_killed")
+        conn.execute("CREATE DATABASE relc_infra_killed")
+    env = {
+        "RELC_INFRA_DSN_FILE": "",
+        "RELC_INFRA_DSN": pg.dsn("relc_infra_killed"),
+        "RELC_CONCURRENCY_LIMIT": "1",
+    }
+    assert relc(*provision_args(tenant)).exit_code == 0
+    holder = spawn(
+        migrate_args(tenant, "auth", "1.0.0"), {**cli_env, **env},
+        RELC_TEST_PAUSE_AFTER="V1.0.0__01_create_users.sql:1", RELC_TERMINATION_LOG="",
+    )  # fmt: skip
+    wait_for(sleeping_in_db(pg, contract.tenant_database(tenant)), what="the only slot's holder mid-file")
+    blocked = relc(*migrate_args(tenant, "payments", "2.0.0", slot_wait_seconds=0.5), **env)
+    assert blocked.exit_code == 4
+    assert blocked.summary["message"] == "skipped: no migration slot (limit 1) freed within 0.5s"
+    holder.send_signal(signal.SIGKILL)
+    holder.wait(10)
+    freed = relc(*migrate_args(tenant, "payments", "2.0.0", slot_wait_seconds=10), **env)
+    assert freed.exit_code == 0, freed.output
