@@ -470,5 +470,15 @@ def _service_folders(root: Path, service: str | None) -> list[tuple[str, Path]]:
 
 
 def main() -> None:
-    """Console script entry point."""
-    cli(prog_name=contract.PROGRAM)
+    """Console script entry point: click's own usage errors get the JSON summary and exit code 2 too."""
+    try:
+        cli.main(prog_name=contract.PROGRAM, standalone_mode=False)
+    except click.ClickException as err:
+        err.show()
+        command = sys.argv[1] if len(sys.argv) > 1 else ""
+        summary = {"command": command, "outcome": "usage", "exit_code": int(ExitCode.USAGE),
+                   "duration_seconds": 0.0, "message": err.format_message()}  # fmt: skip
+        emit_summary(summary, os.environ)
+        sys.exit(int(ExitCode.USAGE))
+    except click.Abort:
+        sys.exit(int(ExitCode.USAGE))
