@@ -32,3 +32,7 @@ golden: install
 
 bench: install
 	$(BIN)/python bench/bench_fleet.py
+
+.PHONY: migrate-demo
+migrate-demo: install
+	scripts/migrate-demo.sh

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 import psycopg
@@ -28,6 +28,9 @@ from relc_migrate.errors import RelcMigrateError, UsageError
 from relc_migrate.findings import MigrationFilesError
 from relc_migrate.metrics import Metrics
 from relc_migrate.runtime import Runtime
+
+if TYPE_CHECKING:
+    from relc_migrate.migrate import Mode
 
 log = logging.getLogger("relc_migrate")
 TERMINATION_LOG_LIMIT = 4096
@@ -123,6 +126,8 @@ def _error_outcome(err: BaseException) -> tuple[ExitCode, str, str]:
         return ExitCode.USAGE, "usage", str(err)
     if isinstance(err, psycopg.Error):
         return ExitCode.FAILED, "failed", f"database error ({type(err).__name__}): {str(err).strip()}"
+    if isinstance(err, OSError):  # e.g. an unwritable --diff-json path: reported, not a traceback
+        return ExitCode.FAILED, "failed", f"{err.strerror or err}: {err.filename or ''}".rstrip(": ")
     raise err
 
 
@@ -159,12 +164,13 @@ def run_command(
             result = body(rt, metrics)
         summary.update(result.fields)
         code, outcome = result.exit_code, result.outcome
-    except (RelcMigrateError, MigrationFilesError, IdentifierError, psycopg.Error) as err:
+    except (RelcMigrateError, MigrationFilesError, IdentifierError, psycopg.Error, OSError) as err:
         code, outcome, message = _error_outcome(err)
         if isinstance(err, MigrationFilesError):
             for finding in err.findings:
                 click.echo(finding.render(), err=True)
-        click.echo(f"relc-migrate: {outcome}: {message}", err=True)
+        prefix = "" if message.startswith(outcome) else f"{outcome}: "
+        click.echo(f"relc-migrate: {prefix}{message}", err=True)
         summary["message"] = message
     summary.update(
         outcome=outcome, exit_code=int(code), duration_seconds=round(time.monotonic() - started, 3)
@@ -256,7 +262,7 @@ def invocation_from_params(params: Mapping[str, Any], desired_version: str) -> c
     )
 
 
-def _run_migration(mode: str, params: dict[str, Any], desired_version: str) -> None:
+def _run_migration(mode: Mode, params: dict[str, Any], desired_version: str) -> None:
     from relc_migrate import migrate  # psycopg-heavy core is imported only when a command runs
 
     inv = invocation_from_params(params, desired_version)
@@ -264,7 +270,7 @@ def _run_migration(mode: str, params: dict[str, Any], desired_version: str) -> N
     base = {"tenant": inv.tenant, "service": inv.service, "database": inv.database, "dry_run": inv.dry_run}
 
     def body(rt: Runtime, metrics: Metrics) -> Outcome:
-        result = migrate.run(migrate.MigrateRequest(inv, mode), rt, metrics)  # type: ignore[arg-type]
+        result = migrate.run(migrate.MigrateRequest(inv, mode), rt, metrics)
         return _migration_outcome(result, diff_json)
 
     run_command(mode, body, base=base, migration_labels=(inv.tenant, inv.service, desired_version or "none"))
@@ -368,7 +374,8 @@ def deprovision_cmd(tenant: str, database: str, mode: str, grace_period_seconds:
     """Honour the tenant's deletion policy; never drops what relc-migrate did not create."""
     from relc_migrate import provision
 
-    inv = contract.DeprovisionInvocation(tenant, database, mode, grace_period_seconds, finalize)  # type: ignore[arg-type]
+    deletion_mode = cast(contract.DeletionMode, mode)  # click.Choice guarantees one of the three
+    inv = contract.DeprovisionInvocation(tenant, database, deletion_mode, grace_period_seconds, finalize)
 
     def body(rt: Runtime, metrics: Metrics) -> Outcome:
         r = provision.deprovision(inv, rt)
@@ -463,5 +470,15 @@ def _service_folders(root: Path, service: str | None) -> list[tuple[str, Path]]:
 
 
 def main() -> None:
-    """Console script entry point."""
-    cli(prog_name=contract.PROGRAM)
+    """Console script entry point: click's own usage errors get the JSON summary and exit code 2 too."""
+    try:
+        cli.main(prog_name=contract.PROGRAM, standalone_mode=False)
+    except click.ClickException as err:
+        err.show()
+        command = sys.argv[1] if len(sys.argv) > 1 else ""
+        summary = {"command": command, "outcome": "usage", "exit_code": int(ExitCode.USAGE),
+                   "duration_seconds": 0.0, "message": err.format_message()}  # fmt: skip
+        emit_summary(summary, os.environ)
+        sys.exit(int(ExitCode.USAGE))
+    except click.Abort:
+        sys.exit(int(ExitCode.USAGE))

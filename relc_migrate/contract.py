@@ -397,19 +397,48 @@ class ServiceVersionRegistryFile(TypedDict):
 class RunSummary(TypedDict, total=False):
     """The one-line JSON summary printed last on stdout and written to the termination log.
 
-    ``command``, ``outcome`` and ``exit_code`` are always present; the rest depends on the command.
-    ``outcome`` is one of: ok, failed, usage, blocked, locked, interrupted.
+    ``command``, ``outcome``, ``exit_code`` and ``duration_seconds`` are always present (``message`` when the
+    run did not succeed); the rest depends on the command. ``outcome`` is one of: ok, dry_run, failed, usage,
+    blocked, locked, interrupted (see ExitCode). Every key relc-migrate writes is declared here (tested).
     """
 
     command: str
     outcome: str
     exit_code: int
+    duration_seconds: float
+    message: str
+    # migrate / rollback / retry
     tenant: str
     service: str
     database: str
-    from_version: str
+    dry_run: bool
+    from_version: str | None
     to_version: str
     applied: int
     rolled_back: int
-    message: str
-    duration_seconds: float
+    recovered: bool  #: a previous runner died mid-migration and this run recovered
+    schemas: list[dict[str, object]]  #: per schema: from/to version, applied, rolled_back, resumed files
+    changes: dict[str, int]  #: dry run: added / dropped / altered catalog objects
+    backup: str  #: where the backup before migration was written
+    # provision / deprovision
+    database_created: bool
+    schemas_created: list[str]
+    schemas_existing: list[str]
+    mode: str
+    action: str  #: nothing | retained | awaiting-finalize | purged
+    purge_after: str | None
+    dropped_schemas: list[str]
+    database_dropped: bool
+    kept_schemas: list[str]
+    # registry-sync
+    entries: int
+    inserted: int
+    updated: int
+    unchanged: int
+    deleted: int
+    # status / lint
+    databases: int
+    failed_or_blocked: int
+    services: list[str]
+    errors: int
+    warnings: int

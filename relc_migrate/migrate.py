@@ -132,9 +132,11 @@ def cluster_slot(rt: Runtime, inv: MigrateInvocation, metrics: Metrics) -> Itera
         slots.ensure_infra(conn)
         metrics.queued(slots.queue_length(conn))
         slot = slots.acquire_slot(
-            conn, rt.concurrency_limit, inv.tenant, inv.service, rt.job, inv.slot_wait_seconds
-        )
+            conn, rt.concurrency_limit, inv.tenant, inv.service, rt.job, inv.slot_wait_seconds,
+            lambda: rt.stop.requested,
+        )  # fmt: skip
         if slot is None:
+            rt.stop.check()
             raise LockedError(
                 f"skipped: no migration slot (limit {rt.concurrency_limit}) freed within "
                 f"{inv.slot_wait_seconds:g}s"

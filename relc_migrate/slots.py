@@ -10,6 +10,7 @@ cleanup Job. ``infra.migration_slots`` mirrors the holders for humans (the lock 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -84,7 +85,13 @@ def queue_length(conn: psycopg.Connection) -> int:
 
 
 def acquire_slot(
-    conn: psycopg.Connection, limit: int, tenant: str, service: str, job: str | None, wait_seconds: float
+    conn: psycopg.Connection,
+    limit: int,
+    tenant: str,
+    service: str,
+    job: str | None,
+    wait_seconds: float,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> Slot | None:
     """Take one of ``limit`` slots, waiting (bounded, jittered) up to ``wait_seconds``; None if none freed."""
     ensure_infra(conn)
@@ -105,7 +112,7 @@ def acquire_slot(
         (tenant, service),
     )
     try:
-        if not Backoff(wait_seconds, initial=0.05, cap=1.0).poll(attempt):
+        if not Backoff(wait_seconds, initial=0.05, cap=1.0).poll(attempt, should_stop):
             return None
     finally:
         conn.execute("DELETE FROM infra.migration_queue WHERE pid = pg_backend_pid()")

@@ -1,20 +1,10 @@
-"""A real, throwaway PostgreSQL server per pytest(-xdist) worker.
-
-initdb refuses to run as root, so as root the server runs as an unprivileged user (``nobody``, or a dedicated
-``relcpg`` user created on demand) in a fresh temporary directory chowned to it. It listens on a unix socket
-in that directory only (no TCP port to collide on), with fsync off for speed, and is stopped at session end.
-"""
+"""A real, throwaway PostgreSQL server per pytest(-xdist) worker (see pgserver.py), and the CLI runner."""
 
 from __future__ import annotations
 
 import contextlib
-import glob
 import json
 import os
-import pwd
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,103 +13,20 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO / "migrations"
-
-
-def _bindir() -> Path:
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
-    if candidates:
-        return Path(candidates[0]).parent
-    pg_config = shutil.which("pg_config")
-    if pg_config:
-        return Path(subprocess.run([pg_config, "--bindir"], capture_output=True, text=True).stdout.strip())
-    initdb = shutil.which("initdb")
-    if initdb:
-        return Path(initdb).resolve().parent
-    pytest.fail("PostgreSQL server binaries not found (install the postgresql package)")
-
-
-def _server_user() -> str | None:
-    """None when not root; else an unprivileged user that may run initdb."""
-    if os.geteuid() != 0:
-        return None
-    for name in ("nobody", "relcpg"):
-        try:
-            pwd.getpwnam(name)
-            return name
-        except KeyError:
-            continue
-    subprocess.run(["useradd", "--system", "--no-create-home", "relcpg"], check=True)
-    return "relcpg"
-
-
-@dataclass
-class PgServer:
-    """A running server: ``dsn()`` for the maintenance database, ``dsn(db)`` for any other."""
-
-    root: Path
-    socket_dir: Path
-    bindir: Path
-    user: str | None
-
-    def dsn(self, dbname: str = "postgres") -> str:
-        return f"host={self.socket_dir} port=5432 user=relc dbname={dbname}"
-
-    def connect(self, dbname: str = "postgres") -> psycopg.Connection:
-        return psycopg.connect(self.dsn(dbname), autocommit=True)
-
-    def pg_dump(self, dbname: str, *extra: str) -> str:
-        """Plain-text schema+data dump, for "left exactly as it was" comparisons.
-
-        pg_dump >= 15.14 wraps its output in ``\\restrict <random key>`` lines; they differ on every run.
-        """
-        cmd = [str(self.bindir / "pg_dump"), "--no-owner", *extra, self.dsn(dbname)]
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-        return "".join(
-            line
-            for line in out.splitlines(keepends=True)
-            if not line.startswith(("\\restrict", "\\unrestrict"))
-        )
-
-
-def _as_user(user: str | None, cmd: Sequence[str]) -> list[str]:
-    return list(cmd) if user is None else ["runuser", "-u", user, "--", *cmd]
+from relc_migrate.contract import RunSummary
+from tests.migrate.pgserver import PgServer, start
 
 
 @pytest.fixture(scope="session")
 def pg() -> Iterator[PgServer]:
-    bindir = _bindir()
-    user = _server_user()
-    root = Path(tempfile.mkdtemp(prefix="relc-pg-"))
-    data, sock = root / "data", root / "sock"
-    sock.mkdir()
-    if user is not None:
-        os.chmod(root, 0o755)
-        shutil.chown(root, user)
-        shutil.chown(sock, user)
-    subprocess.run(
-        _as_user(user, [str(bindir / "initdb"), "-D", str(data), "-U", "relc", "--auth=trust", "-E", "UTF8",
-                        "--no-sync", "--locale=C"]),
-        check=True, capture_output=True,
-    )  # fmt: skip
-    options = (
-        f"-c listen_addresses='' -c unix_socket_directories={sock} -c fsync=off -c synchronous_commit=off "
-        "-c full_page_writes=off -c max_connections=300 -c shared_buffers=64MB"
-    )
-    subprocess.run(
-        _as_user(user, [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"),
-                        "-w", "-t", "60", "start"]),
-        check=True, capture_output=True,
-    )  # fmt: skip
     try:
-        yield PgServer(root, sock, bindir, user)
+        server = start()
+    except RuntimeError as err:
+        pytest.fail(str(err))
+    try:
+        yield server
     finally:
-        subprocess.run(
-            _as_user(user, [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-            capture_output=True,
-        )
-        shutil.rmtree(root, ignore_errors=True)
+        server.stop()
 
 
 @dataclass
@@ -160,6 +67,8 @@ def run_cli(args: Sequence[str], env: dict[str, str]) -> Run:
     result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
     lines = [line for line in result.stdout.splitlines() if line.strip()]
     summary = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {}
+    undeclared = set(summary) - set(RunSummary.__annotations__)
+    assert not undeclared, f"summary keys missing from contract.RunSummary: {sorted(undeclared)}"
     return Run(result.exit_code, summary, result.output)
 
 

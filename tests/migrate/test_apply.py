@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+import pytest
 
 from relc_migrate import contract
 from tests.migrate.helpers import migrate_args, provision_args
+
+pytestmark = pytest.mark.postgres
 
 
 def test_provision_then_migrate_then_status(relc: Any, pg: Any, tenant: str) -> None:
@@ -37,3 +42,23 @@ def test_provision_then_migrate_then_status(relc: Any, pg: Any, tenant: str) -> 
     assert '"current_version": "1.2.0"' in status.output
     text = relc("status", "--tenant", tenant)
     assert "auth" in text.output and "complete" in text.output
+
+
+def test_status_of_many_tenants(relc: Any, tenant: str) -> None:
+    other = tenant + "-b"
+    for name in (tenant, other):
+        assert relc(*provision_args(name)).exit_code == 0
+    assert relc(*migrate_args(other, "payments", "2.0.0")).exit_code == 0
+    run = relc("status", "--tenant", tenant, "--tenant", other, "--database", "tenant_never_made", "--json")
+    assert run.exit_code == 0 and run.summary["databases"] == 3
+    document = json.loads(run.output.splitlines()[0])
+    assert [d["database"] for d in document] == [
+        contract.tenant_database(tenant),
+        contract.tenant_database(other),
+        "tenant_never_made",
+    ]
+    assert document[2]["provisioned"] is False
+    payments = next(s for s in document[1]["schemas"] if s["schema"] == "payments")
+    assert (payments["current_version"], payments["status"]) == ("2.0.0", "complete")
+    everything = relc("status", "--all", "--service", "payments")
+    assert contract.tenant_database(other) in everything.output

@@ -9,9 +9,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from relc_migrate import contract
 from relc_migrate.backup import BackupRequest, run_backup
 from tests.migrate.helpers import migrate_args, provision_args
+
+pytestmark = pytest.mark.postgres
 
 
 def test_backup_before_migration_writes_a_restorable_dump(

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import click
 import pytest
 
@@ -63,3 +69,18 @@ def test_deprovision_and_registry_sync_argv_round_trip() -> None:
 def test_unknown_option_is_a_usage_error() -> None:
     with pytest.raises(click.UsageError):
         _parse(("migrate", "--tenant", "a", "--password", "x"))
+
+
+def test_console_script_usage_errors_end_with_a_summary(tmp_path: Path) -> None:
+    env = {**os.environ, "RELC_TERMINATION_LOG": str(tmp_path / "log")}
+    proc = subprocess.run([sys.executable, "-m", "relc_migrate", "migrate", "--tenant", "x"],
+                          capture_output=True, text=True, env=env)  # fmt: skip
+    assert proc.returncode == 2
+    assert "Missing option '--service'" in proc.stderr and "Traceback" not in proc.stderr
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert summary == {"command": "migrate", "outcome": "usage", "exit_code": 2, "duration_seconds": 0.0,
+                       "message": "Missing option '--service'."}  # fmt: skip
+    assert json.loads((tmp_path / "log").read_text()) == summary
+    assert (
+        subprocess.run([sys.executable, "-m", "relc_migrate", "--help"], capture_output=True).returncode == 0
+    )

@@ -19,10 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 
 from relc_migrate import contract
 from relc_migrate.slots import SLOT_NAMESPACE
 from tests.migrate.helpers import migrate_args, provision_args
+
+pytestmark = pytest.mark.postgres
 
 
 def spawn(args: list[str], env: dict[str, str], **extra: str) -> subprocess.Popen[str]:
@@ -287,3 +290,55 @@ def test_thirty_tenants_with_limit_three(pg: Any, cli_env: dict[str, str], tmp_p
     sampler.join()
     assert [code for code, _, _ in results] == [0] * 30, [err for _, _, err in results if err][:1]
     assert sampler.peak == 3, f"peak {sampler.peak} over {sampler.samples} samples"
+
+
+def test_sigterm_while_queued_for_a_slot(relc: Any, pg: Any, cli_env: dict[str, str], tenant: str) -> None:
+    with pg.connect() as conn:
+        conn.execute("DROP DATABASE IF EXISTS relc_infra_queue")
+        conn.execute("CREATE DATABASE relc_infra_queue")
+    env = {**cli_env, "RELC_INFRA_DSN_FILE": "", "RELC_INFRA_DSN": pg.dsn("relc_infra_queue"),
+           "RELC_CONCURRENCY_LIMIT": "1", "RELC_TERMINATION_LOG": ""}  # fmt: skip
+    assert relc(*provision_args(tenant)).exit_code == 0
+    holder = spawn(
+        migrate_args(tenant, "auth", "1.0.0"), env, RELC_TEST_PAUSE_AFTER="V1.0.0__01_create_users.sql:1"
+    )
+    wait_for(sleeping_in_db(pg, contract.tenant_database(tenant)), what="the slot holder mid-file")
+    queued = spawn(migrate_args(tenant, "payments", "2.0.0"), env)
+
+    def waiting() -> bool:
+        with pg.connect("relc_infra_queue") as conn:
+            row = conn.execute("SELECT count(*) FROM infra.migration_queue").fetchone()
+            return bool(row and row[0])
+
+    wait_for(waiting, what="the second runner in infra.migration_queue")
+    started = time.monotonic()
+    queued.send_signal(signal.SIGTERM)
+    code, summary, err = summary_of(queued, timeout=30)
+    assert code == 5 and summary["outcome"] == "interrupted", err
+    assert time.monotonic() - started < 5
+    holder.send_signal(signal.SIGTERM)
+    assert summary_of(holder, timeout=30)[0] == 5
+
+
+def test_a_killed_runner_frees_its_slot(relc: Any, pg: Any, cli_env: dict[str, str], tenant: str) -> None:
+    with pg.connect() as conn:
+        conn.execute("DROP DATABASE IF EXISTS relc_infra_killed")
+        conn.execute("CREATE DATABASE relc_infra_killed")
+    env = {
+        "RELC_INFRA_DSN_FILE": "",
+        "RELC_INFRA_DSN": pg.dsn("relc_infra_killed"),
+        "RELC_CONCURRENCY_LIMIT": "1",
+    }
+    assert relc(*provision_args(tenant)).exit_code == 0
+    holder = spawn(
+        migrate_args(tenant, "auth", "1.0.0"), {**cli_env, **env},
+        RELC_TEST_PAUSE_AFTER="V1.0.0__01_create_users.sql:1", RELC_TERMINATION_LOG="",
+    )  # fmt: skip
+    wait_for(sleeping_in_db(pg, contract.tenant_database(tenant)), what="the only slot's holder mid-file")
+    blocked = relc(*migrate_args(tenant, "payments", "2.0.0", slot_wait_seconds=0.5), **env)
+    assert blocked.exit_code == 4
+    assert blocked.summary["message"] == "skipped: no migration slot (limit 1) freed within 0.5s"
+    holder.send_signal(signal.SIGKILL)
+    holder.wait(10)
+    freed = relc(*migrate_args(tenant, "payments", "2.0.0", slot_wait_seconds=10), **env)
+    assert freed.exit_code == 0, freed.output

@@ -131,6 +131,7 @@ def test_unexpected_file_and_duplicate_order(tmp_path: Path) -> None:
     assert rules == ["duplicate-order", "unexpected-file"]
 
 
+@pytest.mark.postgres
 def test_lint_command(relc: Any, tmp_path: Path) -> None:
     ok = relc("lint", str(EXAMPLES))
     assert ok.exit_code == 0 and ok.summary["services"] == ["auth", "entity", "payments"]

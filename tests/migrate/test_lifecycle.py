@@ -12,6 +12,8 @@ from relc_migrate import contract
 from relc_migrate.folder import load_folder
 from tests.migrate.helpers import EXAMPLES, migrate_args, provision_args
 
+pytestmark = pytest.mark.postgres
+
 
 def _schema_dump(pg: Any, tenant: str, schema: str) -> str:
     return pg.pg_dump(contract.tenant_database(tenant), "--schema-only", f"--schema={schema}")

@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from relc_migrate import contract
 from tests.migrate.helpers import copy_service, migrate_args, provision_args
+
+pytestmark = pytest.mark.postgres
 
 
 def test_drift_names_the_changed_file(relc: Any, pg: Any, tenant: str, tmp_path: Path) -> None:
@@ -161,3 +165,36 @@ def test_summary_goes_to_the_termination_log(relc: Any, cli_env: dict[str, str],
     written = Path(cli_env["RELC_TERMINATION_LOG"]).read_text()
     assert written.strip() == run.output.strip().splitlines()[-1]
     assert "password" not in written.lower() and "host=" not in written
+
+
+def test_lock_timeouts_are_retried_then_reported(relc: Any, pg: Any, tenant: str) -> None:
+    import threading
+
+    assert relc(*provision_args(tenant)).exit_code == 0
+    assert relc(*migrate_args(tenant, "auth", "1.1.0")).exit_code == 0
+    db = contract.tenant_database(tenant)
+    blocker = pg.connect(db)
+    blocker.execute("BEGIN")
+    blocker.execute("LOCK TABLE auth.users IN ACCESS EXCLUSIVE MODE")
+    try:
+        gave_up = relc(*migrate_args(tenant, "auth", "1.2.0", lock_timeout_ms=100, lock_retries=1))
+        assert gave_up.exit_code == 1
+        assert str(gave_up.summary["message"]).startswith(
+            "auth/V1.2.0__01_add_tfa.sql failed: 55P03 canceling statement due to lock timeout"
+        )
+        threading.Timer(1.0, blocker.execute, ("ROLLBACK",)).start()  # the holder lets go after a second
+        retried = relc(*migrate_args(tenant, "auth", "1.2.0", lock_timeout_ms=200, lock_retries=8))
+        assert retried.exit_code == 0, retried.output
+    finally:
+        blocker.close()
+
+
+def test_credentials_never_appear_in_output(relc: Any, tenant: str, tmp_path: Path) -> None:
+    secret_file = tmp_path / "dsn"
+    secret_file.write_text("host=/nonexistent-socket-dir port=5432 user=relc password=hunter2-secret")
+    run = relc(
+        *migrate_args(tenant, "auth", "1.0.0"), RELC_DB_DSN_FILE=str(secret_file), RELC_INFRA_DSN_FILE=""
+    )
+    assert run.exit_code == 1
+    assert str(run.summary["message"]).startswith("cannot connect to /nonexistent-socket-dir:5432/tenant_")
+    assert "hunter2" not in run.output
