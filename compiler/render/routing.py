@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+from compiler.diagnostics import RelcError
 from compiler.model import names
 from compiler.model.kinds import Tenant
 from compiler.model.settings import Settings
@@ -40,6 +41,21 @@ MAX_RULES = 16  # Gateway API: HTTPRoute spec.rules maxItems
 LABEL_ROUTING_TABLE = "relc.dev/routing-table"
 SERVICES_KEY = "services.json"  # never a tenant name: those are DNS labels, without '.'
 ROUTES_FILE = "routes.yaml"
+CONFIGMAP_LIMIT = 1_000_000  # Kubernetes refuses ConfigMaps over 1 MiB of data
+
+
+class RoutingTableTooLarge(RelcError):
+    """A candidate's routing-table shard would exceed a ConfigMap's limit (about 30,000 tenants on one candidate)."""
+
+    def __init__(self, instance: str, candidate: str, size: int) -> None:
+        super().__init__(
+            f"Instance {instance}: the routing table of candidate {candidate} is {size} bytes, over {CONFIGMAP_LIMIT}"
+        )
+        self.instance = instance
+        self.candidate = candidate
+        self.size = size
+
+
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 
 
@@ -68,6 +84,9 @@ def shard(view: InstanceView, bundle: Bundle) -> tuple[Manifest, Manifest]:
     services = {c: service_host(view.name, bundle.name, c) for c in bundle.routed_components()}
     data = {SERVICES_KEY: json.dumps(services, sort_keys=True, separators=(",", ":"))}
     data.update({t.metadata.name: bundle.name for t in bundle.tenants})
+    size = sum(len(k) + len(v) for k, v in data.items())
+    if size > CONFIGMAP_LIMIT:
+        raise RoutingTableTooLarge(view.name, bundle.name, size)
     table: Manifest = {
         "apiVersion": "v1",
         "kind": "ConfigMap",

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
+from compiler.model.kinds import Tenant
+from compiler.render.fleetview import Bundle, InstanceView, instance_views
+from compiler.render.routing import RoutingTableTooLarge, shard
 from tests.compile.util import compile_fleet
+from tests.conftest import EXAMPLES
 
 CANDIDATE = """apiVersion: relc.dev/v1alpha1
 kind: ReleaseCandidate
@@ -73,3 +78,24 @@ def test_a_template_error_is_reported_at_its_line_and_writes_nothing(base_fleet:
     assert "releases/candidates/platform-2025-07.yaml:16:14: error RLC801" in result.output
     assert "nmae" in result.output
     assert not (base_fleet / "rendered").exists()
+
+
+def test_a_routing_table_shard_over_a_configmaps_limit_is_refused() -> None:
+    from compiler.load.discover import read_fleet
+    from compiler.model.build import build_fleet
+
+    fleet, _ = build_fleet(read_fleet(EXAMPLES / "base")[0])
+    view = instance_views(fleet)[0]
+    template = fleet.tenants[("arematics-prod", "acme")].obj
+    crowd = tuple(
+        Tenant.model_validate(
+            {**template.model_dump(by_alias=True, mode="json"), "metadata": {"name": f"tenant-{n:06d}-{'x' * 40}"}}
+        )
+        for n in range(20_000)
+    )
+    bundle = view.candidates[0]
+    crowded = Bundle(bundle.candidate, bundle.blueprint, crowd)
+    assert isinstance(view, InstanceView)
+    with pytest.raises(RoutingTableTooLarge) as caught:
+        shard(view, crowded)
+    assert caught.value.candidate == bundle.name and caught.value.size > 1_000_000
