@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from compiler.load.discover import read_fleet
+from compiler.model.build import build_fleet
 from compiler.model.kinds import Tenant
 from compiler.render.fleetview import Bundle, InstanceView, instance_views
 from compiler.render.routing import RoutingTableTooLarge, shard
@@ -81,8 +83,6 @@ def test_a_template_error_is_reported_at_its_line_and_writes_nothing(base_fleet:
 
 
 def test_a_routing_table_shard_over_a_configmaps_limit_is_refused() -> None:
-    from compiler.load.discover import read_fleet
-    from compiler.model.build import build_fleet
 
     fleet, _ = build_fleet(read_fleet(EXAMPLES / "base")[0])
     view = instance_views(fleet)[0]
