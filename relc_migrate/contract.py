@@ -346,9 +346,7 @@ _JOB_PREFIX: Final[dict[str, str]] = {
 }
 
 
-def job_name(
-    kind: JobKind, tenant: str, service: str = "", desired_version: str = "", extra: str = ""
-) -> str:
+def job_name(kind: JobKind, tenant: str, service: str = "", desired_version: str = "", extra: str = "") -> str:
     """A DNS-1123 Job name, at most 63 characters, unique per (kind, tenant, service, version, extra).
 
     Form: ``<prefix>-<tenant>-<service>-<hash10>``, the readable part truncated to fit; the hash (SHA-256 of
@@ -381,6 +379,24 @@ class ServiceVersionEntry(TypedDict):
     version: str  #: semver, no leading ``v``
     candidates: list[str]  #: release candidates that pin this version
     tenants: list[str]  #: tenants that use it
+
+
+#: The table both sides write: the compiler's rendered SQL (registry/service_versions.sql) and
+#: ``relc-migrate registry-sync``. One definition, so the two can never create different tables.
+REGISTRY_DDL: Final = (
+    "CREATE SCHEMA IF NOT EXISTS infra",
+    """CREATE TABLE IF NOT EXISTS infra.service_versions (
+    instance    text NOT NULL,
+    service     text NOT NULL,
+    version     text NOT NULL,
+    cluster     text NOT NULL,
+    environment text NOT NULL,
+    candidates  text[] NOT NULL,
+    tenants     text[] NOT NULL,
+    synced_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (instance, service, version)
+)""",
+)
 
 
 class ServiceVersionRegistryFile(TypedDict):

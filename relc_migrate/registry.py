@@ -16,23 +16,10 @@ from typing import Any, Final
 import psycopg
 import semver
 
-from relc_migrate.contract import REGISTRY_API_VERSION, REGISTRY_KIND, ServiceVersionEntry
+from relc_migrate.contract import REGISTRY_API_VERSION, REGISTRY_DDL, REGISTRY_KIND, ServiceVersionEntry
 from relc_migrate.errors import UsageError
 
-DDL: Final = (
-    "CREATE SCHEMA IF NOT EXISTS infra",
-    """CREATE TABLE IF NOT EXISTS infra.service_versions (
-        instance    text NOT NULL,
-        service     text NOT NULL,
-        version     text NOT NULL,
-        cluster     text NOT NULL,
-        environment text NOT NULL,
-        candidates  text[] NOT NULL,
-        tenants     text[] NOT NULL,
-        synced_at   timestamptz NOT NULL DEFAULT now(),
-        PRIMARY KEY (instance, service, version)
-    )""",
-)
+DDL: Final = REGISTRY_DDL
 _FIELDS: Final = ("instance", "cluster", "environment", "service", "version", "candidates", "tenants")
 
 
@@ -55,9 +42,7 @@ def _entry(raw: Any, index: int) -> Entry:
     where = f"entries[{index}]"
     if not isinstance(raw, dict) or set(raw) != set(_FIELDS):
         keys = sorted(raw) if isinstance(raw, dict) else type(raw).__name__
-        raise UsageError(
-            f"registry file: {where} must have exactly the keys {', '.join(_FIELDS)} (got {keys})"
-        )
+        raise UsageError(f"registry file: {where} must have exactly the keys {', '.join(_FIELDS)} (got {keys})")
     for name in _FIELDS[:5]:
         if not isinstance(raw[name], str) or not raw[name]:
             raise UsageError(f"registry file: {where}.{name} must be a non-empty string")

@@ -26,6 +26,7 @@ from compiler.render.jobs import JobRenderer
 from compiler.render.output import Manifest, RenderedFile
 from relc_migrate.contract import (
     REGISTRY_API_VERSION,
+    REGISTRY_DDL,
     REGISTRY_KIND,
     ServiceVersionEntry,
     ServiceVersionRegistryFile,
@@ -128,20 +129,8 @@ def configmap(instance: str, entries: list[ServiceVersionEntry]) -> Manifest:
 
 # --- SQL ----------------------------------------------------------------------------------------------------------
 
-DDL = """CREATE SCHEMA IF NOT EXISTS infra;
-CREATE TABLE IF NOT EXISTS infra.service_versions (
-    instance    text NOT NULL,
-    service     text NOT NULL,
-    version     text NOT NULL,
-    cluster     text NOT NULL,
-    environment text NOT NULL,
-    candidates  text[] NOT NULL,
-    tenants     text[] NOT NULL,
-    synced_at   timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (instance, service, version)
-);
-"""
-"""The same table relc-migrate's registry-sync creates (relc_migrate/registry.py): keep the two identical."""
+DDL = "".join(f"{statement};\n" for statement in REGISTRY_DDL)
+"""The table definition shared with relc-migrate's registry-sync (relc_migrate.contract.REGISTRY_DDL)."""
 
 _UPSERT = """INSERT INTO infra.service_versions (instance, service, version, cluster, environment, candidates, tenants)
 VALUES
