@@ -119,3 +119,41 @@ def test_instance_objects_stay_inside_their_project(rendered: dict[str, list[Any
                 assert doc["metadata"]["name"] in allowed, f"{path}: namespace {doc['metadata']['name']}"
             else:
                 assert namespace in allowed, f"{path}: {doc['kind']} in {namespace}"
+
+
+WAVES = {"platform.yaml": -20, "shared.yaml": -15, "tenancy.yaml": -10, "routing.yaml": 10}
+
+
+def test_children_sync_in_the_documented_wave_order(rendered: dict[str, list[Any]]) -> None:
+    """CRDs → platform → shared bundles → tenancy → releases, for every Instance."""
+    seen = set()
+    for path, docs in rendered.items():
+        parts = path.split("/")
+        if parts[0] != "instances" or parts[2] != "argocd":
+            continue
+        expected = 10 if parts[3] == "candidates" else WAVES[parts[3]]
+        for doc in docs:
+            assert int(doc["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]) == expected, path
+            seen.add(parts[3])
+    assert seen == {*WAVES, "candidates"}
+    for _, app in objects(rendered, "Application"):
+        if app["spec"]["source"]["path"] == "rendered/crds":
+            assert app["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] == "-30"
+            assert app["spec"]["syncPolicy"]["automated"]["prune"] is False
+
+
+def test_every_instance_namespace_denies_ingress_by_default(rendered: dict[str, list[Any]]) -> None:
+    namespaces = {d["metadata"]["name"]: d["metadata"]["labels"] for _, d in objects(rendered, "Namespace")}
+    denied = {
+        d["metadata"]["namespace"]
+        for _, d in objects(rendered, "NetworkPolicy")
+        if d["metadata"]["name"] == "default-deny-ingress"
+        and d["spec"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
+    }
+    assert namespaces and set(namespaces) == denied
+    for _, policy in objects(rendered, "NetworkPolicy"):
+        instance = namespaces[policy["metadata"]["namespace"]]["relc.dev/instance"]
+        for rule in policy["spec"].get("ingress", []):
+            for source in rule["from"]:
+                labels = source["namespaceSelector"]["matchLabels"]
+                assert labels in ({"relc.dev/instance": instance}, {"kubernetes.io/metadata.name": "gateway-system"})
