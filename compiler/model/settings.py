@@ -37,3 +37,8 @@ class Settings(Strict):
         description="namespace of the Gateway that tenants' HTTPRoutes attach to (NetworkPolicies admit it)",
     )
     gateway_name: Name = Field(default="relc", alias="gatewayName", description="name of that Gateway")
+    monitoring_namespace: Name | None = Field(
+        default=None,
+        alias="monitoringNamespace",
+        description="namespace whose pods (Prometheus) may scrape every Instance namespace; none if unset",
+    )

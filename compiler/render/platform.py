@@ -42,10 +42,10 @@ VIEWER_GROUP = "relc:{instance}:viewers"
 
 def render(ctx: RenderContext) -> Iterator[RenderedFile]:
     for view in instance_views(ctx.fleet):
-        yield from instance_platform(view, ctx.settings.gateway_namespace)
+        yield from instance_platform(view, ctx.settings.gateway_namespace, ctx.settings.monitoring_namespace)
 
 
-def instance_platform(view: InstanceView, gateway_namespace: str) -> Iterator[RenderedFile]:
+def instance_platform(view: InstanceView, gateway_namespace: str, monitoring: str | None) -> Iterator[RenderedFile]:
     i = view.name
     folder = platform_dir(i)
     shared = names.shared_namespace(i)
@@ -54,7 +54,7 @@ def instance_platform(view: InstanceView, gateway_namespace: str) -> Iterator[Re
         f"{folder}/shared.yaml",
         (
             namespace(i, shared, "shared"),
-            *network_policies(i, shared, gateway_namespace),
+            *network_policies(i, shared, gateway_namespace, monitoring),
             service_account(i, shared, ROUTER_SERVICE_ACCOUNT),
             *routing_reader(i, shared),
             *viewer(i, shared),
@@ -64,7 +64,7 @@ def instance_platform(view: InstanceView, gateway_namespace: str) -> Iterator[Re
         f"{folder}/tenancy.yaml",
         (
             namespace(i, tenancy, "tenancy"),
-            *network_policies(i, tenancy, None),
+            *network_policies(i, tenancy, None, monitoring),
             service_account(i, tenancy, MIGRATE_SERVICE_ACCOUNT),
             *viewer(i, tenancy),
         ),
@@ -75,7 +75,7 @@ def instance_platform(view: InstanceView, gateway_namespace: str) -> Iterator[Re
             f"{folder}/candidates/{bundle.name}.yaml",
             (
                 namespace(i, ns, "candidate", {LABEL_CANDIDATE: bundle.name}),
-                *network_policies(i, ns, gateway_namespace),
+                *network_policies(i, ns, gateway_namespace, monitoring),
                 *viewer(i, ns),
             ),
         )
@@ -97,8 +97,9 @@ def namespace(instance: str, name: str, role: str, extra: dict[str, str] | None 
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": _meta(instance, name, None, labels)}
 
 
-def network_policies(instance: str, ns: str, gateway_namespace: str | None) -> list[Manifest]:
-    """Default-deny ingress, then allow the same Instance (and the gateway where tenants' requests arrive)."""
+def network_policies(instance: str, ns: str, gateway_namespace: str | None, monitoring: str | None) -> list[Manifest]:
+    """Default-deny ingress, then allow the same Instance, the gateway where tenants' requests arrive, and the
+    monitoring namespace (Prometheus) when the settings name one."""
     policies = [
         _policy(instance, ns, "default-deny-ingress", []),
         _policy(
@@ -108,6 +109,9 @@ def network_policies(instance: str, ns: str, gateway_namespace: str | None) -> l
     if gateway_namespace is not None:
         selector = {"matchLabels": {"kubernetes.io/metadata.name": gateway_namespace}}
         policies.append(_policy(instance, ns, "allow-gateway", [{"namespaceSelector": selector}]))
+    if monitoring is not None:
+        selector = {"matchLabels": {"kubernetes.io/metadata.name": monitoring}}
+        policies.append(_policy(instance, ns, "allow-monitoring", [{"namespaceSelector": selector}]))
     return policies
 
 

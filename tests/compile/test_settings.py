@@ -32,3 +32,15 @@ def test_settings_choose_the_output_folder_and_the_argo_cd_source(base_fleet: Pa
     assert app["spec"]["source"]["path"] == "deploy/out/instances/arematics-prod/argocd"
     assert project["spec"]["sourceRepos"][0] == "https://git.example.org/fleet.git"
     assert not (base_fleet / "rendered").exists()
+
+
+def test_a_monitoring_namespace_is_admitted_everywhere_when_named(base_fleet: Path) -> None:
+    (base_fleet / "relc.yaml").write_text("apiVersion: relc.dev/v1alpha1\nkind: Settings\nmonitoringNamespace: obs\n")
+    assert compile_fleet(base_fleet).exit_code == 0
+    platform = base_fleet / "rendered" / "instances" / "arematics-prod" / "platform"
+    for path in sorted(platform.rglob("*.yaml")):
+        policies = {
+            d["metadata"]["name"]: d for d in yaml.safe_load_all(path.read_text()) if d["kind"] == "NetworkPolicy"
+        }
+        source = policies["allow-monitoring"]["spec"]["ingress"][0]["from"][0]
+        assert source == {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "obs"}}}, path
