@@ -177,6 +177,7 @@ def replace_tree(target: Path, items: Iterable[tuple[str, bytes]], *, writer: Wr
     on_disk = scan(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.parent / f"{_STAGING_PREFIX}{target.name}-{os.getpid()}"
+    _remove_abandoned(target)
     _remove(staging)
     delta = Delta()
     try:
@@ -203,6 +204,24 @@ def replace_tree(target: Path, items: Iterable[tuple[str, bytes]], *, writer: Wr
     finally:
         _remove(staging)
     return delta
+
+
+def _remove_abandoned(target: Path) -> None:
+    """Staging trees a killed compile (kill -9, power loss) left beside ``target``: their process is gone."""
+    for path in target.parent.glob(f"{_STAGING_PREFIX}{target.name}-*"):
+        pid = path.name.removeprefix(f"{_STAGING_PREFIX}{target.name}-").split("-")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            _remove(path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
 
 
 def _link_or_copy(source: Path, dest: Path) -> None:

@@ -118,3 +118,13 @@ def test_unchanged_files_are_linked_not_rewritten(example_fleet: Path) -> None:
     assert "0 added" in result.output and " 0 removed" not in result.output
     assert os.stat(untouched).st_ino == inode
     assert siblings(rendered) == ["blueprints", "instances", "releases", "rendered", "tenants"]
+
+
+def test_a_killed_compiles_staging_tree_is_cleaned_up(example_fleet: Path) -> None:
+    abandoned = example_fleet / ".relc-staging-rendered-99999999"
+    (abandoned / "instances").mkdir(parents=True)
+    running = example_fleet / f".relc-staging-rendered-{os.getppid()}"  # a live process: left alone
+    running.mkdir()
+    assert compile_fleet(example_fleet).exit_code == 0
+    assert not abandoned.exists()
+    assert running.is_dir()
