@@ -172,9 +172,7 @@ def run_command(
         prefix = "" if message.startswith(outcome) else f"{outcome}: "
         click.echo(f"relc-migrate: {prefix}{message}", err=True)
         summary["message"] = message
-    summary.update(
-        outcome=outcome, exit_code=int(code), duration_seconds=round(time.monotonic() - started, 3)
-    )
+    summary.update(outcome=outcome, exit_code=int(code), duration_seconds=round(time.monotonic() - started, 3))
     if migration_labels is not None:
         tenant, service, version = migration_labels
         metric_outcome = {"ok": "success", "dry_run": "dry_run"}.get(outcome, outcome)
@@ -347,9 +345,7 @@ def provision_cmd(tenant: str, database: str, schemas: tuple[str, ...]) -> None:
     run_command("provision", body, base={"tenant": tenant, "database": database})
 
 
-def provision_invocation(
-    tenant: str, database: str, schemas: tuple[str, ...]
-) -> contract.ProvisionInvocation:
+def provision_invocation(tenant: str, database: str, schemas: tuple[str, ...]) -> contract.ProvisionInvocation:
     pairs = []
     for item in schemas:
         schema, sep, service = item.partition("=")

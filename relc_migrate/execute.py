@@ -162,9 +162,7 @@ def drop_invalid_indexes(conn: psycopg.Connection, schema: str) -> list[str]:
     ]
     for name in names:
         conn.execute(
-            sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}.{}").format(
-                sql.Identifier(schema), sql.Identifier(name)
-            )
+            sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}.{}").format(sql.Identifier(schema), sql.Identifier(name))
         )
     return names
 

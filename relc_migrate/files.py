@@ -31,9 +31,7 @@ FILE_NAME_RE: Final = re.compile(
     r"V(?P<version>(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?)__(?P<order>\d{2})_"
     r"(?P<description>[a-z0-9]+(_[a-z0-9]+)*)\.sql"
 )
-NAMING_HELP: Final = (
-    "name it V<major>.<minor>.<patch>__<NN>_<snake_case_description>.sql, e.g. V2.1.0__01_add_tfa.sql"
-)
+NAMING_HELP: Final = "name it V<major>.<minor>.<patch>__<NN>_<snake_case_description>.sql, e.g. V2.1.0__01_add_tfa.sql"
 ROLLBACK_MARKER_RE: Final = re.compile(r"--\s*ROLLBACK:\s*")
 NO_TRANSACTION_MARKER: Final = "-- relc:no-transaction"
 ALLOW_RE: Final = re.compile(r'--\s*relc:allow\s+(?P<rule>[a-z0-9-]+)(\s+reason="(?P<reason>[^"]*)")?\s*')
@@ -148,16 +146,10 @@ def is_no_transaction(node: Any) -> bool:
     if isinstance(node, ast.VacuumStmt):
         return bool(node.is_vacuumcmd)
     if isinstance(node, ast.AlterTableStmt):
-        return any(
-            isinstance(cmd.def_, ast.PartitionCmd) and bool(cmd.def_.concurrent) for cmd in node.cmds or ()
-        )
+        return any(isinstance(cmd.def_, ast.PartitionCmd) and bool(cmd.def_.concurrent) for cmd in node.cmds or ())
     return isinstance(
         node,
-        ast.CreatedbStmt
-        | ast.DropdbStmt
-        | ast.CreateTableSpaceStmt
-        | ast.DropTableSpaceStmt
-        | ast.AlterSystemStmt,
+        ast.CreatedbStmt | ast.DropdbStmt | ast.CreateTableSpaceStmt | ast.DropTableSpaceStmt | ast.AlterSystemStmt,
     )
 
 

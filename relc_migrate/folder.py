@@ -66,16 +66,12 @@ def parse_dependencies(path: Path, service: str) -> tuple[tuple[Requirement, ...
         return (), [Finding(display, line, "dependencies", f"not valid YAML: {err}", fix)]
     items = data.get("requires", []) if isinstance(data, dict) else None
     if not isinstance(items, list) or (isinstance(data, dict) and set(data) - {"requires"}):
-        return (), [
-            Finding(display, 0, "dependencies", "expected a mapping with only the key 'requires'", fix)
-        ]
+        return (), [Finding(display, 0, "dependencies", "expected a mapping with only the key 'requires'", fix)]
     requires: list[Requirement] = []
     for index, item in enumerate(items):
         if not isinstance(item, dict) or set(item) != {"service", "minVersion"}:
             return (), [
-                Finding(
-                    display, 0, "dependencies", f"requires[{index}] needs exactly service and minVersion", fix
-                )
+                Finding(display, 0, "dependencies", f"requires[{index}] needs exactly service and minVersion", fix)
             ]
         try:
             requires.append(Requirement(str(item["service"]), parse_version(str(item["minVersion"]))))

@@ -142,9 +142,7 @@ class Rule:
     allowable: bool = True
 
 
-_ALLOW_FIX = (
-    'or, if it is safe for every Release Candidate still in use, add -- relc:allow {name} reason="..."'
-)
+_ALLOW_FIX = 'or, if it is safe for every Release Candidate still in use, add -- relc:allow {name} reason="..."'
 RULES: Final[tuple[Rule, ...]] = (
     Rule("drop-table", drop_table, "stop using the table first, drop it in a later release " + _ALLOW_FIX),
     Rule("drop-schema", drop_schema, "never drop schemas in a migration " + _ALLOW_FIX),
@@ -172,9 +170,7 @@ def lint_file(file: MigrationFile) -> list[Finding]:
             if rule.allowable and rule.name in allowed:
                 used.add(rule.name)
                 continue
-            findings.append(
-                Finding(file.display, stmt.line, rule.name, message, rule.fix.format(name=rule.name))
-            )
+            findings.append(Finding(file.display, stmt.line, rule.name, message, rule.fix.format(name=rule.name)))
     for allow in file.allows:
         if allow.rule not in ALLOWABLE_RULES:
             findings.append(

@@ -61,9 +61,7 @@ class Metrics:
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}")
         self.migration_total.labels(outcome).inc()
-        self.migration_duration.labels(self.cluster, label(service), label(tenant), label(version)).observe(
-            seconds
-        )
+        self.migration_duration.labels(self.cluster, label(service), label(tenant), label(version)).observe(seconds)
 
     def at_version(self, *, tenant: str, service: str, schema: str, version: str) -> None:
         self.schema_version.labels(label(tenant), label(service), label(schema), label(version)).set(1)

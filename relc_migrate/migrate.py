@@ -138,8 +138,7 @@ def cluster_slot(rt: Runtime, inv: MigrateInvocation, metrics: Metrics) -> Itera
         if slot is None:
             rt.stop.check()
             raise LockedError(
-                f"skipped: no migration slot (limit {rt.concurrency_limit}) freed within "
-                f"{inv.slot_wait_seconds:g}s"
+                f"skipped: no migration slot (limit {rt.concurrency_limit}) freed within {inv.slot_wait_seconds:g}s"
             )
         try:
             yield slot.number
@@ -194,9 +193,7 @@ def _check_schemas(conn: psycopg.Connection, inv: MigrateInvocation) -> dict[str
     rows: dict[str, state.RegistryRow] = {}
     for schema in inv.schemas:
         if not state.schema_exists(conn, schema):
-            raise DatabaseError(
-                f"schema {schema} does not exist in {inv.database}: run relc-migrate provision first"
-            )
+            raise DatabaseError(f"schema {schema} does not exist in {inv.database}: run relc-migrate provision first")
         state.register_schema(conn, schema, inv.service)
         row = state.registry_row(conn, schema)
         if row is None:

@@ -42,9 +42,7 @@ def history_key(row: state.HistoryRow) -> tuple[semver.Version, int]:
     return parsed[0], parsed[1]
 
 
-def _check_drift(
-    applied: dict[str, state.HistoryRow], migrations: MigrationSet, desired: semver.Version
-) -> None:
+def _check_drift(applied: dict[str, state.HistoryRow], migrations: MigrationSet, desired: semver.Version) -> None:
     files = migrations.by_name()
     for name, row in sorted(applied.items()):
         display = f"{migrations.service}/{name}"
@@ -106,9 +104,7 @@ def make_plan(
     return plan
 
 
-def unmet_requirements(
-    conn: psycopg.Connection, requires: tuple[Requirement, ...], database: str
-) -> list[str]:
+def unmet_requirements(conn: psycopg.Connection, requires: tuple[Requirement, ...], database: str) -> list[str]:
     """Why each requirement is unmet, read from the tenant's schema registry (empty: all met)."""
     present = conn.execute("SELECT to_regclass('relc.schema_registry') IS NOT NULL").fetchone()
     registry = bool(present and present[0])
@@ -117,14 +113,11 @@ def unmet_requirements(
         rows = []
         if registry:
             rows = conn.execute(
-                "SELECT schema_name, current_version FROM relc.schema_registry WHERE service = %s "
-                "ORDER BY schema_name",
+                "SELECT schema_name, current_version FROM relc.schema_registry WHERE service = %s ORDER BY schema_name",
                 (req.service,),
             ).fetchall()
         if not rows:
-            reasons.append(
-                f"requires {req.service} >= {req.min_version}, but {database} has no {req.service} schema"
-            )
+            reasons.append(f"requires {req.service} >= {req.min_version}, but {database} has no {req.service} schema")
         for schema_name, current in rows:
             if current is None or parse_version(current) < req.min_version:
                 reasons.append(

@@ -69,8 +69,7 @@ def provision(inv: ProvisionInvocation, rt: Runtime) -> ProvisionResult:
         state.ensure_bookkeeping(conn)
         if result.database_created:
             conn.execute(
-                "INSERT INTO relc.provisioned_objects (kind, name) VALUES ('database', %s) "
-                "ON CONFLICT DO NOTHING",
+                "INSERT INTO relc.provisioned_objects (kind, name) VALUES ('database', %s) ON CONFLICT DO NOTHING",
                 (inv.database,),
             )
         for schema, service in zip(inv.schemas, inv.services, strict=True):
@@ -122,9 +121,7 @@ def deprovision(inv: DeprovisionInvocation, rt: Runtime) -> DeprovisionResult:
         ).fetchone()
     if owned_db and not result.kept:
         with db.connect(rt.dsn, None, "deprovision") as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(inv.database))
-            )
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(inv.database)))
         result.database_dropped = True
     return result
 
@@ -139,12 +136,9 @@ def _record_request(conn: psycopg.Connection, inv: DeprovisionInvocation) -> boo
         (inv.mode, inv.mode, inv.grace_period_seconds),
     )
     conn.execute(
-        "UPDATE relc.schema_registry "
-        "SET retention_expires_at = (SELECT purge_after FROM relc.deletion_request)"
+        "UPDATE relc.schema_registry SET retention_expires_at = (SELECT purge_after FROM relc.deletion_request)"
     )
-    row = conn.execute(
-        "SELECT purge_after IS NULL OR purge_after <= now() FROM relc.deletion_request"
-    ).fetchone()
+    row = conn.execute("SELECT purge_after IS NULL OR purge_after <= now() FROM relc.deletion_request").fetchone()
     return bool(row and row[0])
 
 
@@ -171,9 +165,7 @@ def _purge_schemas(conn: psycopg.Connection) -> DeprovisionResult:
     for schema in sorted(owned & present):
         with conn.transaction():
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
-            conn.execute(
-                "DELETE FROM relc.provisioned_objects WHERE kind = 'schema' AND name = %s", (schema,)
-            )
+            conn.execute("DELETE FROM relc.provisioned_objects WHERE kind = 'schema' AND name = %s", (schema,))
             conn.execute("DELETE FROM relc.schema_registry WHERE schema_name = %s", (schema,))
         result.dropped_schemas.append(schema)
     if result.kept:

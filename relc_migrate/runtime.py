@@ -35,9 +35,7 @@ class StopFlag:
 
     def check(self) -> None:
         if self.requested:
-            raise Interrupted(
-                "interrupted by SIGTERM: the current file was rolled back and the lock released"
-            )
+            raise Interrupted("interrupted by SIGTERM: the current file was rolled back and the lock released")
 
 
 @dataclass(frozen=True)

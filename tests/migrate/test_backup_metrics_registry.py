@@ -18,22 +18,16 @@ from tests.migrate.helpers import migrate_args, provision_args
 pytestmark = pytest.mark.postgres
 
 
-def test_backup_before_migration_writes_a_restorable_dump(
-    relc: Any, pg: Any, tenant: str, tmp_path: Path
-) -> None:
+def test_backup_before_migration_writes_a_restorable_dump(relc: Any, pg: Any, tenant: str, tmp_path: Path) -> None:
     assert relc(*provision_args(tenant)).exit_code == 0
     assert relc(*migrate_args(tenant, "auth", "1.1.0")).exit_code == 0
     dest = tmp_path / "backups"
-    run = relc(
-        *migrate_args(tenant, "auth", "1.2.0", backup_before_migration=True, backup_destination=str(dest))
-    )
+    run = relc(*migrate_args(tenant, "auth", "1.2.0", backup_before_migration=True, backup_destination=str(dest)))
     assert run.exit_code == 0, run.output
     dump = Path(str(run.summary["backup"]))
     assert dump.is_file() and dump.parent == dest / contract.tenant_database(tenant) / "auth"
     assert dump.name.endswith("-from-1.1.0.dump")
-    listing = subprocess.run(
-        [str(pg.bindir / "pg_restore"), "--list", str(dump)], capture_output=True, text=True
-    )
+    listing = subprocess.run([str(pg.bindir / "pg_restore"), "--list", str(dump)], capture_output=True, text=True)
     assert "TABLE auth users" in listing.stdout and "TABLE auth sessions" in listing.stdout
     assert "TABLE payments" not in listing.stdout  # only the affected schemas
 
@@ -51,9 +45,7 @@ def test_failed_backup_blocks_the_migration(
     assert message.startswith("backup failed after 3 attempt(s): cannot create ")
     with pg.connect(contract.tenant_database(tenant)) as conn:
         assert conn.execute("SELECT to_regclass('auth.users')").fetchone() == (None,)
-        row = conn.execute(
-            "SELECT status, status_reason FROM relc.schema_registry WHERE schema_name = 'auth'"
-        )
+        row = conn.execute("SELECT status, status_reason FROM relc.schema_registry WHERE schema_name = 'auth'")
         assert row.fetchone() == ("blocked", message)
     metrics = Path(cli_env["RELC_METRICS_FILE"]).read_text()
     assert f'tenant_backup_failed_total{{cluster="none",tenant="{tenant}"}} 1.0' in metrics
@@ -65,14 +57,11 @@ def test_pg_dump_older_than_the_server_is_refused(relc: Any, tenant: str, tmp_pa
     fake.write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n")
     fake.chmod(0o755)
     assert relc(*provision_args(tenant)).exit_code == 0
-    argv = migrate_args(
-        tenant, "auth", "1.0.0", backup_before_migration=True, backup_destination=str(tmp_path)
-    )
+    argv = migrate_args(tenant, "auth", "1.0.0", backup_before_migration=True, backup_destination=str(tmp_path))
     run = relc(*argv, RELC_PG_DUMP=str(fake))
     assert run.exit_code == 3
     assert run.summary["message"] == (
-        "backup failed: pg_dump 9 is older than the server (15); "
-        "use a pg_dump of the server's major version or newer"
+        "backup failed: pg_dump 9 is older than the server (15); use a pg_dump of the server's major version or newer"
     )
 
 
@@ -103,9 +92,7 @@ def test_metrics_are_written_in_the_text_format(relc: Any, tenant: str, cli_env:
     assert relc(*migrate_args(tenant, "auth", "1.2.0")).exit_code == 0
     text = Path(cli_env["RELC_METRICS_FILE"]).read_text()
     assert 'tenant_migration_total{outcome="success"} 1.0' in text
-    assert (
-        f'tenant_schema_version{{schema="auth",service="auth",tenant="{tenant}",version="1.2.0"}} 1.0' in text
-    )
+    assert f'tenant_schema_version{{schema="auth",service="auth",tenant="{tenant}",version="1.2.0"}} 1.0' in text
     assert "tenant_migration_duration_seconds_bucket" in text and "migration_queue_length 0.0" in text
 
 
@@ -128,9 +115,7 @@ def test_metrics_are_pushed_when_a_pushgateway_is_configured(relc: Any, tenant: 
     try:
         assert relc(*provision_args(tenant)).exit_code == 0
         url = f"http://127.0.0.1:{server.server_address[1]}"
-        run = relc(
-            *migrate_args(tenant, "auth", "1.0.0"), RELC_PUSHGATEWAY_URL=url, RELC_JOB_NAME="mig-acme-auth"
-        )
+        run = relc(*migrate_args(tenant, "auth", "1.0.0"), RELC_PUSHGATEWAY_URL=url, RELC_JOB_NAME="mig-acme-auth")
         assert run.exit_code == 0
     finally:
         server.shutdown()
@@ -139,9 +124,7 @@ def test_metrics_are_pushed_when_a_pushgateway_is_configured(relc: Any, tenant: 
 
 
 def _registry(entries: list[dict[str, Any]]) -> str:
-    return json.dumps(
-        {"apiVersion": "relc.dev/v1alpha1", "kind": "ServiceVersionRegistry", "entries": entries}
-    )
+    return json.dumps({"apiVersion": "relc.dev/v1alpha1", "kind": "ServiceVersionRegistry", "entries": entries})
 
 
 def _entry(instance: str, service: str, version: str, tenants: list[str]) -> dict[str, Any]:
@@ -239,9 +222,7 @@ def test_deprovision_retained_waits_for_the_grace_period(relc: Any, pg: Any, ten
         assert conn.execute(
             "SELECT count(*) FROM relc.schema_registry WHERE retention_expires_at IS NOT NULL"
         ).fetchone() == (3,)
-        conn.execute(
-            "UPDATE relc.deletion_request SET purge_after = now() - interval '1 second'"
-        )  # time passes
+        conn.execute("UPDATE relc.deletion_request SET purge_after = now() - interval '1 second'")  # time passes
     assert relc(*args).summary["action"] == "purged"
     assert _databases(pg, db) == 0
 

@@ -81,6 +81,4 @@ def test_console_script_usage_errors_end_with_a_summary(tmp_path: Path) -> None:
     assert summary == {"command": "migrate", "outcome": "usage", "exit_code": 2, "duration_seconds": 0.0,
                        "message": "Missing option '--service'."}  # fmt: skip
     assert json.loads((tmp_path / "log").read_text()) == summary
-    assert (
-        subprocess.run([sys.executable, "-m", "relc_migrate", "--help"], capture_output=True).returncode == 0
-    )
+    assert subprocess.run([sys.executable, "-m", "relc_migrate", "--help"], capture_output=True).returncode == 0

@@ -89,9 +89,7 @@ def test_two_runners_on_one_tenant_service(relc: Any, pg: Any, cli_env: dict[str
     second = relc(*migrate_args(tenant, "auth", "1.2.0", lock_wait_seconds=0.5))
     assert second.exit_code == 4
     assert second.summary["outcome"] == "locked"
-    assert str(second.summary["message"]).startswith(
-        f"skipped: locked: another runner holds the lock of {tenant}:auth"
-    )
+    assert str(second.summary["message"]).startswith(f"skipped: locked: another runner holds the lock of {tenant}:auth")
     code, summary, err = summary_of(first)
     assert code == 0, err
     assert summary["applied"] == 5
@@ -136,9 +134,7 @@ def test_kill_9_during_a_transactional_file(relc: Any, pg: Any, cli_env: dict[st
     }  # fmt: skip
 
 
-def test_kill_9_during_a_no_transaction_file(
-    relc: Any, pg: Any, cli_env: dict[str, str], tenant: str
-) -> None:
+def test_kill_9_during_a_no_transaction_file(relc: Any, pg: Any, cli_env: dict[str, str], tenant: str) -> None:
     assert relc(*provision_args(tenant)).exit_code == 0
     db = contract.tenant_database(tenant)
     runner = spawn(
@@ -150,8 +146,7 @@ def test_kill_9_during_a_no_transaction_file(
     runner.wait(10)
     with pg.connect(db) as conn:
         row = conn.execute(
-            "SELECT state, statements_applied FROM relc.migration_history "
-            "WHERE file = 'V2.1.0__02_index_booked_at.sql'"
+            "SELECT state, statements_applied FROM relc.migration_history WHERE file = 'V2.1.0__02_index_booked_at.sql'"
         ).fetchall()
         assert row == [("applying", 0)]  # the index was built, the progress was not recorded
     run = relc(*migrate_args(tenant, "payments", "2.1.0"))
@@ -183,19 +178,15 @@ def test_kill_9_during_create_index_concurrently_leaves_no_invalid_index(
     assert relc(*migrate_args(tenant, "svc", "1.0.0", migrations_dir=folder)).exit_code == 0
     with pg.connect(db) as conn:  # an immutable function that sleeps: the index build takes seconds
         conn.execute(
-            "CREATE FUNCTION svc.pg_sleep_hack(int) RETURNS int IMMUTABLE LANGUAGE sql "
-            "AS 'SELECT 0 FROM pg_sleep(0.5)'"
+            "CREATE FUNCTION svc.pg_sleep_hack(int) RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT 0 FROM pg_sleep(0.5)'"
         )
         conn.execute("INSERT INTO svc.t SELECT generate_series(1, 6)")
-    runner = spawn(
-        migrate_args(tenant, "svc", "1.1.0", migrations_dir=folder), cli_env, RELC_TERMINATION_LOG=""
-    )
+    runner = spawn(migrate_args(tenant, "svc", "1.1.0", migrations_dir=folder), cli_env, RELC_TERMINATION_LOG="")
 
     def building() -> bool:
         with pg.connect() as conn:
             row = conn.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = %s AND query LIKE 'CREATE INDEX%%t_a_slow%%'",
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND query LIKE 'CREATE INDEX%%t_a_slow%%'",
                 (db,),
             ).fetchone()
             return bool(row and row[0])
@@ -230,9 +221,7 @@ def test_sigterm_rolls_back_the_current_file_and_exits(
     assert time.monotonic() - started < 10  # well inside Kubernetes' default 30 s grace period
     assert code == 5, err
     assert summary["outcome"] == "interrupted"
-    assert summary["message"] == (
-        "interrupted by SIGTERM: the current file was rolled back and the lock released"
-    )
+    assert summary["message"] == ("interrupted by SIGTERM: the current file was rolled back and the lock released")
     with pg.connect(db) as conn:
         assert conn.execute("SELECT to_regclass('auth.tfa_secrets')").fetchone() == (None,)
         assert conn.execute(
@@ -299,9 +288,7 @@ def test_sigterm_while_queued_for_a_slot(relc: Any, pg: Any, cli_env: dict[str, 
     env = {**cli_env, "RELC_INFRA_DSN_FILE": "", "RELC_INFRA_DSN": pg.dsn("relc_infra_queue"),
            "RELC_CONCURRENCY_LIMIT": "1", "RELC_TERMINATION_LOG": ""}  # fmt: skip
     assert relc(*provision_args(tenant)).exit_code == 0
-    holder = spawn(
-        migrate_args(tenant, "auth", "1.0.0"), env, RELC_TEST_PAUSE_AFTER="V1.0.0__01_create_users.sql:1"
-    )
+    holder = spawn(migrate_args(tenant, "auth", "1.0.0"), env, RELC_TEST_PAUSE_AFTER="V1.0.0__01_create_users.sql:1")
     wait_for(sleeping_in_db(pg, contract.tenant_database(tenant)), what="the slot holder mid-file")
     queued = spawn(migrate_args(tenant, "payments", "2.0.0"), env)
 

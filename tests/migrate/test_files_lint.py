@@ -67,16 +67,14 @@ def test_concurrently_needs_the_marker_and_a_file_of_its_own(tmp_path: Path) -> 
         "statements in that file)"
     ]
     marked = "-- relc:no-transaction\n" + text
-    assert [
-        r.split(" [")[1].split("]")[0] for r in _rendered(tmp_path / "b", {"V1.0.0__01_x.sql": marked})
-    ] == ["mixed-transaction"]
+    assert [r.split(" [")[1].split("]")[0] for r in _rendered(tmp_path / "b", {"V1.0.0__01_x.sql": marked})] == [
+        "mixed-transaction"
+    ]
 
 
 def test_concurrently_in_a_string_or_comment_is_not_a_statement(tmp_path: Path) -> None:
     text = "-- CREATE INDEX CONCURRENTLY x\nSELECT 'VACUUM; CREATE INDEX CONCURRENTLY';\n-- ROLLBACK:\n"
-    parsed, findings = parse_migration(
-        _folder(tmp_path, {"V1.0.0__01_x.sql": text}) / "V1.0.0__01_x.sql", "svc"
-    )
+    parsed, findings = parse_migration(_folder(tmp_path, {"V1.0.0__01_x.sql": text}) / "V1.0.0__01_x.sql", "svc")
     assert findings == [] and parsed is not None
     assert [s.no_transaction for s in parsed.up] == [False]
 
@@ -99,9 +97,7 @@ def test_concurrently_in_a_string_or_comment_is_not_a_statement(tmp_path: Path) 
 )
 def test_risky_statements_are_flagged(tmp_path: Path, sql: str, rule: str) -> None:
     out = _rendered(tmp_path, {"V1.1.0__01_change.sql": f"{sql}\n-- ROLLBACK:\nSELECT 1;\n"})
-    assert (
-        len(out) == 1 and f" error [{rule}] " in out[0] and out[0].startswith("svc/V1.1.0__01_change.sql:1:")
-    )
+    assert len(out) == 1 and f" error [{rule}] " in out[0] and out[0].startswith("svc/V1.1.0__01_change.sql:1:")
 
 
 def test_allow_with_reason_silences_a_rule_but_not_without(tmp_path: Path) -> None:

@@ -113,14 +113,10 @@ def test_dry_run_of_a_rollback_shows_drops(relc: Any, pg: Any, tenant: str) -> N
     assert pg.pg_dump(contract.tenant_database(tenant)) == before
 
 
-def test_retry_after_a_fixed_file_runs_only_unapplied_steps(
-    relc: Any, pg: Any, tenant: str, tmp_path: Path
-) -> None:
+def test_retry_after_a_fixed_file_runs_only_unapplied_steps(relc: Any, pg: Any, tenant: str, tmp_path: Path) -> None:
     folder = tmp_path / "svc"
     folder.mkdir()
-    (folder / "V1.0.0__01_base.sql").write_text(
-        "CREATE TABLE base (a int);\n-- ROLLBACK:\nDROP TABLE base;\n"
-    )
+    (folder / "V1.0.0__01_base.sql").write_text("CREATE TABLE base (a int);\n-- ROLLBACK:\nDROP TABLE base;\n")
     (folder / "V1.1.0__01_extra.sql").write_text(
         "CREATE TABLE extra (a int);\nINSERT INTO missing VALUES (1);\n-- ROLLBACK:\nDROP TABLE extra;\n"
     )

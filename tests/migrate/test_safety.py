@@ -22,15 +22,11 @@ def test_drift_names_the_changed_file(relc: Any, pg: Any, tenant: str, tmp_path:
     run = relc(*migrate_args(tenant, "auth", "1.2.0", migrations_dir=folder))
     assert run.exit_code == 2
     message = str(run.summary["message"])
-    assert message.startswith(
-        "drift: auth/V1.0.0__01_create_users.sql changed after it was applied (checksum "
-    )
+    assert message.startswith("drift: auth/V1.0.0__01_create_users.sql changed after it was applied (checksum ")
     assert message.endswith("revert the edit and ship the change as a new migration file")
     with pg.connect(contract.tenant_database(tenant)) as conn:  # nothing applied, status untouched
         assert conn.execute("SELECT to_regclass('auth.tfa_secrets')").fetchone() == (None,)
-        status = conn.execute(
-            "SELECT status, current_version FROM relc.schema_registry WHERE schema_name='auth'"
-        )
+        status = conn.execute("SELECT status, current_version FROM relc.schema_registry WHERE schema_name='auth'")
         assert status.fetchone() == ("complete", "1.1.0")
 
 
@@ -82,9 +78,7 @@ def test_unmet_dependency_blocks_and_does_not_fail(relc: Any, pg: Any, tenant: s
         f"requires payments >= 2.1.0, but schema payments in {db} is at no version"
     )
     with pg.connect(db) as conn:
-        row = conn.execute(
-            "SELECT status, status_reason FROM relc.schema_registry WHERE schema_name = 'entity'"
-        )
+        row = conn.execute("SELECT status, status_reason FROM relc.schema_registry WHERE schema_name = 'entity'")
         status, reason = row.fetchone()
         assert status == "blocked" and reason.startswith("requires auth >= 1.2.0")
         assert conn.execute("SELECT to_regclass('entity.entities')").fetchone() == (None,)
@@ -111,9 +105,7 @@ def test_country_database_checks_dependencies_in_the_main_database(relc: Any, pg
     run = relc(*argv)
     assert run.exit_code == 0, run.output
     with pg.connect(contract.tenant_database(tenant, "de")) as conn:
-        assert conn.execute("""SELECT to_regclass('"entity-crm".entities') IS NOT NULL""").fetchone() == (
-            True,
-        )
+        assert conn.execute("""SELECT to_regclass('"entity-crm".entities') IS NOT NULL""").fetchone() == (True,)
 
 
 def test_malformed_folder_touches_no_database(relc: Any, pg: Any, tenant: str, tmp_path: Path) -> None:
@@ -125,9 +117,7 @@ def test_malformed_folder_touches_no_database(relc: Any, pg: Any, tenant: str, t
     assert "auth/V1.3.0__01_broken.sql:0: error [missing-rollback]" in run.output
     with pg.connect() as conn:
         assert (
-            conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", (contract.tenant_database(tenant),)
-            ).fetchone()
+            conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (contract.tenant_database(tenant),)).fetchone()
             is None
         )
 
@@ -140,9 +130,7 @@ def test_hostile_tenant_name_is_rejected_before_any_connection(relc: Any, pg: An
         f"tenant {hostile!r} is not a DNS-1123 label (a-z, 0-9 and '-', starting and ending with a letter or "
         "digit, at most 63 characters)"
     )
-    run = relc(
-        "provision", "--tenant", "acme", "--database", 'tenant_acme"; DROP SCHEMA relc; --', "--schema", "a=a"
-    )
+    run = relc("provision", "--tenant", "acme", "--database", 'tenant_acme"; DROP SCHEMA relc; --', "--schema", "a=a")
     assert run.exit_code == 2 and "may only contain a-z, 0-9, '_' and '-'" in str(run.summary["message"])
     run = relc("provision", "--tenant", "acme", "--database", "tenant_acme", "--schema", "x\x00y=auth")
     assert run.exit_code == 2
@@ -192,9 +180,7 @@ def test_lock_timeouts_are_retried_then_reported(relc: Any, pg: Any, tenant: str
 def test_credentials_never_appear_in_output(relc: Any, tenant: str, tmp_path: Path) -> None:
     secret_file = tmp_path / "dsn"
     secret_file.write_text("host=/nonexistent-socket-dir port=5432 user=relc password=hunter2-secret")
-    run = relc(
-        *migrate_args(tenant, "auth", "1.0.0"), RELC_DB_DSN_FILE=str(secret_file), RELC_INFRA_DSN_FILE=""
-    )
+    run = relc(*migrate_args(tenant, "auth", "1.0.0"), RELC_DB_DSN_FILE=str(secret_file), RELC_INFRA_DSN_FILE="")
     assert run.exit_code == 1
     assert str(run.summary["message"]).startswith("cannot connect to /nonexistent-socket-dir:5432/tenant_")
     assert "hunter2" not in run.output
