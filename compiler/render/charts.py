@@ -157,7 +157,10 @@ def chart_values(
         "blueprint": bundle.blueprint.metadata.name,
         "components": dict(bundle.candidate.spec.components),
     }
-    tenants = [tenant_fields(t) for t in bundle.tenants]
+    pinned = pinned_components(bundle)
+    overrides = bundle.candidate.spec.values
+    needed = any(templates.uses([c.values, overrides.get(c.name, {})], "tenants") for c, _ in pinned)
+    tenants = [tenant_fields(t) for t in bundle.tenants] if needed else []
     blueprint_doc = fleet.blueprints[bundle.blueprint.metadata.name].doc
     candidate_doc = fleet.candidates[bundle.name].doc
     index = {c.name: n for n, c in enumerate(bundle.blueprint.spec.components)}
@@ -165,7 +168,7 @@ def chart_values(
     out: dict[str, Any] = {
         "global": {"relc": {"instance": view.name, "candidate": bundle.name, "namespace": namespace}},
     }
-    for component, version in pinned_components(bundle):
+    for component, version in pinned:
         context = {
             "instance": instance_context,
             "candidate": candidate,

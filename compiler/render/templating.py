@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import jinja2
+from jinja2 import meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from compiler.diagnostics import Diagnostic
@@ -31,6 +32,7 @@ class Templates:
             undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True
         )
         self._cache: dict[str, jinja2.Template] = {}
+        self._names: dict[str, frozenset[str]] = {}
         self.problems: list[Diagnostic] = []
 
     def render(self, values: object, context: Mapping[str, Any], doc: Document, at: Path) -> Any:
@@ -42,6 +44,23 @@ class Templates:
         if isinstance(values, str) and any(m in values for m in _MARKERS):
             return self._string(values, context, doc, at)
         return values
+
+    def uses(self, values: object, variable: str) -> bool:
+        """Whether any template in ``values`` names ``variable``, so costly context can be built only when read
+        (the ``tenants`` list is per-tenant work on every candidate; most values never mention it)."""
+        if isinstance(values, dict):
+            return any(self.uses(v, variable) for v in values.values())
+        if isinstance(values, list):
+            return any(self.uses(v, variable) for v in values)
+        if isinstance(values, str) and any(m in values for m in _MARKERS):
+            names = self._names.get(values)
+            if names is None:
+                try:
+                    names = self._names[values] = frozenset(meta.find_undeclared_variables(self._env.parse(values)))
+                except jinja2.TemplateSyntaxError:
+                    return False  # reported when rendered
+            return variable in names
+        return False
 
     def _string(self, text: str, context: Mapping[str, Any], doc: Document, at: Path) -> str:
         try:
