@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from compiler.batch import paused_gc
 from compiler.diagnostics import Diagnostic, ExitCode, InvalidInput, RelcError, UsageError
 from compiler.diagnostics.report import OutputFormat, render
 from compiler.load.discover import FLEET_FOLDERS, read_fleet
@@ -34,7 +35,8 @@ class Console:
 def handle(command: Callable[[], ExitCode], console: Console, *, debug: bool = False) -> int:
     """Run ``command``; translate every failure into an exit code and a one-paragraph message."""
     try:
-        return int(command())
+        with paused_gc():
+            return int(command())
     except InvalidInput as exc:
         console.out.write(render(exc.diagnostics, OutputFormat.TEXT))
         return int(exc.exit_code)
@@ -113,13 +115,6 @@ def validate_rendered(opts: ValidateOptions) -> list[Diagnostic]:
 
 def compile(opts: CompileOptions, console: Console) -> ExitCode:
     """Validate, render everything in memory, then write rendered/ atomically (or, with --check, compare)."""
-    from compiler.emit import compile as emit
-
-    with emit.bulk_allocation():
-        return _compile(opts, console)
-
-
-def _compile(opts: CompileOptions, console: Console) -> ExitCode:
     from compiler.emit import compile as emit
     from compiler.load.settings import read_settings
     from compiler.render.context import RenderContext
