@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import NoReturn, TypeVar
 
 import click
 
 from compiler import app
+from compiler.diagnostics import ExitCode
 from compiler.diagnostics.report import OutputFormat
 from compiler.options import CompileOptions, GraphOptions, SchemaOptions, ValidateOptions
 from compiler.resolve.export import GraphFormat
+
+Opts = TypeVar("Opts")
 
 _ROOT = click.option(
     "--root",
@@ -41,6 +46,12 @@ def _kubeconform(choice: str) -> Path | None:
 
 def _today(value: object) -> date:
     return value.date() if hasattr(value, "date") else date.today()
+
+
+def _run(ctx: click.Context, command: Callable[[Opts, app.Console], ExitCode], opts: Opts) -> NoReturn:
+    """The one way a command runs: its options into the core, every failure through app.handle, its code out."""
+    console = app.stdio()
+    ctx.exit(app.handle(lambda: command(opts, console), console, debug=bool(ctx.obj)))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -99,8 +110,7 @@ def validate(
         rendered_dir=rendered_dir,
         kubeconform=_kubeconform(kubeconform),
     )
-    console = app.stdio()
-    ctx.exit(app.handle(lambda: app.validate(opts, console), console, debug=bool(ctx.obj)))
+    _run(ctx, app.validate, opts)
 
 
 @main.command()
@@ -116,8 +126,7 @@ def validate(
 def schema(ctx: click.Context, out_dir: Path) -> None:
     """Write a JSON Schema per kind (editors validate and complete fields with them)."""
     opts = SchemaOptions(out_dir=out_dir)
-    console = app.stdio()
-    ctx.exit(app.handle(lambda: app.schema(opts, console), console, debug=bool(ctx.obj)))
+    _run(ctx, app.schema, opts)
 
 
 @main.command()
@@ -136,8 +145,7 @@ def schema(ctx: click.Context, out_dir: Path) -> None:
 def graph(ctx: click.Context, root: Path, today: object, fmt: str, candidate: str | None) -> None:
     """Print the dependency graph of the candidates with their migration orders (exit 1 if the fleet is invalid)."""
     opts = GraphOptions(root=root, today=_today(today), format=GraphFormat(fmt), candidate=candidate)
-    console = app.stdio()
-    ctx.exit(app.handle(lambda: app.graph(opts, console), console, debug=bool(ctx.obj)))
+    _run(ctx, app.graph, opts)
 
 
 @main.command()
@@ -154,8 +162,7 @@ def graph(ctx: click.Context, root: Path, today: object, fmt: str, candidate: st
 def compile(ctx: click.Context, root: Path, today: object, out: Path | None, check: bool) -> None:
     """Compile the fleet into rendered/ for Argo CD; exit 0 when done (or up to date), 1 when invalid or stale."""
     opts = CompileOptions(root=root, today=_today(today), out=out, check=check)
-    console = app.stdio()
-    ctx.exit(app.handle(lambda: app.compile(opts, console), console, debug=bool(ctx.obj)))
+    _run(ctx, app.compile, opts)
 
 
 def run() -> None:  # pragma: no cover - console-script shim
