@@ -134,6 +134,8 @@ spec:
   vault:
     namespace: vault-{i % 2}
     pathPrefix: secret/data/{name}/tenants
+  migration:
+    backupDestination: s3://bench-backups/{name}
 """,
         )
     return names

@@ -56,6 +56,7 @@ _ALL = (
     Code("RLC603", "candidate-deprecated", "a tenant pins a candidate past its deprecation notice date"),
     Code("RLC604", "draft-candidate", "a draft candidate is offered to a production Instance"),
     Code("RLC605", "country-scope", "an app is country-scoped over a service that may not be"),
+    Code("RLC606", "backup-destination", "tenants must be backed up before migrating but their Instance has nowhere"),
     # 7xx: security
     Code("RLC701", "literal-secret", "a secret is written in the repository instead of referenced in Vault"),
     # 8xx: rendering and output

@@ -14,6 +14,7 @@ def rules() -> list[Rule]:
     """The rules in the order they run (imported here, not at module load, to keep imports cheap)."""
     from compiler.validate import (
         apps,
+        backups,
         components,
         dependencies,
         identifiers,
@@ -30,6 +31,7 @@ def rules() -> list[Rule]:
         apps.check,
         identifiers.check,
         lifecycle.check,
+        backups.check,
         secrets.check,
         templates.check,
     ]

@@ -154,14 +154,12 @@ def test_dry_run_policy_reaches_the_job(example_fleet: Path) -> None:
     assert "--dry-run" in _main(job)["args"]
 
 
-def test_backup_destination_per_tenant_or_none(example_fleet: Path) -> None:
+def test_backup_destination_per_tenant(example_fleet: Path) -> None:
+    """Each tenant's backups go under the Instance's destination (an Instance without one is RLC606)."""
     path = example_fleet / "instances/arematics-test.yaml"
     edit(path, "s3://arematics-tenant-backups/arematics-test", "s3://backups/arematics-test/")
     args = _main(_by(_jobs(example_fleet))["auth", "tenant_xyz"])["args"]
     assert args[args.index("--backup-destination") + 1] == "s3://backups/arematics-test/xyz"
-    edit(path, "  migration:\n    backupDestination: s3://backups/arematics-test/\n", "")
-    args = _main(_by(_jobs(example_fleet))["auth", "tenant_xyz"])["args"]
-    assert "--backup" in args and "--backup-destination" not in args  # relc-migrate refuses: visible, not silent
 
 
 def test_long_tenant_names_keep_job_names_within_63(example_fleet: Path) -> None:
