@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from compiler.diagnostics import Diagnostic
 from compiler.load.documents import Document, SourceFile
 from compiler.load.yamlread import YamlProblem, parse
-from compiler.model.build import _translate
+from compiler.model.build import translate_error
 from compiler.model.settings import SETTINGS_FILE, Settings
 
 
@@ -42,4 +42,4 @@ def parse_settings(source: SourceFile) -> tuple[Settings, list[Diagnostic]]:
     try:
         return Settings.model_validate(doc.data), []
     except ValidationError as exc:
-        return Settings(), [_translate(doc, Settings, err) for err in exc.errors()]
+        return Settings(), [translate_error(doc, Settings, err) for err in exc.errors()]

@@ -100,7 +100,7 @@ def _typed(doc: Document) -> tuple[AnyKind | None, list[Diagnostic]]:
     try:
         return model.model_validate(data), problems
     except ValidationError as exc:
-        return None, problems + [_translate(doc, model, err) for err in exc.errors()]
+        return None, problems + [translate_error(doc, model, err) for err in exc.errors()]
 
 
 def _identity(data: object) -> list[tuple[str, str]]:
@@ -132,7 +132,8 @@ def _unknown_kind(doc: Document, kind: object) -> Diagnostic:
 # --- pydantic error → diagnostic ---------------------------------------------------------------------------
 
 
-def _translate(doc: Document, model: type[BaseModel], err: ErrorDetails) -> Diagnostic:
+def translate_error(doc: Document, model: type[BaseModel], err: ErrorDetails) -> Diagnostic:
+    """One pydantic error as a relc diagnostic (code, position, hint): the only place their shapes are read."""
     loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
     kind = err["type"]
     if kind == "extra_forbidden":
