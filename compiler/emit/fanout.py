@@ -1,0 +1,211 @@
+"""Run one function over interleaved shares of a sequence in fork()ed children: an execution edge.
+
+Why fork and not a pool: the work is emitting and writing rendered/ (~1 GB at 10,000 tenants), and its input is
+the whole rendered fleet already in the parent's memory. A forked child sees it for free (copy-on-write), so
+nothing but each share's small result crosses a process boundary, and the function may be a closure over
+anything (paths, a test's injected writer) without being picklable itself.
+
+Why interleaved shares (``items[k::n]``): neighbouring items are alike (one tenant's files, in path order), so
+striding spreads the expensive ones evenly, and each share keeps the sequence's order.
+
+The contract: results come back in share order; an exception raised in a child is re-raised in the parent with
+its own type and message (an ``OSError`` such as ENOSPC, a :class:`~compiler.diagnostics.RelcError`), the
+child's traceback attached as a note; a child that dies without a result (killed) is an error too. Every child
+has exited and been reaped before this module returns or raises, so a caller's ``finally`` (removing a staging
+directory) never races a child still writing into it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import selectors
+import signal
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_OK, _RAISED, _REBUILT, _UNPICKLABLE = "ok", "raised", "rebuilt", "unpicklable"
+_CHUNK = 1 << 16
+
+FORK_THRESHOLD = 200
+"""Fewer items than this run in-process whatever ``workers`` says: a fork costs more than a few hundred files."""
+
+
+class WorkerDied(RuntimeError):
+    """A child ended without sending a result: killed (OOM killer, kill -9) or it crashed the interpreter."""
+
+
+def fan_out(
+    func: Callable[[Sequence[T]], R], items: Sequence[T], *, workers: int, threshold: int = FORK_THRESHOLD
+) -> list[R]:
+    """``func`` over ``workers`` interleaved shares of ``items``, one forked child each; results in share order.
+
+    With ``workers`` < 2, fewer than ``threshold`` items or no ``os.fork``, ``func`` runs once, in-process, over
+    all of ``items``: below a few hundred items the fork costs more than it saves, and tests stay simple.
+    """
+    if workers < 2 or len(items) < max(threshold, 2) or not hasattr(os, "fork"):
+        return [func(items)]
+    count = min(workers, len(items))
+    children: list[tuple[int, int]] = []
+    try:
+        for k in range(count):
+            children.append(_spawn(func, items[k::count]))
+    except BaseException:  # a fork failing (EAGAIN, ENOMEM) or Ctrl-C: no child may outlive this call; re-raised
+        _reap(children)
+        raise
+    return _collect(children)
+
+
+def _spawn(func: Callable[[Sequence[T]], R], share: Sequence[T]) -> tuple[int, int]:
+    """Fork one child running ``func(share)``; return its pid and the read end of its result pipe."""
+    read, write = os.pipe()
+    sys.stdout.flush()  # nothing buffered before the fork may be written twice
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = 1
+        try:
+            os.close(read)
+            _silence()
+            _send(write, _outcome(func, share))
+            code = 0
+        finally:
+            os._exit(code)  # no atexit handlers, no flushing of buffers inherited from the parent
+    os.close(write)
+    return pid, read
+
+
+def _silence() -> None:
+    """The child must never write to the parent's stdout/stderr (a CLI's output, a test runner's capture)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives until os._exit
+
+
+def _outcome(func: Callable[[Sequence[T]], R], share: Sequence[T]) -> bytes:
+    """The pickled result of ``func(share)``, or of the exception it raised."""
+    try:
+        return pickle.dumps((_OK, func(share)), protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException as exc:  # the one legitimate catch-all: not handled here, shipped to the parent to re-raise
+        return _pickled_error(exc)
+
+
+def _pickled_error(exc: BaseException) -> bytes:
+    """``exc`` as it will be re-raised in the parent; its repr and traceback if it does not survive pickling.
+
+    Exceptions pickle as ``type(*args)`` plus their ``__dict__``, which rebuilds most (OSError and its errno
+    included) but not one whose ``__init__`` takes other arguments than it passes on (``InvalidInput`` takes
+    diagnostics and passes a message): those are rebuilt without calling ``__init__``. Either way the copy is
+    checked against the original in the child, where the original is still at hand.
+    """
+    text = "".join(traceback.format_exception(exc))
+    try:
+        data = pickle.dumps(exc, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            if _faithful(exc, pickle.loads(data)):
+                return pickle.dumps((_RAISED, data, text))
+        except TypeError:  # its __init__ rejects its own args (a missing argument): rebuilt the other way below
+            pass
+        data = pickle.dumps((type(exc), exc.args, vars(exc)), protocol=pickle.HIGHEST_PROTOCOL)
+        if _faithful(exc, _rebuilt(data)):
+            return pickle.dumps((_REBUILT, data, text))
+        failure = "its copy differs"
+    except BaseException as error:  # same use: the parent is told what was raised and why it could not be sent
+        failure = repr(error)
+    return pickle.dumps((_UNPICKLABLE, f"{exc!r} (could not be sent to the parent: {failure})", text))
+
+
+def _faithful(original: BaseException, copy: BaseException) -> bool:
+    return type(copy) is type(original) and copy.args == original.args and str(copy) == str(original)
+
+
+def _rebuilt(data: bytes) -> BaseException:
+    cls, args, state = pickle.loads(data)
+    exc: BaseException = cls.__new__(cls, *args)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
+
+
+def _send(fd: int, data: bytes) -> None:
+    with os.fdopen(fd, "wb") as pipe:
+        pipe.write(data)
+
+
+def _collect(children: list[tuple[int, int]]) -> list[R]:
+    """Read every child's pipe to EOF concurrently, reap them all, then return results or raise the first error.
+
+    Concurrently because a child blocks writing a result larger than the pipe buffer until it is read; and on
+    any failure (a child's exception or death, Ctrl-C in the parent) the rest are killed: their work is moot.
+    """
+    received: dict[int, bytearray] = {fd: bytearray() for _, fd in children}
+    payloads: dict[int, tuple[Any, ...] | None] = {}
+    statuses: dict[int, int] = {}
+    failed: int | None = None  # the first child to fail; the others are killed for its sake
+    try:
+        with selectors.DefaultSelector() as selector:
+            for _, fd in children:
+                selector.register(fd, selectors.EVENT_READ)
+            while len(payloads) < len(children):
+                for key, _ in selector.select():
+                    chunk = os.read(key.fd, _CHUNK)
+                    if chunk:
+                        received[key.fd] += chunk
+                        continue
+                    selector.unregister(key.fd)
+                    payload = payloads[key.fd] = pickle.loads(received[key.fd]) if received[key.fd] else None
+                    if payload is None or payload[0] != _OK:
+                        failed = key.fd
+                        _kill([pid for pid, fd in children if fd not in payloads])
+                        payloads.update({fd: payloads.get(fd) for _, fd in children})
+                        break
+        for pid, _ in children:
+            statuses[pid] = os.waitpid(pid, 0)[1]
+    finally:
+        _reap([(pid, fd) for pid, fd in children if pid not in statuses])
+        for pid, fd in children:
+            if pid in statuses:
+                os.close(fd)
+    if failed is not None:
+        n, pid = next((n, pid) for n, (pid, fd) in enumerate(children) if fd == failed)
+        worker = f"worker {n + 1} of {len(children)} (pid {pid})"
+        payload = payloads[failed]
+        if payload is not None:
+            _reraise(payload, worker)
+        status = statuses[pid]
+        how = f"killed by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"exit {os.WEXITSTATUS(status)}"
+        raise WorkerDied(f"{worker} ended without a result ({how})")
+    return [payload[1] for payload in (payloads[fd] for _, fd in children) if payload is not None]
+
+
+def _reap(children: list[tuple[int, int]]) -> None:
+    """Kill, wait for and close the pipes of children whose results are no longer wanted."""
+    _kill([pid for pid, _ in children])
+    for pid, fd in children:
+        os.waitpid(pid, 0)
+        os.close(fd)
+
+
+def _kill(pids: list[int]) -> None:
+    """SIGKILL: a child holds nothing worth cleaning up (the caller removes what it wrote)."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):  # unreaped children always exist; this is belt and braces
+            os.kill(pid, signal.SIGKILL)
+
+
+def _reraise(payload: tuple[Any, ...], worker: str) -> NoReturn:
+    """Raise in the parent what a child raised: the same exception, or a RuntimeError describing it."""
+    kind, body, text = payload
+    if kind in (_RAISED, _REBUILT):
+        exc: BaseException = pickle.loads(body) if kind == _RAISED else _rebuilt(body)
+        exc.add_note(f"raised in {worker}:\n{text}")
+        raise exc
+    raise RuntimeError(f"{worker} raised {body}\n{text}")
