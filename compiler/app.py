@@ -130,13 +130,13 @@ def compile(opts: CompileOptions, console: Console) -> ExitCode:
     target = emit.target_for(opts.root, opts.out, settings.rendered_path)
     files = render_all(RenderContext(fleet, resolution, settings))  # all in memory before the disk is touched
     if opts.check:
-        delta, stale = emit.check(target, files, console.err)
+        delta, stale = emit.check(target, files, console.err, workers=opts.jobs, threshold=opts.fork_threshold)
         if stale:
             console.out.write(render(stale, OutputFormat.TEXT))
             return ExitCode.INVALID
         console.out.write(f"{target.shown}/ is up to date ({delta.files} files)\n")
         return ExitCode.OK
-    delta = emit.write(target, files)
+    delta = emit.write(target, files, workers=opts.jobs, threshold=opts.fork_threshold)
     console.out.write(f"compiled {delta.files} files into {target.shown}/: {delta.summary()}\n")
     return ExitCode.OK
 

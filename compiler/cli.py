@@ -14,6 +14,7 @@ import click
 from compiler import app
 from compiler.diagnostics import ExitCode
 from compiler.diagnostics.report import OutputFormat
+from compiler.emit.fanout import FORK_THRESHOLD
 from compiler.options import CompileOptions, GraphOptions, SchemaOptions, ValidateOptions
 from compiler.resolve.export import GraphFormat
 
@@ -42,6 +43,18 @@ def _kubeconform(choice: str) -> Path | None:
         found = shutil.which("kubeconform")
         return Path(found) if found else None
     return Path(choice)
+
+
+MAX_DEFAULT_JOBS = 8
+
+
+def _jobs(value: int | None) -> int:
+    """Resolve --jobs here, at the edge: the core never asks how many cores there are.
+
+    Capped at 8: each worker may come to copy part of the rendered fleet's memory as it reads it (copy-on-write
+    pages), and all of them share one disk, so more workers than that rarely pay.
+    """
+    return value if value is not None else min(os.cpu_count() or 1, MAX_DEFAULT_JOBS)
 
 
 def _today(value: object) -> date:
@@ -158,10 +171,34 @@ def graph(ctx: click.Context, root: Path, today: object, fmt: str, candidate: st
     help="The rendered folder (default: ROOT/<renderedPath from relc.yaml>, i.e. ROOT/rendered). Replaced whole.",
 )
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 listing stale, missing or extra files (for CI).")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help=f"Processes that emit, compare and write files (default: the cores, at most {MAX_DEFAULT_JOBS}; 1: no fork).",
+)
+@click.option(
+    "--fork-threshold",
+    type=click.IntRange(min=0),
+    default=FORK_THRESHOLD,
+    hidden=True,
+    help="Emit in-process below this many files whatever --jobs says (tests set 0 to force the forked path).",
+)
 @click.pass_context
-def compile(ctx: click.Context, root: Path, today: object, out: Path | None, check: bool) -> None:
+def compile(
+    ctx: click.Context,
+    root: Path,
+    today: object,
+    out: Path | None,
+    check: bool,
+    jobs: int | None,
+    fork_threshold: int,
+) -> None:
     """Compile the fleet into rendered/ for Argo CD; exit 0 when done (or up to date), 1 when invalid or stale."""
-    opts = CompileOptions(root=root, today=_today(today), out=out, check=check)
+    opts = CompileOptions(
+        root=root, today=_today(today), out=out, check=check, jobs=_jobs(jobs), fork_threshold=fork_threshold
+    )
     _run(ctx, app.compile, opts)
 
 

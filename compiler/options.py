@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from compiler.diagnostics.report import OutputFormat
+from compiler.emit.fanout import FORK_THRESHOLD
 from compiler.resolve.export import GraphFormat
 
 
@@ -40,3 +41,5 @@ class CompileOptions:
     today: date
     out: Path | None = None  # default: <root>/<settings.renderedPath>
     check: bool = False  # compare rendered/ with what the inputs compile to; write nothing
+    jobs: int = 1  # processes emitting, comparing and writing rendered/ (the CLI defaults it to the cores)
+    fork_threshold: int = FORK_THRESHOLD  # fewer files than this are emitted in-process whatever ``jobs`` says

@@ -7,13 +7,14 @@ in as one step.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from compiler.diagnostics import Diagnostic, UsageError
-from compiler.emit.tree import Delta, Writer, compare, emitted, replace_tree, unified_diff
+from compiler.emit.fanout import FORK_THRESHOLD
+from compiler.emit.tree import Delta, Writer, compare, replace_tree, unified_diff
 from compiler.model.settings import SETTINGS_FILE
 from compiler.render.output import RenderedFile
 
@@ -75,14 +76,29 @@ def stale_diagnostics(target: Target, delta: Delta) -> list[Diagnostic]:
     return found
 
 
-def check(target: Target, files: Iterable[RenderedFile], err: TextIO) -> tuple[Delta, list[Diagnostic]]:
-    """--check: compare file by file, write nothing; print short diffs of the first few stale files to ``err``."""
-    delta = compare(target.path, emitted(files))
+def check(
+    target: Target, files: Sequence[RenderedFile], err: TextIO, *, workers: int, threshold: int = FORK_THRESHOLD
+) -> tuple[Delta, list[Diagnostic]]:
+    """--check: compare file by file, write nothing; print short diffs of the first few stale files to ``err``.
+
+    ``workers`` processes share the work once there are ``threshold`` files (:mod:`compiler.emit.fanout`).
+    """
+    delta = compare(target.path, files, workers=workers, threshold=threshold)
     for path, old, new in delta.diffs:
         err.write(unified_diff(f"{target.shown}/{path}", old, new))
     return delta, stale_diagnostics(target, delta)
 
 
-def write(target: Target, files: Iterable[RenderedFile], writer: Writer | None = None) -> Delta:
-    """Replace rendered/ with ``files`` (nothing is swapped when it already matches); return what changed."""
-    return replace_tree(target.path, emitted(files), writer=writer)
+def write(
+    target: Target,
+    files: Sequence[RenderedFile],
+    *,
+    workers: int,
+    threshold: int = FORK_THRESHOLD,
+    writer: Writer | None = None,
+) -> Delta:
+    """Replace rendered/ with ``files`` (nothing is swapped when it already matches); return what changed.
+
+    ``workers`` processes share the work once there are ``threshold`` files (:mod:`compiler.emit.fanout`).
+    """
+    return replace_tree(target.path, files, workers=workers, threshold=threshold, writer=writer)

@@ -9,6 +9,11 @@ staging directory are removed afterwards, success or failure.
 Why streaming: at 10,000 tenants rendered/ is over a gigabyte. Each file is emitted, compared with the file on
 disk and dropped; an unchanged file is hard-linked into the staging tree instead of rewritten, so a compile that
 changes one tenant writes a handful of files, and one that changes nothing swaps nothing.
+
+Why workers: emitting, comparing and writing that gigabyte is most of a large compile and needs no coordination
+between files, so it runs on ``workers`` forked children (:mod:`.fanout`), each over an interleaved share of the
+files into the one staging tree. Each returns a small :class:`Delta`; the parent merges them into exactly the
+Delta a single process computes, and alone decides and performs the swap, the pruning and the cleanup.
 """
 
 from __future__ import annotations
@@ -19,10 +24,11 @@ import difflib
 import os
 import shutil
 import stat
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from compiler.emit.fanout import FORK_THRESHOLD, fan_out
 from compiler.emit.yamlout import Emitter
 from compiler.render.output import RenderedFile, safe_path
 
@@ -54,6 +60,16 @@ def emitted(files: Iterable[RenderedFile]) -> Iterator[tuple[str, bytes]]:
             raise DuplicateOutput(f.path)
         seen.add(f.path)
         yield f.path, (f.raw if f.raw is not None else emitter.documents(f.documents))
+
+
+def paths(files: Sequence[RenderedFile]) -> set[str]:
+    """Every file's path; checked up front because each worker sees only its own share of the files."""
+    seen: set[str] = set()
+    for f in files:
+        if f.path in seen:
+            raise DuplicateOutput(f.path)
+        seen.add(f.path)
+    return seen
 
 
 def serialise(files: Iterable[RenderedFile]) -> Contents:
@@ -91,7 +107,7 @@ class Delta:
     first_lines: dict[str, int] = field(default_factory=dict)
     """stale path → first differing line"""
     diffs: list[tuple[str, bytes, bytes]] = field(default_factory=list)
-    """(path, on disk, compiled) for the first few stale files"""
+    """(path, on disk, compiled) for the first few stale files in path order, whatever order they were seen in"""
     files: int = 0
 
     @property
@@ -114,26 +130,57 @@ class Delta:
         self.stale.append(path)
         if detail and old is not None:
             self.first_lines[path] = first_difference(old, data)
-            if len(self.diffs) < DIFFS_KEPT:
-                self.diffs.append((path, old, data))
+            self._keep_diff((path, old, data))
         return False
+
+    def _keep_diff(self, diff: tuple[str, bytes, bytes]) -> None:
+        """Keep the DIFFS_KEPT smallest paths: the same few whichever worker saw which file first."""
+        if len(self.diffs) < DIFFS_KEPT:
+            self.diffs.append(diff)
+            return
+        largest = max(range(len(self.diffs)), key=lambda n: self.diffs[n][0])
+        if diff[0] < self.diffs[largest][0]:
+            self.diffs[largest] = diff
+
+    def _add(self, part: Delta) -> None:
+        """Fold one worker's share into this Delta (``_finish`` then sorts)."""
+        self.files += part.files
+        self.missing += part.missing
+        self.stale += part.stale
+        self.first_lines.update(part.first_lines)
+        for diff in part.diffs:
+            self._keep_diff(diff)
 
     def _finish(self, on_disk: Mapping[str, int | None], produced: set[str]) -> None:
         self.extra = sorted(p for p in on_disk if p not in produced)
         self.missing.sort()
         self.stale.sort()
+        self.diffs.sort(key=lambda diff: diff[0])
 
 
-def compare(root: Path, items: Iterable[tuple[str, bytes]]) -> Delta:
-    """--check: how ``root`` differs from ``items``; reads, never writes, keeps only a few diffs in memory."""
-    on_disk = scan(root)
+def _merged(parts: Iterable[Delta], on_disk: Mapping[str, int | None], produced: set[str]) -> Delta:
     delta = Delta()
-    produced: set[str] = set()
-    for path, data in items:
-        produced.add(path)
-        delta._same(root, on_disk, path, data, detail=True)
+    for part in parts:
+        delta._add(part)
     delta._finish(on_disk, produced)
     return delta
+
+
+def compare(root: Path, files: Sequence[RenderedFile], *, workers: int, threshold: int = FORK_THRESHOLD) -> Delta:
+    """--check: how ``root`` differs from ``files``; reads, never writes, keeps only a few diffs in memory.
+
+    ``workers`` processes share the files once there are ``threshold`` of them (see :func:`.fanout.fan_out`).
+    """
+    on_disk = scan(root)
+    produced = paths(files)
+
+    def share(part: Sequence[RenderedFile]) -> Delta:
+        delta = Delta()
+        for path, data in emitted(part):
+            delta._same(root, on_disk, path, data, detail=True)
+        return delta
+
+    return _merged(fan_out(share, files, workers=workers, threshold=threshold), on_disk, produced)
 
 
 def first_difference(old: bytes, new: bytes) -> int:
@@ -168,33 +215,45 @@ def _write_file(path: Path, data: bytes) -> None:
     path.write_bytes(data)
 
 
-def replace_tree(target: Path, items: Iterable[tuple[str, bytes]], *, writer: Writer | None = None) -> Delta:
-    """Make ``target`` hold exactly ``items`` (path, bytes); return what changed (nothing is swapped if nothing did).
+def replace_tree(
+    target: Path,
+    files: Sequence[RenderedFile],
+    *,
+    workers: int,
+    threshold: int = FORK_THRESHOLD,
+    writer: Writer | None = None,
+) -> Delta:
+    """Make ``target`` hold exactly ``files``; return what changed (nothing is swapped if nothing did).
 
-    ``writer`` writes one file; tests inject a failing one to prove a failure midway changes nothing.
+    ``workers`` processes emit, compare and write shares of the files into one staging tree once there are
+    ``threshold`` of them; the swap is the parent's alone, after every worker has succeeded. ``writer`` writes
+    one file; tests inject a failing one (inherited by forked workers) to prove a failure midway changes nothing.
     """
     write = writer or _write_file
     on_disk = scan(target)
+    produced = paths(files)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.parent / f"{_STAGING_PREFIX}{target.name}-{os.getpid()}"
     _remove_abandoned(target)
     _remove(staging)
-    delta = Delta()
-    try:
-        staging.mkdir()
+
+    def share(part: Sequence[RenderedFile]) -> Delta:
+        delta = Delta()
         made: set[Path] = {staging}
-        produced: set[str] = set()
-        for rel, data in items:
+        for rel, data in emitted(part):
             path = staging / safe_path(rel)
             if path.parent not in made:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                path.parent.mkdir(parents=True, exist_ok=True)  # exist_ok: workers race to make shared folders
                 made.add(path.parent)
-            produced.add(rel)
             if delta._same(target, on_disk, rel, data, detail=False):
                 _link_or_copy(target / rel, path)
             else:
                 write(path, data)
-        delta._finish(on_disk, produced)
+        return delta
+
+    try:
+        staging.mkdir()
+        delta = _merged(fan_out(share, files, workers=workers, threshold=threshold), on_disk, produced)
         if target.is_dir() and not target.is_symlink() and delta.clean:
             return delta
         if target.is_dir():

@@ -9,7 +9,7 @@ import pytest
 
 from compiler.emit import tree
 from compiler.emit.tree import replace_tree
-from tests.compile.util import compile_fleet, siblings, snapshot
+from tests.compile.util import compile_fleet, raw_files, siblings, snapshot
 
 
 class DiskFull(OSError):
@@ -30,11 +30,11 @@ def failing_after(count: int) -> tree.Writer:
 
 def test_a_write_failing_midway_leaves_rendered_byte_identical(tmp_path: Path) -> None:
     target = tmp_path / "rendered"
-    replace_tree(target, {"a/one.yaml": b"1\n", "b/two.yaml": b"2\n", "keep.yaml": b"k\n"}.items())
+    replace_tree(target, raw_files({"a/one.yaml": b"1\n", "b/two.yaml": b"2\n", "keep.yaml": b"k\n"}), workers=1)
     before, names = snapshot(target), siblings(target)
     wanted = {f"x/{n}.yaml": b"new\n" for n in range(10)}
     with pytest.raises(DiskFull):
-        replace_tree(target, wanted.items(), writer=failing_after(5))
+        replace_tree(target, raw_files(wanted), workers=1, writer=failing_after(5))
     assert snapshot(target) == before
     assert siblings(target) == names  # no staging directory left behind
 
@@ -92,8 +92,8 @@ def test_an_unchanged_compile_does_not_touch_rendered(example_fleet: Path) -> No
 def test_exchange_falls_back_to_two_renames(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tree, "_renameat2", lambda a, b: False)
     target = tmp_path / "rendered"
-    replace_tree(target, [("old.yaml", b"old\n")])
-    replace_tree(target, [("new.yaml", b"new\n")])
+    replace_tree(target, raw_files({"old.yaml": b"old\n"}), workers=1)
+    replace_tree(target, raw_files({"new.yaml": b"new\n"}), workers=1)
     assert snapshot(target) == {"new.yaml": b"new\n"}
     assert siblings(target) == ["rendered"]
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from compiler.cli import main
+from compiler.render.output import RenderedFile
 from tests.conftest import TODAY
 
 
@@ -26,3 +27,8 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 def siblings(folder: Path) -> list[str]:
     """Names next to ``folder``: a compile must leave nothing (no staging directory) beside rendered/."""
     return sorted(p.name for p in folder.parent.iterdir())
+
+
+def raw_files(contents: dict[str, bytes]) -> list[RenderedFile]:
+    """Files for replace_tree and compare given as path → bytes, in path order (as render_all returns them)."""
+    return [RenderedFile(path, raw=data) for path, data in sorted(contents.items())]
