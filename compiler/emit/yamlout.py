@@ -22,6 +22,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from compiler.emit.stencil import Stencils
+from compiler.render.output import Templated
+
 _PLAIN = re.compile(r"[A-Za-z_/][A-Za-z0-9_./:@+=-]*\Z")
 _AMBIGUOUS = frozenset(
     {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "~"}
@@ -86,22 +89,35 @@ class Emitter:
         self._orders: dict[tuple[tuple[str, ...], bool], tuple[str, ...]] = {}
         self._heads: dict[tuple[str, str], str] = {}
         self._tails: dict[str, str] = {}  # one-line string → " <scalar>\n"
+        self.stencils = Stencils(self.document, scalar_text)
 
-    def documents(self, docs: Iterable[Mapping[str, Any]]) -> bytes:
+    def documents(self, docs: Iterable[Mapping[str, Any] | Templated[Any]]) -> bytes:
         """A YAML stream: each document starts with '---'."""
         out: list[str] = []
         for doc in docs:
             out.append("---\n")
-            if not isinstance(doc, Mapping):
-                raise EmitError("", f"a document must be a mapping, not {type(doc).__name__}")
-            try:
-                if doc:
-                    self._mapping(doc, "", out, "", top=True)
-                else:
-                    out.append("{}\n")
-            except EmitError as exc:  # the hot path does not track paths; find it now
-                raise EmitError(_where(doc) or "", exc.reason) from None
+            if type(doc) is Templated:
+                out.append(self.stencils.text(doc))
+            else:
+                self._document(doc, out)
         return "".join(out).encode("utf-8")
+
+    def document(self, doc: Mapping[str, Any]) -> str:
+        """One document's YAML, without the '---' that starts it in a stream."""
+        out: list[str] = []
+        self._document(doc, out)
+        return "".join(out)
+
+    def _document(self, doc: Any, out: list[str]) -> None:
+        if not isinstance(doc, Mapping):
+            raise EmitError("", f"a document must be a mapping, not {type(doc).__name__}")
+        try:
+            if doc:
+                self._mapping(doc, "", out, "", top=True)
+            else:
+                out.append("{}\n")
+        except EmitError as exc:  # the hot path does not track paths; find it now
+            raise EmitError(_where(doc) or "", exc.reason) from None
 
     # -- scalars ---------------------------------------------------------------------------------------------
 

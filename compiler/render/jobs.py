@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from compiler.diagnostics import RelcError
 from compiler.model import names
@@ -40,7 +41,7 @@ from compiler.render.conventions import (
     WAVE_MIGRATE,
     WAVE_PROVISION,
 )
-from compiler.render.output import Manifest
+from compiler.render.output import Manifest, Templated
 from compiler.render.tenantplan import SchemaSlot, ServicePin, TenantLayout, backup_destination, backup_required
 from relc_migrate import contract
 
@@ -97,40 +98,42 @@ def _secret_file_name(path: str) -> str:
     return name
 
 
-def vault_annotations(instance: Instance, tenant_dsn: tuple[str, str], infra: tuple[str, str]) -> dict[str, str]:
-    """Annotations making the Vault agent write the two DSN files the contract's environment points at.
+VaultFile = tuple[str, str]
+"""(Vault path, complete agent template) of one credentials file the injector writes."""
 
-    ``tenant_dsn``/``infra`` are (Vault path, template body) pairs.
-    """
+
+def vault_annotations(namespace: str, tenant_dsn: VaultFile, infra: VaultFile) -> dict[str, str]:
+    """Annotations making the Vault agent write the two DSN files the contract's environment points at."""
     out = {
         "vault.hashicorp.com/agent-inject": "true",
         "vault.hashicorp.com/agent-pre-populate-only": "true",
-        "vault.hashicorp.com/namespace": instance.spec.vault.namespace,
+        "vault.hashicorp.com/namespace": namespace,
         "vault.hashicorp.com/role": VAULT_ROLE,
     }
-    defaults = contract.job_environment(job_name="-", image="-")
-    files = dict(defaults)
-    for env, (path, body) in ((contract.ENV_DB_DSN_FILE, tenant_dsn), (contract.ENV_INFRA_DSN_FILE, infra)):
+    files = dict(contract.job_environment(job_name="-", image="-"))
+    for env, (path, template) in ((contract.ENV_DB_DSN_FILE, tenant_dsn), (contract.ENV_INFRA_DSN_FILE, infra)):
         name = _secret_file_name(files[env])
         out[f"vault.hashicorp.com/agent-inject-secret-{name}"] = path
-        out[f"vault.hashicorp.com/agent-inject-template-{name}"] = (
-            f'{{{{- with secret "{path}" -}}}}{body}{{{{- end -}}}}'
-        )
+        out[f"vault.hashicorp.com/agent-inject-template-{name}"] = template
     return out
 
 
-def _admin_dsn(instance: Instance, database: str | None = None) -> tuple[str, str]:
+def _vault_file(path: str, body: str) -> VaultFile:
+    return path, f'{{{{- with secret "{path}" -}}}}{body}{{{{- end -}}}}'
+
+
+def _admin_dsn(instance: Instance, database: str | None = None) -> VaultFile:
     """The Instance's admin connection string (``database.credentials``); libpq keeps the last ``dbname``."""
     path, key = vault_reference(instance)
     body = f'{{{{ index .Data.data "{key}" }}}}'
-    return path, body if database is None else f"{body} dbname={database}"
+    return _vault_file(path, body if database is None else f"{body} dbname={database}")
 
 
-def _tenant_dsn(instance: Instance, tenant: str) -> tuple[str, str]:
+def tenant_dsn(instance: Instance, tenant: str) -> VaultFile:
     path = names.vault_path(instance.spec.vault.path_prefix, tenant)
     if not _VAULT_PATH.match(path):
         raise UnsafeVaultPath(instance.metadata.name, path)
-    return path, f"{{{{ .Data.data.{TENANT_DSN_FIELD} }}}}"
+    return _vault_file(path, f"{{{{ .Data.data.{TENANT_DSN_FIELD} }}}}")
 
 
 # --- constant pieces, shared ----------------------------------------------------------------------------------
@@ -188,24 +191,22 @@ def _labels(instance: str, tenant: str, component: str, service: str | None) -> 
 
 
 class _InstanceKit:
-    """What every Job of one Instance shares."""
+    """What every Job of one Instance shares (hashed by identity: one per Instance and render)."""
 
     def __init__(self, ctx: RenderContext, instance: Instance) -> None:
         spec = instance.spec
         self.instance = instance
         self.name = instance.metadata.name
         self.namespace = names.tenancy_namespace(self.name)
+        self.vault_namespace = spec.vault.namespace
         self.image = ctx.settings.migrate_image
         self.timeout = duration_seconds(spec.migration.timeout)
         self.retries = spec.migration.retries
         self.concurrency = spec.migration.concurrency
         self.cluster = spec.cluster
-        infra = _admin_dsn(instance, spec.database.infra_database)
-        self.provision_vault = vault_annotations(instance, _admin_dsn(instance), infra)
-        self._infra = infra
-
-    def migration_vault(self, tenant: str) -> dict[str, str]:
-        return vault_annotations(self.instance, _tenant_dsn(self.instance, tenant), self._infra)
+        self.infra = _admin_dsn(instance, spec.database.infra_database)
+        self.provision_vault = vault_annotations(self.vault_namespace, _admin_dsn(instance), self.infra)
+        self.inits: dict[ServicePin, list[Manifest]] = {}
 
     def env(self, job_name: str) -> list[Manifest]:
         pairs = contract.job_environment(
@@ -226,6 +227,23 @@ class _InstanceKit:
             "terminationMessagePolicy": "FallbackToLogsOnError",
             "volumeMounts": mounts,
         }
+
+    def init_containers(self, pin: ServicePin) -> list[Manifest]:
+        """The init container copying /migrations/<service> out of the service image at the pinned tag."""
+        found = self.inits.get(pin)
+        if found is None:
+            found = self.inits[pin] = [
+                {
+                    "name": INIT_CONTAINER,
+                    "image": pin.image,
+                    "imagePullPolicy": "IfNotPresent",
+                    "command": list(contract.init_container_command(pin.service)),
+                    "resources": _INIT_RESOURCES,
+                    "securityContext": _SECURITY_CONTEXT,
+                    "volumeMounts": [_MIGRATIONS_MOUNT_RW],
+                }
+            ]
+        return found
 
     def job(
         self, name: str, labels: dict[str, str], wave: str, pod: Manifest, vault: dict[str, str], attempt: int
@@ -253,13 +271,80 @@ class _InstanceKit:
         }
 
 
+# Shapes are made once per distinct value by JobRenderer and compared by identity (eq=False), so the emitter's
+# stencil lookup for each of a fleet's ~500,000 Jobs hashes an object id instead of nested fields.
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ProvisionShape:
+    kit: _InstanceKit
+    schemas: tuple[tuple[str, str], ...]
+    """(schema, service) pairs the database gets"""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class MigrationShape:
+    kit: _InstanceKit
+    pin: ServicePin
+    schemas: int
+    dependency: bool
+    """an app database: relc-migrate checks the tenant database's versions (--dependency-database)"""
+    dry_run: bool
+    backup: bool
+    destination: bool
+
+
+def _provision_job(shape: ProvisionShape, texts: tuple[str, ...]) -> Manifest:
+    name, tenant, database = texts
+    kit = shape.kit
+    schemas = tuple(schema for schema, _ in shape.schemas)
+    inv = contract.ProvisionInvocation(tenant, database, schemas, tuple(service for _, service in shape.schemas))
+    # CREATE DATABASE needs the Instance's admin role; the tenant's own credentials may not exist yet.
+    pod: Manifest = {
+        "containers": [kit.main_container(contract.provision_argv(inv), name, [_TMP_MOUNT])],
+        "volumes": [_TMP_VOLUME],
+    }
+    labels = _labels(kit.name, tenant, "provisioning", None)
+    return kit.job(name, labels, WAVE_PROVISION, pod, kit.provision_vault, kit.timeout)
+
+
+def _migration_job(shape: MigrationShape, texts: tuple[str, ...]) -> Manifest:
+    name, tenant, database, vault_path, vault_template, dependency, destination, *schemas = texts
+    kit, pin, timeout = shape.kit, shape.pin, shape.kit.timeout
+    inv = contract.MigrateInvocation(
+        tenant=tenant,
+        service=pin.service,
+        database=database,
+        schemas=tuple(schemas),
+        desired_version=pin.version,
+        dependency_database=dependency if shape.dependency else None,
+        dry_run=shape.dry_run,
+        backup_before_migration=shape.backup,
+        backup_destination=destination if shape.destination else None,
+        backup_timeout_seconds=timeout,
+        slot_wait_seconds=float(timeout),
+        statement_timeout_ms=min(contract.DEFAULT_STATEMENT_TIMEOUT_MS, timeout * 1000),
+    )
+    pod: Manifest = {
+        "initContainers": kit.init_containers(pin),
+        "containers": [kit.main_container(contract.migrate_argv(inv), name, [_TMP_MOUNT, _MIGRATIONS_MOUNT_RO])],
+        "volumes": [_MIGRATIONS_VOLUME, _TMP_VOLUME],
+    }
+    labels = _labels(kit.name, tenant, "migration", pin.service)
+    vault = vault_annotations(kit.vault_namespace, (vault_path, vault_template), kit.infra)
+    # One attempt may wait for a concurrency slot (timeout), back up (timeout) and migrate (timeout).
+    attempt = timeout * (3 if shape.backup else 2)
+    return kit.job(name, labels, migration_wave(pin), pod, vault, attempt)
+
+
 class JobRenderer:
-    """Renders one compile's Jobs; per-Instance and per-pin parts are built on first use and reused."""
+    """Renders one compile's Jobs; per-Instance parts are built on first use and reused."""
 
     def __init__(self, ctx: RenderContext) -> None:
         self._ctx = ctx
         self._kits: dict[str, _InstanceKit] = {}
-        self._inits: dict[tuple[str, str], list[Manifest]] = {}
+        self._provision_shapes: dict[tuple[str, tuple[tuple[str, str], ...]], ProvisionShape] = {}
+        self._migration_shapes: dict[tuple[str, str, int, int, bool, bool, bool, bool], MigrationShape] = {}
 
     def _kit(self, instance: Instance) -> _InstanceKit:
         kit = self._kits.get(instance.metadata.name)
@@ -267,27 +352,9 @@ class JobRenderer:
             kit = self._kits[instance.metadata.name] = _InstanceKit(self._ctx, instance)
         return kit
 
-    def _init_containers(self, pin: ServicePin) -> list[Manifest]:
-        """The init container copying /migrations/<service> out of the service image at the pinned tag."""
-        key = (pin.service, pin.image)
-        found = self._inits.get(key)
-        if found is None:
-            found = self._inits[key] = [
-                {
-                    "name": INIT_CONTAINER,
-                    "image": pin.image,
-                    "imagePullPolicy": "IfNotPresent",
-                    "command": list(contract.init_container_command(pin.service)),
-                    "resources": _INIT_RESOURCES,
-                    "securityContext": _SECURITY_CONTEXT,
-                    "volumeMounts": [_MIGRATIONS_MOUNT_RW],
-                }
-            ]
-        return found
-
     # --- provisioning ---------------------------------------------------------------------------------------
 
-    def provisioning(self, instance: Instance, layout: TenantLayout) -> list[Manifest]:
+    def provisioning(self, instance: Instance, layout: TenantLayout) -> list[Templated[ProvisionShape]]:
         """One Job per database the tenant's TenantProvisionJob and AppProvisionJobs describe (idempotent)."""
         kit = self._kit(instance)
         jobs = [self._provision(kit, layout, layout.database, layout.base)]
@@ -296,23 +363,20 @@ class JobRenderer:
 
     def _provision(
         self, kit: _InstanceKit, layout: TenantLayout, database: str, slots: tuple[SchemaSlot, ...]
-    ) -> Manifest:
-        schemas = tuple(s.schema for s in slots)
-        inv = contract.ProvisionInvocation(layout.name, database, schemas, tuple(s.pin.service for s in slots))
-        name = contract.job_name("provision", layout.name, extra=f"{database}:{','.join(schemas)}")
-        # CREATE DATABASE needs the Instance's admin role; the tenant's own credentials may not exist yet.
-        pod: Manifest = {
-            "containers": [kit.main_container(contract.provision_argv(inv), name, [_TMP_MOUNT])],
-            "volumes": [_TMP_VOLUME],
-        }
-        labels = _labels(kit.name, layout.name, "provisioning", None)
-        return kit.job(name, labels, WAVE_PROVISION, pod, kit.provision_vault, kit.timeout)
+    ) -> Templated[ProvisionShape]:
+        pairs = tuple((s.schema, s.pin.service) for s in slots)
+        extra = f"{database}:{','.join(schema for schema, _ in pairs)}"
+        name = contract.job_name("provision", layout.name, extra=extra)
+        shape = self._provision_shapes.get((kit.name, pairs))
+        if shape is None:
+            shape = self._provision_shapes[kit.name, pairs] = ProvisionShape(kit, pairs)
+        return Templated(_provision_job, shape, (name, layout.name, database))
 
     # --- migration ------------------------------------------------------------------------------------------
 
-    def migrations(self, instance: Instance, layout: TenantLayout) -> list[Manifest]:
+    def migrations(self, instance: Instance, layout: TenantLayout) -> list[Templated[MigrationShape]]:
         kit = self._kit(instance)
-        vault = kit.migration_vault(layout.name)
+        vault = tenant_dsn(instance, layout.name)
         return [self._migration(kit, layout, pin, db, slots, vault) for pin, db, slots in migration_groups(layout)]
 
     def _migration(
@@ -322,39 +386,41 @@ class JobRenderer:
         pin: ServicePin,
         database: str,
         slots: tuple[SchemaSlot, ...],
-        vault: dict[str, str],
-    ) -> Manifest:
-        policies = layout.tenant.spec.policies
-        timeout = kit.timeout
-        backup = any(backup_required(layout, s) for s in slots)
-        extra = f"{database}:dry-run" if policies.dry_run else database
+        vault: VaultFile,
+    ) -> Templated[MigrationShape]:
+        dry_run = layout.tenant.spec.policies.dry_run
+        backup = backup_required(layout, slots[0])  # one pin: the same for every slot of the group
+        destination = backup_destination(kit.instance, layout.name) if backup else None
+        dependency = database != layout.database
+        extra = f"{database}:dry-run" if dry_run else database
         name = contract.job_name("migrate", layout.name, pin.service, pin.version, extra)
-        inv = contract.MigrateInvocation(
-            tenant=layout.name,
-            service=pin.service,
-            database=database,
-            schemas=tuple(s.schema for s in slots),
-            desired_version=pin.version,
-            dependency_database=None if database == layout.database else layout.database,
-            dry_run=policies.dry_run,
-            backup_before_migration=backup,
-            backup_destination=backup_destination(kit.instance, layout.name) if backup else None,
-            backup_timeout_seconds=timeout,
-            slot_wait_seconds=float(timeout),
-            statement_timeout_ms=min(contract.DEFAULT_STATEMENT_TIMEOUT_MS, timeout * 1000),
+        has_destination = destination is not None
+        key = (
+            kit.name,
+            layout.candidate.candidate,
+            pin.position,
+            len(slots),
+            dependency,
+            dry_run,
+            backup,
+            has_destination,
         )
-        pod: Manifest = {
-            "initContainers": self._init_containers(pin),
-            "containers": [kit.main_container(contract.migrate_argv(inv), name, [_TMP_MOUNT, _MIGRATIONS_MOUNT_RO])],
-            "volumes": [_MIGRATIONS_VOLUME, _TMP_VOLUME],
-        }
-        labels = _labels(kit.name, layout.name, "migration", pin.service)
-        # One attempt may wait for a concurrency slot (timeout), back up (timeout) and migrate (timeout).
-        attempt = timeout * (3 if backup else 2)
-        return kit.job(name, labels, migration_wave(pin), pod, vault, attempt)
+        shape = self._migration_shapes.get(key)
+        if shape is None:
+            shape = MigrationShape(kit, pin, len(slots), dependency, dry_run, backup, has_destination)
+            self._migration_shapes[key] = shape
+        texts = (
+            name,
+            layout.name,
+            database,
+            *vault,
+            layout.database if dependency else "",
+            destination or "",
+            *(s.schema for s in slots),
+        )
+        return Templated(_migration_job, shape, texts)
 
     # --- registry sync --------------------------------------------------------------------------------------
-
     def registry_sync(self, instance: Instance, configmap: str, key: str, digest: str) -> Manifest:
         """A PostSync hook of the Instance's registry folder: ``relc-migrate registry-sync`` loads the ConfigMap
         (mounted where the contract's default file is) into infra.service_versions once Argo CD applied it.

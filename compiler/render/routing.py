@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from compiler.diagnostics import RelcError
 from compiler.model import names
@@ -33,7 +34,7 @@ from compiler.render.conventions import (
     tenant_dir,
 )
 from compiler.render.fleetview import Bundle, InstanceView, instance_views
-from compiler.render.output import Manifest, RenderedFile
+from compiler.render.output import Manifest, RenderedFile, Templated
 
 TENANT_HEADER = "x-relc-tenant"
 SERVICE_PORT = 80
@@ -141,25 +142,36 @@ class CandidateRoutes:
         ]
         self.namespace = names.tenancy_namespace(view.name)
 
-    def for_tenant(self, tenant: Tenant) -> Iterator[Manifest]:
+    def for_tenant(self, tenant: Tenant) -> Iterator[Templated[RouteShape]]:
         name = tenant.metadata.name
-        header = [{"type": "Exact", "name": TENANT_HEADER, "value": name}]
-        labels = _labels(self.view, self.bundle, **{LABEL_TENANT: name})
-        for number, chunk in enumerate(self.chunks, start=1):
-            rules = [
-                {"matches": [{"path": self.paths[c], "headers": header}], "backendRefs": self.backends[c]}
-                for c in chunk
-            ]
-            yield {
-                "apiVersion": f"{GATEWAY_GROUP}/v1",
-                "kind": "HTTPRoute",
-                "metadata": {
-                    "name": names.k8s_name(name, "routes")
-                    if number == 1
-                    else names.k8s_name(name, "routes", str(number)),
-                    "namespace": self.namespace,
-                    "labels": labels,
-                    "annotations": {SYNC_WAVE: WAVE_RELEASES},
-                },
-                "spec": {"parentRefs": self.parents, "rules": rules},
-            }
+        for number in range(1, len(self.chunks) + 1):
+            route = names.k8s_name(name, "routes") if number == 1 else names.k8s_name(name, "routes", str(number))
+            yield Templated(_route, RouteShape(self, number), (route, name))
+
+
+@dataclass(frozen=True, slots=True)
+class RouteShape:
+    routes: CandidateRoutes
+    number: int
+    """which chunk of MAX_RULES components (1-based)"""
+
+
+def _route(shape: RouteShape, texts: tuple[str, ...]) -> Manifest:
+    name, tenant = texts
+    routes = shape.routes
+    header = [{"type": "Exact", "name": TENANT_HEADER, "value": tenant}]
+    rules = [
+        {"matches": [{"path": routes.paths[c], "headers": header}], "backendRefs": routes.backends[c]}
+        for c in routes.chunks[shape.number - 1]
+    ]
+    return {
+        "apiVersion": f"{GATEWAY_GROUP}/v1",
+        "kind": "HTTPRoute",
+        "metadata": {
+            "name": name,
+            "namespace": routes.namespace,
+            "labels": _labels(routes.view, routes.bundle, **{LABEL_TENANT: tenant}),
+            "annotations": {SYNC_WAVE: WAVE_RELEASES},
+        },
+        "spec": {"parentRefs": routes.parents, "rules": rules},
+    }

@@ -15,7 +15,9 @@ custom resource names (DNS-1123 subdomains, up to 253 characters).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 from compiler.model import names
 from compiler.model.kinds import Instance
@@ -32,38 +34,25 @@ from compiler.render.conventions import (
     WAVE_PROVISION,
     tenant_dir,
 )
-from compiler.render.output import Manifest, RenderedFile
+from compiler.render.output import Document, Manifest, RenderedFile, Templated
 from compiler.render.tenantplan import AppDatabase, Plans, SchemaSlot, TenantLayout, backup_required, tenant_layout
 
 PROVISIONING_FILE = "provisioning.yaml"
 SCHEMA_VERSIONS_FILE = "schema-versions.yaml"
 MIGRATIONS_FILE = "migrations.yaml"
+T = TypeVar("T")
 
 
 def render(ctx: RenderContext) -> Iterator[RenderedFile]:
     """Every tenant's files, tenants in (instance, name) order."""
     plans = Plans(ctx.fleet, ctx.resolution)
-    job_renderer = jobs.JobRenderer(ctx)
+    documents = TenantDocuments(jobs.JobRenderer(ctx))
     instances = {name: entry.obj for name, entry in ctx.fleet.instances.items()}
     for (instance_name, _), entry in sorted(ctx.fleet.tenants.items()):
         tenant = entry.obj
         instance = instances[instance_name]
         layout = tenant_layout(tenant, plans.get(instance, tenant.spec.release_candidate))
-        yield from tenant_files(job_renderer, instance, layout)
-
-
-def tenant_files(job_renderer: jobs.JobRenderer, instance: Instance, layout: TenantLayout) -> Iterator[RenderedFile]:
-    folder = tenant_dir(instance.metadata.name, layout.name)
-    provisioning = [tenant_provision_job(instance, layout)]
-    provisioning += [app_provision_job(instance, layout, app) for app in layout.apps]
-    provisioning += job_renderer.provisioning(instance, layout)
-    yield RenderedFile(f"{folder}/{PROVISIONING_FILE}", tuple(provisioning))
-    versions = tuple(schema_version(instance, layout, slot) for slot in layout.slots())
-    if versions:
-        yield RenderedFile(f"{folder}/{SCHEMA_VERSIONS_FILE}", versions)
-    migrations = tuple(job_renderer.migrations(instance, layout))
-    if migrations:
-        yield RenderedFile(f"{folder}/{MIGRATIONS_FILE}", migrations)
+        yield from documents.files(instance, layout)
 
 
 # --- names -------------------------------------------------------------------------------------------------
@@ -78,93 +67,188 @@ def schema_version_name(tenant: str, schema: str, country: str | None) -> str:
 
 
 # --- documents ---------------------------------------------------------------------------------------------
+# Each document is a Templated: a shape shared by the tenants of one Instance and candidate, and the tenant's
+# own strings (names, databases), so the emitter writes each shape once (compiler.emit.stencil). Shapes are
+# made once per distinct value (TenantDocuments) and compared by identity, which keeps the emitter's lookups cheap.
 
 
-def _metadata(name: str, instance: Instance, layout: TenantLayout, service: str | None = None) -> Manifest:
+@dataclass(frozen=True, slots=True, eq=False)
+class Owner:
+    """Who a tenant's custom resources belong to: the part of their metadata every tenant of a candidate shares."""
+
+    instance: str
+    candidate: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TenantShape:
+    owner: Owner
+    schemas: tuple[tuple[str, str], ...]
+    """(schema, service) of the tenant database's base schemas"""
+    vault_namespace: str
+    deletion: tuple[str, str]
+    retention: tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class AppShape:
+    owner: Owner
+    app: str
+    country_scoped: bool
+    has_country: bool
+    schemas: tuple[tuple[str, str], ...]
+    services: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class VersionShape:
+    owner: Owner
+    service: str
+    version: str
+    dry_run: bool
+    backup: bool
+    auto_upgrade: bool
+
+
+class TenantDocuments:
+    """A render's tenant documents; holds the shapes made so far (per-render state, never module-global)."""
+
+    def __init__(self, job_renderer: jobs.JobRenderer) -> None:
+        self.jobs = job_renderer
+        self._shapes: dict[tuple[object, ...], Any] = {}
+
+    def _shape(self, key: tuple[object, ...], make: Callable[[], T]) -> T:
+        found = self._shapes.get(key)
+        if found is None:
+            found = self._shapes[key] = make()
+        return cast(T, found)
+
+    def files(self, instance: Instance, layout: TenantLayout) -> Iterator[RenderedFile]:
+        folder = tenant_dir(instance.metadata.name, layout.name)
+        key = ("owner", instance.metadata.name, layout.candidate.candidate)
+        owner = self._shape(key, lambda: Owner(instance.metadata.name, layout.candidate.candidate))
+        provisioning: list[Document] = [self.tenant_provision_job(instance, owner, layout)]
+        provisioning += [self.app_provision_job(owner, layout, app) for app in layout.apps]
+        provisioning += self.jobs.provisioning(instance, layout)
+        yield RenderedFile(f"{folder}/{PROVISIONING_FILE}", tuple(provisioning))
+        versions = tuple(self.schema_version(owner, layout, slot) for slot in layout.slots())
+        if versions:
+            yield RenderedFile(f"{folder}/{SCHEMA_VERSIONS_FILE}", versions)
+        migrations = tuple(self.jobs.migrations(instance, layout))
+        if migrations:
+            yield RenderedFile(f"{folder}/{MIGRATIONS_FILE}", migrations)
+
+    def tenant_provision_job(self, instance: Instance, owner: Owner, layout: TenantLayout) -> Templated[TenantShape]:
+        spec = instance.spec
+        policies = layout.tenant.spec.policies
+        retention = policies.retention or spec.retention
+        deletion = (policies.deletion.mode.value, policies.deletion.grace_period)
+        kept = (retention.schema_transition, retention.deprecated_versions)
+        shape = self._shape(
+            ("tenant", owner, deletion, kept),
+            lambda: TenantShape(owner, _pairs(layout.base), spec.vault.namespace, deletion, kept),
+        )
+        texts = (layout.name, layout.database, names.vault_path(spec.vault.path_prefix, layout.name))
+        return Templated(_tenant_provision_job, shape, texts)
+
+    def app_provision_job(self, owner: Owner, layout: TenantLayout, app: AppDatabase) -> Templated[AppShape]:
+        pairs = _pairs(app.slots)
+        has_country = app.country is not None
+        services = tuple(app.app.services)
+        shape = self._shape(
+            ("app", owner, app.app.name, app.app.country_scoped, has_country, pairs, services),
+            lambda: AppShape(owner, app.app.name, app.app.country_scoped, has_country, pairs, services),
+        )
+        name = app_provision_name(layout.name, app.app.name, app.country)
+        return Templated(_app_provision_job, shape, (name, layout.name, app.database, app.country or ""))
+
+    def schema_version(self, owner: Owner, layout: TenantLayout, slot: SchemaSlot) -> Templated[VersionShape]:
+        policies = layout.tenant.spec.policies
+        pin, backup = slot.pin, backup_required(layout, slot)
+        shape = self._shape(
+            ("version", owner, pin.position, policies.dry_run, backup, policies.auto_upgrade),
+            lambda: VersionShape(owner, pin.service, pin.version, policies.dry_run, backup, policies.auto_upgrade),
+        )
+        name = schema_version_name(layout.name, slot.schema, slot.country)
+        return Templated(_schema_version, shape, (name, layout.name, slot.schema, slot.database))
+
+
+def _metadata(owner: Owner, name: str, tenant: str, service: str | None = None) -> Manifest:
     labels = {
         **MANAGED_BY,
-        LABEL_INSTANCE: instance.metadata.name,
-        LABEL_TENANT: layout.name,
-        LABEL_CANDIDATE: layout.candidate.candidate,
+        LABEL_INSTANCE: owner.instance,
+        LABEL_TENANT: tenant,
+        LABEL_CANDIDATE: owner.candidate,
     }
     if service is not None:
         labels[LABEL_SERVICE] = service
     return {
         "name": name,
-        "namespace": names.tenancy_namespace(instance.metadata.name),
+        "namespace": names.tenancy_namespace(owner.instance),
         "labels": labels,
         "annotations": {SYNC_WAVE: WAVE_PROVISION},
     }
 
 
-def _schemas(slots: tuple[SchemaSlot, ...]) -> list[Manifest]:
-    return [{"schema": s.schema, "service": s.pin.service} for s in slots]
+def _pairs(slots: tuple[SchemaSlot, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((s.schema, s.pin.service) for s in slots)
 
 
-def tenant_provision_job(instance: Instance, layout: TenantLayout) -> Manifest:
-    spec = instance.spec
-    tenant = layout.tenant.spec
-    retention = tenant.policies.retention or spec.retention
+def _schemas(pairs: tuple[tuple[str, str], ...]) -> list[Manifest]:
+    return [{"schema": schema, "service": service} for schema, service in pairs]
+
+
+def _tenant_provision_job(shape: TenantShape, texts: tuple[str, ...]) -> Manifest:
+    tenant, database, vault_path = texts
     return {
         "apiVersion": CRD_API_VERSION,
         "kind": "TenantProvisionJob",
-        "metadata": _metadata(layout.name, instance, layout),
+        "metadata": _metadata(shape.owner, tenant, tenant),
         "spec": {
-            "tenant": layout.name,
-            "instance": instance.metadata.name,
-            "releaseCandidate": tenant.release_candidate,
-            "database": layout.database,
-            "schemas": _schemas(layout.base),
-            "vaultNamespace": spec.vault.namespace,
-            "vaultPath": names.vault_path(spec.vault.path_prefix, layout.name),
-            "deletionPolicy": {
-                "mode": tenant.policies.deletion.mode.value,
-                "gracePeriod": tenant.policies.deletion.grace_period,
-            },
-            "retention": {
-                "schemaTransition": retention.schema_transition,
-                "deprecatedVersions": retention.deprecated_versions,
-            },
+            "tenant": tenant,
+            "instance": shape.owner.instance,
+            "releaseCandidate": shape.owner.candidate,
+            "database": database,
+            "schemas": _schemas(shape.schemas),
+            "vaultNamespace": shape.vault_namespace,
+            "vaultPath": vault_path,
+            "deletionPolicy": {"mode": shape.deletion[0], "gracePeriod": shape.deletion[1]},
+            "retention": {"schemaTransition": shape.retention[0], "deprecatedVersions": shape.retention[1]},
         },
     }
 
 
-def app_provision_job(instance: Instance, layout: TenantLayout, app: AppDatabase) -> Manifest:
-    spec: Manifest = {
-        "tenant": layout.name,
-        "app": app.app.name,
-        "countryScoped": app.app.country_scoped,
-    }
-    if app.country is not None:
-        spec["country"] = app.country
-    spec["database"] = app.database
-    spec["schemas"] = _schemas(app.slots)
-    spec["services"] = list(app.app.services)
+def _app_provision_job(shape: AppShape, texts: tuple[str, ...]) -> Manifest:
+    name, tenant, database, country = texts
+    spec: Manifest = {"tenant": tenant, "app": shape.app, "countryScoped": shape.country_scoped}
+    if shape.has_country:
+        spec["country"] = country
+    spec["database"] = database
+    spec["schemas"] = _schemas(shape.schemas)
+    spec["services"] = list(shape.services)
     return {
         "apiVersion": CRD_API_VERSION,
         "kind": "AppProvisionJob",
-        "metadata": _metadata(app_provision_name(layout.name, app.app.name, app.country), instance, layout),
+        "metadata": _metadata(shape.owner, name, tenant),
         "spec": spec,
     }
 
 
-def schema_version(instance: Instance, layout: TenantLayout, slot: SchemaSlot) -> Manifest:
-    policies = layout.tenant.spec.policies
+def _schema_version(shape: VersionShape, texts: tuple[str, ...]) -> Manifest:
+    name, tenant, schema, database = texts
     return {
         "apiVersion": CRD_API_VERSION,
         "kind": "TenantSchemaVersion",
-        "metadata": _metadata(
-            schema_version_name(layout.name, slot.schema, slot.country), instance, layout, slot.pin.service
-        ),
+        "metadata": _metadata(shape.owner, name, tenant, shape.service),
         "spec": {
-            "tenant": layout.name,
-            "service": slot.pin.service,
-            "schema": slot.schema,
-            "database": slot.database,
-            "releaseCandidate": layout.candidate.candidate,
-            "desiredVersion": slot.pin.version,
-            "dryRun": policies.dry_run,
-            "backupBeforeMigration": backup_required(layout, slot),
-            "autoUpgrade": policies.auto_upgrade,
+            "tenant": tenant,
+            "service": shape.service,
+            "schema": schema,
+            "database": database,
+            "releaseCandidate": shape.owner.candidate,
+            "desiredVersion": shape.version,
+            "dryRun": shape.dry_run,
+            "backupBeforeMigration": shape.backup,
+            "autoUpgrade": shape.auto_upgrade,
         },
     }

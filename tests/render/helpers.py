@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from compiler.app import analyse
+from compiler.emit.tree import serialise
 from compiler.model.settings import Settings
 from compiler.render.context import RenderContext
 from compiler.render.output import RenderedFile
@@ -34,8 +35,13 @@ def files(root: Path, *sections: Section) -> dict[str, RenderedFile]:
     return out
 
 
+def emitted(root: Path, *sections: Section) -> dict[str, bytes]:
+    """What the sections' files emit to: shapes compare by identity, so rendered files compare by their bytes."""
+    return serialise(files(root, *sections).values())
+
+
 def docs(rendered: Iterable[RenderedFile], kind: str | None = None) -> list[dict[str, Any]]:
-    return [d for f in rendered for d in f.documents if kind is None or d["kind"] == kind]
+    return [d for f in rendered for d in f.manifests() if kind is None or d["kind"] == kind]
 
 
 def edit(path: Path, old: str, new: str) -> None:

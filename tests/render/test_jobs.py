@@ -15,7 +15,7 @@ XYZ = "instances/arematics-test/tenants/xyz"
 
 
 def _jobs(root: Path, folder: str = XYZ, file: str = "migrations.yaml") -> list[dict[str, Any]]:
-    return list(files(root, tenancy.render)[f"{folder}/{file}"].documents)
+    return list(files(root, tenancy.render)[f"{folder}/{file}"].manifests())
 
 
 def _by(jobs: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -168,7 +168,7 @@ def test_long_tenant_names_keep_job_names_within_63(example_fleet: Path) -> None
     src.rename(src.with_name(f"{long}.yaml"))
     edit(src.with_name(f"{long}.yaml"), "name: xyz", f"name: {long}")
     out = files(example_fleet, tenancy.render)
-    jobs = [d for p, f in out.items() if long in p for d in f.documents if d["kind"] == "Job"]
+    jobs = [d for p, f in out.items() if long in p for d in f.manifests() if d["kind"] == "Job"]
     assert len(jobs) == 7  # two provisioning, five migration
     names = [j["metadata"]["name"] for j in jobs]
     assert all(len(n) <= 63 for n in names) and len(set(names)) == len(names)

@@ -21,7 +21,7 @@ def _write(example_fleet: Path, out: Path) -> None:
                 continue  # registry-sync's data file and SQL, not Kubernetes manifests
             target.write_bytes(f.raw)
         else:
-            target.write_text(yaml.safe_dump_all(f.documents, sort_keys=False), encoding="utf-8")
+            target.write_text(yaml.safe_dump_all(f.manifests(), sort_keys=False), encoding="utf-8")
 
 
 def test_rendered_tenancy_output_validates(example_fleet: Path, tmp_path: Path) -> None:

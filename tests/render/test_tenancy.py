@@ -6,14 +6,14 @@ from pathlib import Path
 from typing import Any
 
 from compiler.render import controller, crds, registry, tenancy
-from tests.render.helpers import docs, edit, files
+from tests.render.helpers import docs, edit, emitted, files
 
 TENANT = "instances/arematics-test/tenants/xyz"
 
 
 def _tenant(root: Path, folder: str = TENANT) -> dict[str, list[dict[str, Any]]]:
     out = files(root, tenancy.render)
-    return {p.rsplit("/", 1)[1]: list(f.documents) for p, f in out.items() if p.startswith(folder + "/")}
+    return {p.rsplit("/", 1)[1]: f.manifests() for p, f in out.items() if p.startswith(folder + "/")}
 
 
 def test_xyz_databases_and_schemas_as_in_the_design(example_fleet: Path) -> None:
@@ -89,14 +89,14 @@ def test_destructive_version_forces_a_backup(example_fleet: Path) -> None:
 
 def test_rendering_is_deterministic(example_fleet: Path) -> None:
     sections = (crds.render, tenancy.render, controller.render, registry.render)
-    assert files(example_fleet, *sections) == files(example_fleet, *sections)
+    assert emitted(example_fleet, *sections) == emitted(example_fleet, *sections)
 
 
 def test_one_tenant_pin_change_touches_only_that_tenant_and_the_registry(example_fleet: Path) -> None:
     sections = (crds.render, tenancy.render, controller.render, registry.render)
-    before = files(example_fleet, *sections)
+    before = emitted(example_fleet, *sections)
     edit(example_fleet / "tenants/arematics-prod/xyz.yaml", "platform-2025-05", "platform-2025-07")
-    after = files(example_fleet, *sections)
+    after = emitted(example_fleet, *sections)
     assert sorted(before) == sorted(after)
     changed = sorted(p for p in before if before[p] != after[p])
     assert changed == [
@@ -107,7 +107,8 @@ def test_one_tenant_pin_change_touches_only_that_tenant_and_the_registry(example
         "registry/service_versions.json",
         "registry/service_versions.sql",
     ]
-    versions = {d["spec"]["schema"]: d["spec"]["desiredVersion"] for d in docs([after[changed[3]]])}
+    rendered = files(example_fleet, tenancy.render)[changed[3]]
+    versions = {d["spec"]["schema"]: d["spec"]["desiredVersion"] for d in docs([rendered])}
     assert versions["auth"] == "1.4.0"
 
 

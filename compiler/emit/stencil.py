@@ -1,0 +1,82 @@
+"""Stencils: a :class:`~compiler.render.output.Templated` shape emitted once, with holes for its texts.
+
+Why: a 10,000-tenant fleet renders ~450,000 tenant documents that differ only in names. Emitting each through
+the recursive emitter costs ~20 µs per Job; filling a stencil is a string join. The stencil is made by emitting
+``build(shape, holes)`` through the same :class:`~compiler.emit.yamlout.Emitter`, where each hole is a marker
+string the emitter writes as a double-quoted scalar, so the text around the holes is exactly what the emitter
+writes for any texts. A text becomes ``scalar_text(text)``: what the emitter writes for a one-line string
+value, whatever its position (``key: <text>`` or ``- <text>``).
+
+When the shape breaks the contract (a hole joined into a longer string, used as a key, or the marker
+characters in the shape's own strings), no stencil is made and the document is emitted from its dict: slower,
+never wrong. Texts holding a line break (never names, which are validated identifiers) take the dict path too,
+because the emitter writes those as literal blocks that depend on indentation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from compiler.render.output import Manifest, Templated
+
+_OPEN, _CLOSE = "\ue000", "\ue001"  # private-use characters: printable, so the emitter quotes but never escapes
+_HOLE = re.compile(f'(?<=[:-] )"{_OPEN}(\\d+){_CLOSE}"(?=\\n)')
+
+
+def hole(index: int) -> str:
+    return f"{_OPEN}{index}{_CLOSE}"
+
+
+@dataclass(frozen=True, slots=True)
+class Stencil:
+    """An emitted document with ``{n}`` where text ``n`` goes (other braces doubled): ``str.format`` fills it in C."""
+
+    form: str
+
+    def fill(self, scalars: list[str]) -> str:
+        return self.form.format(*scalars)
+
+
+def make_stencil(text: str, holes: int) -> Stencil | None:
+    """The stencil of ``text`` (an emitted document with ``holes`` markers), or None if a marker is not a whole
+    value (joined into a string, a key) or appears outside a hole."""
+    pieces = _HOLE.split(text)
+    parts = pieces[0::2]
+    slots = [int(i) for i in pieces[1::2]]
+    if any(_OPEN in p or _CLOSE in p for p in parts) or any(i >= holes for i in slots):
+        return None
+    form = [parts[0].replace("{", "{{").replace("}", "}}")]
+    for slot, part in zip(slots, parts[1:], strict=True):
+        form.append(f"{{{slot}}}")
+        form.append(part.replace("{", "{{").replace("}", "}}"))
+    return Stencil("".join(form))
+
+
+class Stencils:
+    """The stencils of one emitter run, one per (build function, shape)."""
+
+    def __init__(self, emit: Callable[[Manifest], str], scalar: Callable[[str], str]) -> None:
+        self._emit = emit
+        self._scalar = scalar
+        self._made: dict[tuple[Callable[..., Manifest], Hashable, int], Stencil | None] = {}
+        self.filled = 0
+        """Documents written from a stencil (the tests assert the fast path is taken)."""
+
+    def text(self, doc: Templated[Any]) -> str:
+        """``doc`` as emitted YAML (without the leading ``---``)."""
+        texts = doc.texts
+        key = (doc.build, doc.shape, len(texts))
+        if key in self._made:
+            stencil = self._made[key]
+        else:
+            holes = tuple(hole(i) for i in range(len(texts)))
+            stencil = self._made[key] = make_stencil(self._emit(doc.build(doc.shape, holes)), len(texts))
+        if stencil is None:
+            return self._emit(doc.manifest())
+        if "\n" in "".join(texts):
+            return self._emit(doc.manifest())
+        self.filled += 1
+        return stencil.form.format(*map(self._scalar, texts))
