@@ -337,6 +337,7 @@ def init_container_command(service: str) -> tuple[str, ...]:
     return ("cp", "-R", f"{IMAGE_MIGRATIONS_ROOT}/{service}", f"{MIGRATIONS_MOUNT_ROOT}/{service}")
 
 
+_NOT_DNS: Final = re.compile(r"[^a-z0-9-]+")
 JobKind = Literal["migrate", "provision", "deprovision", "registry-sync"]
 _JOB_PREFIX: Final[dict[str, str]] = {
     "migrate": "mig",
@@ -356,7 +357,7 @@ def job_name(kind: JobKind, tenant: str, service: str = "", desired_version: str
     prefix = _JOB_PREFIX[kind]
     digest = hashlib.sha256("\x00".join((kind, tenant, service, desired_version, extra)).encode()).hexdigest()
     readable = "-".join(p for p in (prefix, tenant, service) if p)
-    readable = re.sub(r"[^a-z0-9-]+", "-", readable.lower())
+    readable = _NOT_DNS.sub("-", readable.lower())
     readable = readable[: 63 - 11].strip("-")
     return f"{readable}-{digest[:10]}"
 

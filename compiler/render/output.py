@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import Any, Generic, TypeVar
 
 Manifest = dict[str, Any]
@@ -15,12 +15,16 @@ class UnsafePath(ValueError):
     """A rendered path that would escape rendered/ (absolute, '..', empty or hidden parts)."""
 
 
+_UNSAFE_CHARACTER = re.compile(r"[\x00-\x1f\\]")
+
+
 def safe_path(path: str) -> str:
-    """Return ``path`` if it stays inside rendered/; names come from input, so this is checked, not assumed."""
-    p = PurePosixPath(path)
-    if p.is_absolute() or not p.parts or any(part in ("", ".", "..") or part.startswith(".") for part in p.parts):
-        raise UnsafePath(path)
-    if any(ch in path for ch in "\\\x00") or any(ord(ch) < 32 for ch in path):
+    """Return ``path`` if it stays inside rendered/; names come from input, so this is checked, not assumed.
+
+    Refused: an absolute path, an empty, '.', '..' or hidden part (so also '//' and a trailing '/'), a
+    backslash or a control character.
+    """
+    if _UNSAFE_CHARACTER.search(path) or any(not part or part[0] == "." for part in path.split("/")):
         raise UnsafePath(path)
     return path
 
