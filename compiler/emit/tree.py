@@ -59,7 +59,7 @@ def emitted(files: Iterable[RenderedFile]) -> Iterator[tuple[str, bytes]]:
         if f.path in seen:
             raise DuplicateOutput(f.path)
         seen.add(f.path)
-        yield f.path, (f.raw if f.raw is not None else emitter.documents(f.documents))
+        yield f.path, (f.raw if f.raw is not None else emitter.documents(f.render()))
 
 
 def paths(files: Sequence[RenderedFile]) -> set[str]:

@@ -63,17 +63,29 @@ def manifest(document: Document) -> Manifest:
 
 @dataclass(frozen=True, slots=True)
 class RenderedFile:
-    """One output file. ``documents`` are emitted as a YAML stream; ``raw`` (JSON, SQL, …) verbatim."""
+    """One output file. ``documents`` are emitted as a YAML stream; ``raw`` (JSON, SQL, …) verbatim; ``deferred``
+    makes the documents when the file is emitted: tenant files, so that their rendering runs on the emitter's
+    workers (every core) and a render never holds all of them at once."""
 
     path: str
     documents: tuple[Document, ...] = ()
     raw: bytes | None = None
+    deferred: Callable[[], tuple[Document, ...]] | None = None
 
     def __post_init__(self) -> None:
         safe_path(self.path)
-        if (self.raw is None) == (not self.documents):
-            raise ValueError(f"{self.path}: give either documents or raw bytes")
+        if sum((self.raw is not None, bool(self.documents), self.deferred is not None)) != 1:
+            raise ValueError(f"{self.path}: give documents, deferred documents or raw bytes")
+
+    def render(self) -> tuple[Document, ...]:
+        """The documents, making deferred ones now (never empty: an empty YAML file is a rendering bug)."""
+        if self.deferred is None:
+            return self.documents
+        made = self.deferred()
+        if not made:
+            raise ValueError(f"{self.path}: deferred rendering made no documents")
+        return made
 
     def manifests(self) -> list[Manifest]:
         """The documents as plain dicts (what the emitter writes), for tests and tools that read them."""
-        return [manifest(d) for d in self.documents]
+        return [manifest(d) for d in self.render()]

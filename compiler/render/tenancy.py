@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from compiler.model import names
-from compiler.model.kinds import Instance
+from compiler.model.kinds import Instance, Tenant
 from compiler.render import jobs
 from compiler.render.context import RenderContext
 from compiler.render.conventions import (
@@ -35,7 +35,15 @@ from compiler.render.conventions import (
     tenant_dir,
 )
 from compiler.render.output import Document, Manifest, RenderedFile, Templated
-from compiler.render.tenantplan import AppDatabase, Plans, SchemaSlot, TenantLayout, backup_required, tenant_layout
+from compiler.render.tenantplan import (
+    AppDatabase,
+    CandidatePlan,
+    Plans,
+    SchemaSlot,
+    TenantLayout,
+    backup_required,
+    tenant_layout,
+)
 
 PROVISIONING_FILE = "provisioning.yaml"
 SCHEMA_VERSIONS_FILE = "schema-versions.yaml"
@@ -51,8 +59,7 @@ def render(ctx: RenderContext) -> Iterator[RenderedFile]:
     for (instance_name, _), entry in sorted(ctx.fleet.tenants.items()):
         tenant = entry.obj
         instance = instances[instance_name]
-        layout = tenant_layout(tenant, plans.get(instance, tenant.spec.release_candidate))
-        yield from documents.files(instance, layout)
+        yield from documents.files(instance, tenant, plans.get(instance, tenant.spec.release_candidate))
 
 
 # --- names -------------------------------------------------------------------------------------------------
@@ -123,20 +130,16 @@ class TenantDocuments:
             found = self._shapes[key] = make()
         return cast(T, found)
 
-    def files(self, instance: Instance, layout: TenantLayout) -> Iterator[RenderedFile]:
-        folder = tenant_dir(instance.metadata.name, layout.name)
-        key = ("owner", instance.metadata.name, layout.candidate.candidate)
-        owner = self._shape(key, lambda: Owner(instance.metadata.name, layout.candidate.candidate))
-        provisioning: list[Document] = [self.tenant_provision_job(instance, owner, layout)]
-        provisioning += [self.app_provision_job(owner, layout, app) for app in layout.apps]
-        provisioning += self.jobs.provisioning(instance, layout)
-        yield RenderedFile(f"{folder}/{PROVISIONING_FILE}", tuple(provisioning))
-        versions = tuple(self.schema_version(owner, layout, slot) for slot in layout.slots())
-        if versions:
-            yield RenderedFile(f"{folder}/{SCHEMA_VERSIONS_FILE}", versions)
-        migrations = tuple(self.jobs.migrations(instance, layout))
-        if migrations:
-            yield RenderedFile(f"{folder}/{MIGRATIONS_FILE}", migrations)
+    def files(self, instance: Instance, tenant: Tenant, plan: CandidatePlan) -> Iterator[RenderedFile]:
+        """The tenant's files, their documents deferred: the emitter renders them where it emits them (on
+        every core), and only the paths are decided here. A candidate with schema-owning services gives every
+        tenant one schema per service in its database, hence a schema-versions and a migrations file."""
+        folder = tenant_dir(instance.metadata.name, tenant.metadata.name)
+        one = _OneTenant(self, instance, tenant, plan)
+        yield RenderedFile(f"{folder}/{PROVISIONING_FILE}", deferred=one.provisioning)
+        if plan.services:
+            yield RenderedFile(f"{folder}/{SCHEMA_VERSIONS_FILE}", deferred=one.versions)
+            yield RenderedFile(f"{folder}/{MIGRATIONS_FILE}", deferred=one.migrations)
 
     def tenant_provision_job(self, instance: Instance, owner: Owner, layout: TenantLayout) -> Templated[TenantShape]:
         spec = instance.spec
@@ -171,6 +174,42 @@ class TenantDocuments:
         )
         name = schema_version_name(layout.name, slot.schema, slot.country)
         return Templated(_schema_version, shape, (name, layout.name, slot.schema, slot.database))
+
+
+class _OneTenant:
+    """One tenant's documents, computed from its layout on first use (in whichever process emits them)."""
+
+    def __init__(self, documents: TenantDocuments, instance: Instance, tenant: Tenant, plan: CandidatePlan) -> None:
+        self._documents = documents
+        self._instance = instance
+        self._tenant = tenant
+        self._plan = plan
+        self._layout: TenantLayout | None = None
+
+    @property
+    def layout(self) -> TenantLayout:
+        if self._layout is None:
+            self._layout = tenant_layout(self._tenant, self._plan)
+        return self._layout
+
+    @property
+    def owner(self) -> Owner:
+        instance, candidate = self._instance.metadata.name, self._plan.candidate
+        return self._documents._shape(("owner", instance, candidate), lambda: Owner(instance, candidate))
+
+    def provisioning(self) -> tuple[Document, ...]:
+        documents, instance, layout, owner = self._documents, self._instance, self.layout, self.owner
+        found: list[Document] = [documents.tenant_provision_job(instance, owner, layout)]
+        found += [documents.app_provision_job(owner, layout, app) for app in layout.apps]
+        found += documents.jobs.provisioning(instance, layout)
+        return tuple(found)
+
+    def versions(self) -> tuple[Document, ...]:
+        layout, owner = self.layout, self.owner
+        return tuple(self._documents.schema_version(owner, layout, slot) for slot in layout.slots())
+
+    def migrations(self) -> tuple[Document, ...]:
+        return tuple(self._documents.jobs.migrations(self._instance, self.layout))
 
 
 def _metadata(owner: Owner, name: str, tenant: str, service: str | None = None) -> Manifest:

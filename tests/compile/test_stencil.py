@@ -18,7 +18,7 @@ from tests.render.helpers import context
 
 
 def _templated(root: Path) -> list[Templated[Any]]:
-    return [d for f in render_all(context(root)) for d in f.documents if isinstance(d, Templated)]
+    return [d for f in render_all(context(root)) for d in f.render() if isinstance(d, Templated)]
 
 
 def _one_per_shape(docs: list[Templated[Any]]) -> list[Templated[Any]]:
