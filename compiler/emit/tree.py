@@ -11,8 +11,8 @@ disk and dropped; an unchanged file is hard-linked into the staging tree instead
 changes one tenant writes a handful of files, and one that changes nothing swaps nothing.
 
 Why workers: emitting, comparing and writing that gigabyte is most of a large compile and needs no coordination
-between files, so it runs on ``workers`` forked children (:mod:`.fanout`), each over an interleaved share of the
-files into the one staging tree. Each returns a small :class:`Delta`; the parent merges them into exactly the
+between files, so it runs on ``workers`` forked children (:mod:`.fanout`), each over a share of the files,
+into the one staging tree. Each returns a small :class:`Delta`; the parent merges them into exactly the
 Delta a single process computes, and alone decides and performs the swap, the pruning and the cleanup.
 """
 

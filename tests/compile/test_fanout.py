@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 from collections.abc import Callable, Sequence
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from compiler.diagnostics import Diagnostic, InvalidInput, UsageError
-from compiler.emit.fanout import WorkerDied, fan_out
+from compiler.emit.fanout import WorkerDied, fan_out, shares
 
 
 class DiskFull(OSError):
@@ -34,11 +35,21 @@ def pids(share: Sequence[int]) -> tuple[int, list[int]]:
     return os.getpid(), list(share)
 
 
-def test_shares_are_interleaved_run_in_children_and_returned_in_order() -> None:
+def test_shares_run_in_children_and_come_back_in_order() -> None:
     results = fan_out(pids, list(range(10)), workers=3, threshold=0)
-    assert [share for _, share in results] == [[0, 3, 6, 9], [1, 4, 7], [2, 5, 8]]
+    assert [share for _, share in results] == shares(list(range(10)), 3)
     workers = {pid for pid, _ in results}
     assert len(workers) == 3 and os.getpid() not in workers
+
+
+def test_shares_are_equal_ordered_the_same_every_time_and_break_periodic_costs() -> None:
+    items = list(range(1000))
+    dealt = shares(items, 2)
+    assert dealt == shares(items, 2)
+    assert sorted(dealt[0] + dealt[1]) == items and [len(s) for s in dealt] == [500, 500]
+    assert all(s == sorted(s) for s in dealt)
+    odd = [sum(n % 2 for n in s) for s in dealt]  # every other item is the expensive one: striding would give 0/500
+    assert all(200 < n < 300 for n in odd)
 
 
 @pytest.mark.parametrize(("workers", "threshold"), [(1, 0), (4, 11)])
@@ -70,7 +81,7 @@ def test_a_childs_exception_is_raised_in_the_parent_with_its_type_and_data(exc: 
     assert type(raised.value) is type(exc)
     assert str(raised.value) == str(exc)
     assert vars(raised.value) | {"__notes__": None} == vars(exc) | {"__notes__": None}
-    assert "raised in worker 2 of 2" in raised.value.__notes__[0]  # with the child's traceback
+    assert re.match(r"raised in worker [12] of 2 \(pid \d+\):\n", raised.value.__notes__[0])  # + its traceback
     assert "in func" in raised.value.__notes__[0]
 
 
@@ -85,7 +96,7 @@ def test_a_killed_child_is_an_error() -> None:
         if 1 in share:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    with pytest.raises(WorkerDied, match=r"worker 2 of 2 .* ended without a result \(killed by signal 9\)"):
+    with pytest.raises(WorkerDied, match=r"worker [12] of 2 .* ended without a result \(killed by signal 9\)"):
         fan_out(func, list(range(6)), workers=2, threshold=0)
 
 
