@@ -76,8 +76,9 @@ def shares(items: Sequence[T], count: int) -> list[list[T]]:
 def _spawn(func: Callable[[Sequence[T]], R], share: Sequence[T]) -> tuple[int, int]:
     """Fork one child running ``func(share)``; return its pid and the read end of its result pipe."""
     read, write = os.pipe()
-    sys.stdout.flush()  # nothing buffered before the fork may be written twice
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):  # nothing buffered before the fork may be written twice
+        if stream is not None:
+            stream.flush()
     pid = os.fork()
     if pid == 0:  # the child: never returns
         code = 1
