@@ -1,21 +1,22 @@
-"""Run one function over shares of a sequence in fork()ed children: an execution edge.
+"""Run one function over chunks of a sequence in fork()ed children: an execution edge.
 
 Why fork and not a pool: the work is emitting and writing rendered/ (~1 GB at 10,000 tenants), and its input is
 the whole rendered fleet already in the parent's memory. A forked child sees it for free (copy-on-write), so
-nothing but each share's small result crosses a process boundary, and the function may be a closure over
+nothing but each chunk's small result crosses a process boundary, and the function may be a closure over
 anything (paths, a test's injected writer) without being picklable itself.
 
-Why the shares are dealt from a shuffled deck: a sequence of rendered files is periodic (each tenant folder holds
-the same few files in path order, one of them most of the bytes), so plain striding (``items[k::n]``) gave one of
-two workers 116 MB of YAML to emit and the other 25 MB at 1,000 tenants. A fixed-seed shuffle dealt round-robin
-breaks any period, gives equal counts, and is the same on every run (a failure reproduces in the same worker).
-Each share keeps the sequence's order.
+Why children pull chunks instead of taking fixed shares: the cost of a file varies (a tenant's migrations.yaml
+is most of its bytes) and so does the speed of a core on a shared VM (measured here: the same loop 1.3 s on one
+core, 2.0 s on the other, minutes apart), so with two fixed halves one worker sat idle for seconds while the other
+finished. Contiguous chunks (a tenant's files stay together, so its layout is computed once) are handed out
+through a pipe holding their numbers: each child reads the next number when it is free, until the pipe is empty.
 
-The contract: results come back in share order; an exception raised in a child is re-raised in the parent with
-its own type and message (an ``OSError`` such as ENOSPC, a :class:`~compiler.diagnostics.RelcError`), the
-child's traceback attached as a note; a child that dies without a result (killed) is an error too. Every child
-has exited and been reaped before this module returns or raises, so a caller's ``finally`` (removing a staging
-directory) never races a child still writing into it.
+The contract: one result per chunk, returned in chunk order (whichever child made it, so the caller's merge is
+deterministic); an exception raised in a child is re-raised in the parent with its own type and message (an
+``OSError`` such as ENOSPC, a :class:`~compiler.diagnostics.RelcError`), the child's traceback attached as a note;
+a child that dies without a result (killed) is an error too. Every child has exited and been reaped before this
+module returns or raises, so a caller's ``finally`` (removing a staging directory) never races a child still
+writing into it.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-import random
 import selectors
 import signal
+import struct
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -36,7 +37,9 @@ R = TypeVar("R")
 
 _OK, _RAISED, _REBUILT, _UNPICKLABLE = "ok", "raised", "rebuilt", "unpicklable"
 _CHUNK = 1 << 16
-_SEED = 20261122
+_NUMBER = struct.Struct("<I")  # a chunk number in the work pipe; reads of 4 bytes from a pipe are atomic
+MAX_CHUNKS = 4096  # their numbers (16 KiB) fit a pipe's buffer, so the parent never blocks filling it
+MAX_CHUNK = 512
 
 FORK_THRESHOLD = 200
 """Fewer items than this run in-process whatever ``workers`` says: a fork costs more than a few hundred files."""
@@ -49,32 +52,52 @@ class WorkerDied(RuntimeError):
 def fan_out(
     func: Callable[[Sequence[T]], R], items: Sequence[T], *, workers: int, threshold: int = FORK_THRESHOLD
 ) -> list[R]:
-    """``func`` over ``workers`` shares of ``items`` (:func:`shares`), one forked child each; results in share order.
+    """``func`` over contiguous chunks of ``items`` (:func:`chunks`) in ``workers`` forked children, each taking
+    the next chunk when it is free; one result per chunk, in chunk order.
 
     With ``workers`` < 2, fewer than ``threshold`` items or no ``os.fork``, ``func`` runs once, in-process, over
     all of ``items``: below a few hundred items the fork costs more than it saves, and tests stay simple.
     """
     if workers < 2 or len(items) < max(threshold, 2) or not hasattr(os, "fork"):
         return [func(items)]
+    bounds = chunks(len(items), workers)
+    numbers, feed = os.pipe()
+    try:
+        os.write(feed, b"".join(_NUMBER.pack(n) for n in range(len(bounds))))
+    finally:
+        os.close(feed)  # children read to EOF: no more chunks
+
+    def work() -> list[tuple[int, R]]:
+        done: list[tuple[int, R]] = []
+        while raw := os.read(numbers, _NUMBER.size):
+            (n,) = _NUMBER.unpack(raw)
+            start, stop = bounds[n]
+            done.append((n, func(items[start:stop])))
+        return done
+
     children: list[tuple[int, int]] = []
     try:
-        for share in shares(items, min(workers, len(items))):
-            children.append(_spawn(func, share))
+        for _ in range(min(workers, len(bounds))):
+            children.append(_spawn(work))
     except BaseException:  # a fork failing (EAGAIN, ENOMEM) or Ctrl-C: no child may outlive this call; re-raised
         _reap(children)
         raise
-    return _collect(children)
+    finally:
+        os.close(numbers)
+    collected: list[list[tuple[int, R]]] = _collect(children)
+    return [result for _, result in sorted((pair for part in collected for pair in part), key=lambda p: p[0])]
 
 
-def shares(items: Sequence[T], count: int) -> list[list[T]]:
-    """``items`` dealt into ``count`` shares of equal size (±1) from a fixed-seed shuffle, each in ``items``' order."""
-    deck = list(range(len(items)))
-    random.Random(_SEED).shuffle(deck)
-    return [[items[i] for i in sorted(deck[k::count])] for k in range(count)]
+def chunks(count: int, workers: int) -> list[tuple[int, int]]:
+    """(start, stop) of contiguous chunks covering ``count`` items: about eight per worker, so the last one to
+    finish leaves little idle time, between 1 and MAX_CHUNK items each, never more than MAX_CHUNKS of them."""
+    size = min(MAX_CHUNK, max(1, -(-count // (workers * 8))))
+    size = max(size, -(-count // MAX_CHUNKS))
+    return [(start, min(start + size, count)) for start in range(0, count, size)]
 
 
-def _spawn(func: Callable[[Sequence[T]], R], share: Sequence[T]) -> tuple[int, int]:
-    """Fork one child running ``func(share)``; return its pid and the read end of its result pipe."""
+def _spawn(func: Callable[[], R]) -> tuple[int, int]:
+    """Fork one child running ``func()``; return its pid and the read end of its result pipe."""
     read, write = os.pipe()
     for stream in (sys.stdout, sys.stderr):  # nothing buffered before the fork may be written twice
         if stream is not None:
@@ -85,7 +108,7 @@ def _spawn(func: Callable[[Sequence[T]], R], share: Sequence[T]) -> tuple[int, i
         try:
             os.close(read)
             _silence()
-            _send(write, _outcome(func, share))
+            _send(write, _outcome(func))
             code = 0
         finally:
             os._exit(code)  # no atexit handlers, no flushing of buffers inherited from the parent
@@ -102,10 +125,10 @@ def _silence() -> None:
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives until os._exit
 
 
-def _outcome(func: Callable[[Sequence[T]], R], share: Sequence[T]) -> bytes:
-    """The pickled result of ``func(share)``, or of the exception it raised."""
+def _outcome(func: Callable[[], R]) -> bytes:
+    """The pickled result of ``func()``, or of the exception it raised."""
     try:
-        return pickle.dumps((_OK, func(share)), protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps((_OK, func()), protocol=pickle.HIGHEST_PROTOCOL)
     except BaseException as exc:  # the one legitimate catch-all: not handled here, shipped to the parent to re-raise
         return _pickled_error(exc)
 

@@ -26,6 +26,9 @@ _OPEN, _CLOSE = "\ue000", "\ue001"  # private-use characters: printable, so the 
 _HOLE = re.compile(f'(?<=[:-] )"{_OPEN}(\\d+){_CLOSE}"(?=\\n)')
 
 
+RECENT = 4096
+
+
 def hole(index: int) -> str:
     return f"{_OPEN}{index}{_CLOSE}"
 
@@ -55,6 +58,9 @@ def make_stencil(text: str, holes: int) -> Stencil | None:
     return Stencil("".join(form))
 
 
+_UNMADE = Stencil("")  # not looked at yet (None: looked at, no stencil possible)
+
+
 class Stencils:
     """The stencils of one emitter run, one per (build function, shape)."""
 
@@ -62,6 +68,9 @@ class Stencils:
         self._emit = emit
         self._scalar = scalar
         self._made: dict[tuple[Callable[..., Manifest], Hashable, int], Stencil | None] = {}
+        self._recent: dict[str, str] = {}
+        """text → scalar for the texts seen lately: a tenant's name, databases and paths recur in each of its
+        ~50 documents, but Job names never recur, so the cache is emptied when it reaches RECENT texts."""
         self.filled = 0
         """Documents written from a stencil (the tests assert the fast path is taken)."""
 
@@ -69,14 +78,21 @@ class Stencils:
         """``doc`` as emitted YAML (without the leading ``---``)."""
         texts = doc.texts
         key = (doc.build, doc.shape, len(texts))
-        if key in self._made:
-            stencil = self._made[key]
-        else:
+        stencil = self._made.get(key, _UNMADE)
+        if stencil is _UNMADE:
             holes = tuple(hole(i) for i in range(len(texts)))
             stencil = self._made[key] = make_stencil(self._emit(doc.build(doc.shape, holes)), len(texts))
-        if stencil is None:
-            return self._emit(doc.manifest())
-        if "\n" in "".join(texts):
+        if stencil is None or "\n" in "".join(texts):
             return self._emit(doc.manifest())
         self.filled += 1
-        return stencil.form.format(*map(self._scalar, texts))
+        recent = self._recent
+        return stencil.form.format(*[recent.get(t) or self._recent_scalar(t) for t in texts])
+
+    def _recent_scalar(self, text: str) -> str:
+        recent = self._recent
+        found = recent.get(text)
+        if found is None:
+            if len(recent) >= RECENT:
+                recent.clear()
+            found = recent[text] = self._scalar(text)
+        return found

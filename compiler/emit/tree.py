@@ -51,9 +51,10 @@ class DuplicateOutput(ValueError):
         self.path = path
 
 
-def emitted(files: Iterable[RenderedFile]) -> Iterator[tuple[str, bytes]]:
-    """Each file's path and bytes, one at a time (one emitter, so its caches serve the whole run)."""
-    emitter = Emitter()
+def emitted(files: Iterable[RenderedFile], emitter: Emitter | None = None) -> Iterator[tuple[str, bytes]]:
+    """Each file's path and bytes, one at a time, by ``emitter`` (or a new one): a worker passes the same one for
+    every chunk it takes, so its stencils are made once per process, not once per chunk."""
+    emitter = emitter or Emitter()
     seen: set[str] = set()
     for f in files:
         if f.path in seen:
@@ -174,9 +175,11 @@ def compare(root: Path, files: Sequence[RenderedFile], *, workers: int, threshol
     on_disk = scan(root)
     produced = paths(files)
 
+    emitter = Emitter()  # each forked worker fills its own copy
+
     def share(part: Sequence[RenderedFile]) -> Delta:
         delta = Delta()
-        for path, data in emitted(part):
+        for path, data in emitted(part, emitter):
             delta._same(root, on_disk, path, data, detail=True)
         return delta
 
@@ -237,10 +240,12 @@ def replace_tree(
     _remove_abandoned(target)
     _remove(staging)
 
+    emitter = Emitter()  # each forked worker fills its own copy
+
     def share(part: Sequence[RenderedFile]) -> Delta:
         delta = Delta()
         made: set[Path] = {staging}
-        for rel, data in emitted(part):
+        for rel, data in emitted(part, emitter):
             path = staging / safe_path(rel)
             if path.parent not in made:
                 path.parent.mkdir(parents=True, exist_ok=True)  # exist_ok: workers race to make shared folders

@@ -29,6 +29,7 @@ _PLAIN = re.compile(r"[A-Za-z_/][A-Za-z0-9_./:@+=-]*\Z")
 _AMBIGUOUS = frozenset(
     {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf", "~"}
 )  # compared lower-cased: YAML 1.1 booleans and null, 1.2 core; 'nan'/'inf' for careless readers
+_LONGEST_AMBIGUOUS = max(map(len, _AMBIGUOUS))
 _TOP_KEYS = {"apiVersion": 0, "kind": 1, "metadata": 2, "spec": 3}
 _FIRST_KEYS = {"name": 0, "namespace": 1}
 _MAX_SIMPLE_KEY = 1000  # PyYAML refuses implicit keys over 1024 characters; longer keys use '? '
@@ -64,7 +65,7 @@ def quote(text: str) -> str:
 
 def scalar_text(text: str) -> str:
     """``text`` as a one-line YAML scalar: plain when no reader could mistake it, else double-quoted."""
-    if _PLAIN.match(text) and text.lower() not in _AMBIGUOUS and not text.endswith(":"):
+    if _PLAIN.match(text) and (len(text) > _LONGEST_AMBIGUOUS or text.lower() not in _AMBIGUOUS) and text[-1] != ":":
         return text
     return quote(text)
 

@@ -1,7 +1,8 @@
-"""compiler.emit.fanout: forked shares come back in order, and whatever a child raises is raised in the parent."""
+"""compiler.emit.fanout: chunks run in forked children, come back in order; what a child raises, the parent raises."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import signal
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from compiler.diagnostics import Diagnostic, InvalidInput, UsageError
-from compiler.emit.fanout import WorkerDied, fan_out, shares
+from compiler.emit.fanout import MAX_CHUNK, MAX_CHUNKS, WorkerDied, chunks, fan_out
 
 
 class DiskFull(OSError):
@@ -35,21 +36,32 @@ def pids(share: Sequence[int]) -> tuple[int, list[int]]:
     return os.getpid(), list(share)
 
 
-def test_shares_run_in_children_and_come_back_in_order() -> None:
+def test_chunks_run_in_children_and_come_back_in_chunk_order() -> None:
     results = fan_out(pids, list(range(10)), workers=3, threshold=0)
-    assert [share for _, share in results] == shares(list(range(10)), 3)
+    assert [chunk for _, chunk in results] == [[n] for n in range(10)]
     workers = {pid for pid, _ in results}
-    assert len(workers) == 3 and os.getpid() not in workers
+    assert 1 <= len(workers) <= 3 and os.getpid() not in workers
 
 
-def test_shares_are_equal_ordered_the_same_every_time_and_break_periodic_costs() -> None:
-    items = list(range(1000))
-    dealt = shares(items, 2)
-    assert dealt == shares(items, 2)
-    assert sorted(dealt[0] + dealt[1]) == items and [len(s) for s in dealt] == [500, 500]
-    assert all(s == sorted(s) for s in dealt)
-    odd = [sum(n % 2 for n in s) for s in dealt]  # every other item is the expensive one: striding would give 0/500
-    assert all(200 < n < 300 for n in odd)
+@pytest.mark.parametrize(("count", "workers"), [(1, 2), (10, 3), (4075, 2), (40075, 2), (3_000_000, 8)])
+def test_chunks_cover_everything_in_order_about_eight_per_worker(count: int, workers: int) -> None:
+    found = chunks(count, workers)
+    assert found[0][0] == 0 and found[-1][1] == count
+    assert all(stop == start for (_, stop), (start, _) in itertools.pairwise(found))
+    assert len(found) <= MAX_CHUNKS
+    assert all(stop - start <= max(MAX_CHUNK, -(-count // MAX_CHUNKS)) for start, stop in found)
+    assert len(found) >= min(count, workers * 8) or found[0][1] - found[0][0] == MAX_CHUNK
+
+
+def test_a_free_worker_takes_the_next_chunk_while_another_is_busy(tmp_path: Path) -> None:
+    def func(chunk: Sequence[int]) -> int:
+        if 0 in chunk:
+            time.sleep(1.0)
+        return os.getpid()
+
+    done_by = fan_out(func, list(range(20)), workers=2, threshold=0)
+    slow = done_by[0]
+    assert done_by.count(slow) <= 2 and len(set(done_by)) == 2  # the other child did (nearly) all the rest
 
 
 @pytest.mark.parametrize(("workers", "threshold"), [(1, 0), (4, 11)])
@@ -125,7 +137,7 @@ def test_children_never_write_to_the_parents_output(capfd: pytest.CaptureFixture
         os.write(2, b"from a child's fd 2\n")
         return len(share)
 
-    assert fan_out(func, list(range(5)), workers=2, threshold=0) == [3, 2]
+    assert fan_out(func, list(range(5)), workers=2, threshold=0) == [1, 1, 1, 1, 1]
     assert capfd.readouterr() == ("", "")
 
 
@@ -134,4 +146,4 @@ def test_large_results_from_every_child_do_not_deadlock() -> None:
         return bytes(3_000_000) + bytes(share)
 
     results = fan_out(func, list(range(4)), workers=2, threshold=0)
-    assert [len(r) for r in results] == [3_000_002, 3_000_002]
+    assert [len(r) for r in results] == [3_000_001] * 4
