@@ -88,8 +88,9 @@ class Stencils:
         self._scalar = scalar
         self._made: dict[tuple[Callable[..., Manifest], Hashable, int], Stencil | None] = {}
         self._recent: dict[str, str] = {}
-        """text → scalar for the texts seen lately: a tenant's name, databases and paths recur in each of its
-        ~50 documents, but Job names never recur, so the cache is emptied when it reaches RECENT texts."""
+        """text → scalar ("" for a text with a line break) for the texts seen lately: a tenant's name, databases
+        and paths recur in each of its ~50 documents, but Job names never recur, so the cache is emptied when it
+        reaches RECENT texts."""
         self.filled = 0
         """Documents written from a stencil (the tests assert the fast path is taken)."""
 
@@ -101,11 +102,13 @@ class Stencils:
         if stencil is _UNMADE:
             holes = tuple(hole(i) for i in range(len(texts)))
             stencil = self._made[key] = make_stencil(self._emit(doc.build(doc.shape, holes)), len(texts))
-        if stencil is None or "\n" in "".join(texts):
-            return self._emit(doc.manifest())
-        self.filled += 1
-        recent = self._recent
-        return stencil.fill([recent.get(t) or self._recent_scalar(t) for t in texts])
+        if stencil is not None:
+            recent = self._recent
+            scalars = [recent.get(t) or self._recent_scalar(t) for t in texts]
+            if "" not in scalars:  # "": a text with a line break, which the emitter may write as a block
+                self.filled += 1
+                return stencil.fill(scalars)
+        return self._emit(doc.manifest())
 
     def _recent_scalar(self, text: str) -> str:
         recent = self._recent
@@ -113,5 +116,5 @@ class Stencils:
         if found is None:
             if len(recent) >= RECENT:
                 recent.clear()
-            found = recent[text] = self._scalar(text)
+            found = recent[text] = "" if "\n" in text else self._scalar(text)
         return found

@@ -337,6 +337,17 @@ def _migration_job(shape: MigrationShape, texts: tuple[str, ...]) -> Manifest:
     return kit.job(name, labels, migration_wave(pin), pod, vault, attempt)
 
 
+@dataclass(frozen=True, slots=True)
+class _TenantFacts:
+    """What every migration Job of one tenant shares, worked out once per tenant instead of once per Job."""
+
+    layout: TenantLayout
+    vault: VaultFile
+    destination: str | None
+    """where its backups go, if the Instance names a backupDestination"""
+    dry_run: bool
+
+
 class JobRenderer:
     """Renders one compile's Jobs; per-Instance parts are built on first use and reused."""
 
@@ -376,21 +387,25 @@ class JobRenderer:
 
     def migrations(self, instance: Instance, layout: TenantLayout) -> list[Templated[MigrationShape]]:
         kit = self._kit(instance)
-        vault = tenant_dsn(instance, layout.name)
-        return [self._migration(kit, layout, pin, db, slots, vault) for pin, db, slots in migration_groups(layout)]
+        tenant = _TenantFacts(
+            layout,
+            tenant_dsn(instance, layout.name),
+            backup_destination(instance, layout.name),
+            layout.tenant.spec.policies.dry_run,
+        )
+        return [self._migration(kit, tenant, pin, db, slots) for pin, db, slots in migration_groups(layout)]
 
     def _migration(
         self,
         kit: _InstanceKit,
-        layout: TenantLayout,
+        tenant: _TenantFacts,
         pin: ServicePin,
         database: str,
         slots: tuple[SchemaSlot, ...],
-        vault: VaultFile,
     ) -> Templated[MigrationShape]:
-        dry_run = layout.tenant.spec.policies.dry_run
+        layout, dry_run = tenant.layout, tenant.dry_run
         backup = backup_required(layout, slots[0])  # one pin: the same for every slot of the group
-        destination = backup_destination(kit.instance, layout.name) if backup else None
+        destination = tenant.destination if backup else None
         dependency = database != layout.database
         extra = f"{database}:dry-run" if dry_run else database
         name = contract.job_name("migrate", layout.name, pin.service, pin.version, extra)
@@ -413,7 +428,7 @@ class JobRenderer:
             name,
             layout.name,
             database,
-            *vault,
+            *tenant.vault,
             layout.database if dependency else "",
             destination or "",
             *(s.schema for s in slots),
