@@ -56,7 +56,8 @@ _HINT = "store the value in Vault and write 'vault:<path>#<key>' here; then rota
 
 def check(ctx: Context) -> Iterator[Diagnostic]:
     for doc in ctx.fleet.documents:
-        yield from _walk(doc, doc.data, ())
+        if _suspect(doc.data):
+            yield from _walk(doc, doc.data, ())
     for entry in ctx.fleet.instances.values():
         credentials = entry.obj.spec.database.credentials.strip()
         if not credentials or _TEMPLATE.match(credentials):
@@ -66,6 +67,24 @@ def check(ctx: Context) -> Iterator[Diagnostic]:
                 "the database credentials must be a Vault reference",
                 "write 'vault:<path>#<key>', e.g. vault:secret/data/<instance>/postgres#admin",
             )
+
+
+def _suspect(value: Any) -> bool:
+    """Whether :func:`_walk` could report anything in ``value``: a secret-named key, or a string a shape may match.
+
+    Nearly every document is clean, and this plain recursive test (no generators, no field paths) decides that
+    in under half the time the reporting walk takes; only suspect documents are walked for diagnostics.
+    """
+    if isinstance(value, str):
+        return len(value) >= _SHORTEST and _ANY_SHAPE.search(value) is not None
+    if isinstance(value, dict):
+        for key, item in value.items():  # noqa: SIM110 - a loop: any() over a generator costs a third more here
+            if _names_secret(key) or _suspect(item):
+                return True
+        return False
+    if isinstance(value, list):
+        return any(map(_suspect, value))
+    return False
 
 
 def _walk(doc: Document, value: Any, path: Path) -> Iterator[Diagnostic]:
