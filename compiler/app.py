@@ -114,7 +114,7 @@ def validate_rendered(opts: ValidateOptions) -> list[Diagnostic]:
 
 
 def compile(opts: CompileOptions, console: Console) -> ExitCode:
-    """Validate, render everything in memory, then write rendered/ atomically (or, with --check, compare)."""
+    """Validate, render, then write rendered/ atomically (or, with --check, compare)."""
     from compiler.emit import compile as emit
     from compiler.load.settings import read_settings
     from compiler.render.context import RenderContext
@@ -128,7 +128,7 @@ def compile(opts: CompileOptions, console: Console) -> ExitCode:
     if problems:  # warnings do not stop a compile, but are never silent
         console.err.write(render(problems, OutputFormat.TEXT))
     target = emit.target_for(opts.root, opts.out, settings.rendered_path)
-    files = render_all(RenderContext(fleet, resolution, settings))  # all in memory before the disk is touched
+    files = render_all(RenderContext(fleet, resolution, settings))  # before the disk is touched (tenants: deferred)
     if opts.check:
         delta, stale = emit.check(target, files, console.err, workers=opts.jobs, threshold=opts.fork_threshold)
         if stale:

@@ -1,8 +1,9 @@
-"""``relc compile``: analyse → render (in memory) → write or check rendered/. Called by :func:`compiler.app.compile`.
+"""``relc compile``: analyse → render → write or check rendered/. Called by :func:`compiler.app.compile`.
 
-Order matters for atomicity: the fleet is validated and *everything* is rendered and serialised before the disk
-is touched, so an invalid fleet or a template error writes nothing; then :func:`replace_tree` swaps the new tree
-in as one step.
+Order matters for atomicity: the fleet is validated and every section is rendered before the disk is touched
+(tenants' documents only as far as their paths: they are rendered by the emit workers), so an invalid fleet or
+a template error writes nothing; whatever fails later (a worker's render or write) leaves only the staging tree,
+which is removed; then :func:`replace_tree` swaps the new tree in as one step.
 """
 
 from __future__ import annotations
