@@ -8,8 +8,8 @@ server (instances may share one), schemas per database, namespaces per cluster.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Hashable, Iterable, Iterator, Sequence
+from typing import NamedTuple
 
 from compiler.diagnostics import Diagnostic
 from compiler.load.documents import Document
@@ -20,9 +20,12 @@ from compiler.model.kinds import Tenant
 from compiler.validate.context import Context
 
 
-@dataclass(frozen=True, slots=True)
-class Derived:
-    """One derived name, where it lives (``scope``), what derived it and where to point the reader."""
+class Derived(NamedTuple):
+    """One derived name, where it lives (``scope``), what derived it and where to point the reader.
+
+    A named tuple rather than a frozen dataclass: both are immutable, but a fleet derives a few names per tenant
+    and the tuple is built in a third of the time (frozen dataclasses set each field through object.__setattr__).
+    """
 
     what: str  # "database", "schema", "namespace"
     name: str
@@ -47,7 +50,8 @@ _COLLISION_HINTS = {
 
 
 def check(ctx: Context) -> Iterator[Diagnostic]:
-    derived = [*_databases(ctx), *_schemas(ctx), *_namespaces(ctx)]
+    tenants = list(_tenants(ctx))  # sorted once for databases and schemas
+    derived = [*_databases(tenants), *_schemas(ctx, tenants), *_namespaces(ctx)]
     yield from _too_long(derived)
     yield from _collisions(derived)
 
@@ -83,7 +87,10 @@ def _collisions(derived: Iterable[Derived]) -> Iterator[Diagnostic]:
         )
 
 
-def _tenants(ctx: Context) -> Iterator[tuple[Entry[Tenant], tuple[str, int]]]:
+TenantServer = tuple[Entry[Tenant], tuple[str, int]]
+
+
+def _tenants(ctx: Context) -> Iterator[TenantServer]:
     """Tenants with their Instance's PostgreSQL server (host, port); tenants of unknown instances are RLC301."""
     for (instance, _), entry in sorted(ctx.fleet.tenants.items()):
         inst = ctx.fleet.instances.get(instance)
@@ -92,8 +99,8 @@ def _tenants(ctx: Context) -> Iterator[tuple[Entry[Tenant], tuple[str, int]]]:
             yield entry, (db.host.lower(), db.port)
 
 
-def _databases(ctx: Context) -> Iterator[Derived]:
-    for entry, server in _tenants(ctx):
+def _databases(tenants: Sequence[TenantServer]) -> Iterator[Derived]:
+    for entry, server in tenants:
         spec, tenant = entry.obj.spec, entry.obj.metadata.name
         who = f"tenant '{tenant}' of instance '{spec.instance}'"
         yield Derived(
@@ -120,14 +127,14 @@ def _databases(ctx: Context) -> Iterator[Derived]:
                 )
 
 
-def _schemas(ctx: Context) -> Iterator[Derived]:
+def _schemas(ctx: Context, tenants: Sequence[TenantServer]) -> Iterator[Derived]:
     """App schemas, and a base service's schema only where an app schema could collide with it.
 
     Base schemas are one per distinct service name, so they never collide among themselves; deriving them for
     every tenant would cost more than the rest of validation on a large fleet.
     """
     base_of: dict[str, dict[str, str]] = {}  # candidate -> base schema name -> service
-    for entry, _ in _tenants(ctx):
+    for entry, _ in tenants:
         spec, tenant = entry.obj.spec, entry.obj.metadata.name
         if not spec.apps:
             continue
