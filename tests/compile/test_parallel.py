@@ -153,3 +153,26 @@ def test_delta_survives_the_trip_from_a_worker() -> None:
 
     delta = Delta(["a"], ["b"], [], {"b": 3}, [("b", b"x", b"y")], 2)
     assert pickle.loads(pickle.dumps(delta)) == delta
+
+
+def test_a_tenant_render_error_on_a_worker_is_reported_and_writes_nothing(
+    example_fleet: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tenants' documents are rendered on the workers (deferred): an error there is the command's error."""
+    from compiler.render import jobs
+
+    assert compile_fleet(example_fleet).exit_code == 0
+    rendered = example_fleet / "rendered"
+    before, names = snapshot(rendered), siblings(rendered)
+    (example_fleet / "tenants" / "droneup-production" / "cherokee-nation.yaml").unlink()
+
+    def refuse(instance: object, tenant: str) -> jobs.VaultFile:
+        raise jobs.UnsafeVaultPath("droneup-production", f"secret/{tenant}?")
+
+    monkeypatch.setattr(jobs, "tenant_dsn", refuse)  # inherited by the forked workers
+    result = compile_fleet(example_fleet, "--jobs", "2", "--fork-threshold", "0")
+    assert result.exit_code == 1
+    assert "relc: error: Instance droneup-production: Vault path 'secret/" in result.output
+    assert "may only hold letters, digits and _ . / -" in result.output
+    assert snapshot(rendered) == before
+    assert siblings(rendered) == names
