@@ -18,8 +18,12 @@ from compiler.validate.countries import ISO_3166_ALPHA2
 
 
 def check(ctx: Context) -> Iterator[Diagnostic]:
+    by_candidate: dict[str, dict[str, Component] | None] = {}  # thousands of tenants share a few candidates
     for _, entry in sorted(ctx.fleet.tenants.items()):
-        components = _components_of(ctx, entry)
+        candidate = entry.obj.spec.release_candidate
+        if candidate not in by_candidate:
+            by_candidate[candidate] = _components_of(ctx, candidate)
+        components = by_candidate[candidate]
         names: dict[str, int] = {}
         for i, app in enumerate(entry.obj.spec.apps):
             if app.name in names:
@@ -34,9 +38,9 @@ def check(ctx: Context) -> Iterator[Diagnostic]:
             yield from _countries(entry.doc, i, app)
 
 
-def _components_of(ctx: Context, entry: Entry[Tenant]) -> dict[str, Component] | None:
-    """The blueprint components the tenant's candidate pins; None when the references are broken (RLC301)."""
-    candidate = ctx.fleet.candidates.get(entry.obj.spec.release_candidate)
+def _components_of(ctx: Context, name: str) -> dict[str, Component] | None:
+    """The blueprint components candidate ``name`` pins; None when the references are broken (RLC301)."""
+    candidate = ctx.fleet.candidates.get(name)
     if candidate is None:
         return None
     blueprint = ctx.fleet.blueprints.get(candidate.obj.spec.blueprint)
