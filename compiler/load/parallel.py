@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from itertools import repeat
 from typing import Any
 
@@ -42,13 +42,18 @@ def parse_all(
     *,
     workers: int | None = None,
     threshold: int = 2000,
-) -> list[ParseOutcome]:
-    """Outcomes in the order of ``sources``; parallel only when it pays and ``fork`` is available."""
+) -> Iterator[ParseOutcome]:
+    """Outcomes in the order of ``sources``; parallel only when it pays and ``fork`` is available.
+
+    Outcomes are yielded as workers finish their chunks, so the caller types the first files while later ones
+    are still being parsed: building models overlaps parsing instead of waiting for all of it.
+    """
     count = workers if workers is not None else min(os.cpu_count() or 1, 4)
     if count < 2 or len(sources) < threshold or "fork" not in multiprocessing.get_all_start_methods():
-        return [parse_one(s.text, limits) for s in sources]
-    size = -(-len(sources) // (count * 4))
+        yield from (parse_one(s.text, limits) for s in sources)
+        return
+    size = -(-len(sources) // (count * 8))
     chunks = [([s.text for s in sources[i : i + size]], limits) for i in range(0, len(sources), size)]
     with multiprocessing.get_context("fork").Pool(count) as pool:
-        results = pool.map(_parse_chunk, chunks)
-    return [outcome if isinstance(outcome, YamlProblem) else Parsed(outcome) for chunk in results for outcome in chunk]
+        for chunk in pool.imap(_parse_chunk, chunks):
+            yield from (o if isinstance(o, YamlProblem) else Parsed(o) for o in chunk)

@@ -28,9 +28,10 @@ def build_fleet(
     sources: Iterable[SourceFile],
     limits: Limits = DEFAULT_LIMITS,
     *,
-    parse_all: Callable[[Sequence[SourceFile], Limits], Sequence[Parsed | YamlProblem]] | None = None,
+    parse_all: Callable[[Sequence[SourceFile], Limits], Iterable[Parsed | YamlProblem]] | None = None,
 ) -> tuple[Fleet, list[Diagnostic]]:
-    """Type every source. ``parse_all`` lets the caller choose how files are parsed (e.g. on every core)."""
+    """Type every source. ``parse_all`` lets the caller choose how files are parsed (e.g. on every core); its
+    outcomes are consumed as they come, so typing can overlap parsing."""
     fleet = Fleet()
     problems: list[Diagnostic] = []
     ordered = list(sources)
