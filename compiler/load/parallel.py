@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import repeat
 from typing import Any
 
@@ -42,16 +42,20 @@ def parse_all(
     *,
     workers: int | None = None,
     threshold: int = 2000,
-) -> Iterator[ParseOutcome]:
+) -> Iterable[ParseOutcome]:
     """Outcomes in the order of ``sources``; parallel only when it pays and ``fork`` is available.
 
-    Outcomes are yielded as workers finish their chunks, so the caller types the first files while later ones
-    are still being parsed: building models overlaps parsing instead of waiting for all of it.
+    In parallel, outcomes are yielded as workers finish their chunks, so the caller types the first files while
+    later ones are still being parsed. Serially they are all parsed first: interleaving parsing and typing file by
+    file measured 10% slower (the two keep evicting each other's code and data from the CPU caches).
     """
     count = workers if workers is not None else min(os.cpu_count() or 1, 4)
     if count < 2 or len(sources) < threshold or "fork" not in multiprocessing.get_all_start_methods():
-        yield from (parse_one(s.text, limits) for s in sources)
-        return
+        return [parse_one(s.text, limits) for s in sources]
+    return _stream(sources, limits, count)
+
+
+def _stream(sources: Sequence[SourceFile], limits: Limits, count: int) -> Iterator[ParseOutcome]:
     size = -(-len(sources) // (count * 8))
     chunks = [([s.text for s in sources[i : i + size]], limits) for i in range(0, len(sources), size)]
     with multiprocessing.get_context("fork").Pool(count) as pool:
