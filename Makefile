@@ -25,7 +25,7 @@ test: install
 lint: install
 	$(BIN)/ruff check compiler $(wildcard relc_migrate) tests bench
 	$(BIN)/ruff format --check compiler $(wildcard relc_migrate) tests bench
-	$(BIN)/mypy compiler $(wildcard relc_migrate)
+	$(BIN)/mypy compiler relc_migrate tests bench
 
 golden: install
 	$(BIN)/relc compile

@@ -37,7 +37,7 @@ def strict(schema: Any) -> Any:
 
 
 def crd_validators() -> dict[str, jsonschema.protocols.Validator]:
-    found = {}
+    found: dict[str, jsonschema.protocols.Validator] = {}
     for name in ("application", "applicationset", "appproject"):
         crd = yaml.load((SCHEMAS / "argocd" / f"{name}-crd.yaml").read_text(), Loader=yaml.CSafeLoader)
         schema = strict(crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"])

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.postgres
 
 
 def _schema_dump(pg: Any, tenant: str, schema: str) -> str:
-    return pg.pg_dump(contract.tenant_database(tenant), "--schema-only", f"--schema={schema}")
+    dump: str = pg.pg_dump(contract.tenant_database(tenant), "--schema-only", f"--schema={schema}")
+    return dump
 
 
 def _versions(service: str) -> list[str]:
@@ -26,11 +27,12 @@ def _versions(service: str) -> list[str]:
 
 def _history(pg: Any, tenant: str, schema: str) -> list[tuple[Any, ...]]:
     with pg.connect(contract.tenant_database(tenant)) as conn:
-        return conn.execute(
+        rows: list[tuple[Any, ...]] = conn.execute(
             "SELECT file, direction, state, statements_applied, error, failing_statement, run_by_job "
             "FROM relc.migration_history WHERE schema_name = %s ORDER BY id",
             (schema,),
         ).fetchall()
+    return rows
 
 
 @pytest.mark.parametrize("service", ["auth", "payments", "entity"])

@@ -104,7 +104,7 @@ def test_list_type_set_rejects_duplicates() -> None:
 
 
 def test_junctor_branches_stay_open_and_exclusive_bounds_are_numeric() -> None:
-    body = {
+    body: dict[str, Any] = {
         "type": "object",
         "properties": {
             "spec": {
@@ -125,7 +125,7 @@ def test_junctor_branches_stay_open_and_exclusive_bounds_are_numeric() -> None:
 
 
 def test_embedded_resource_declares_api_version_kind_metadata() -> None:
-    body = {
+    body: dict[str, Any] = {
         "type": "object",
         "properties": {
             "spec": {

@@ -13,7 +13,7 @@ def test_one_config_per_cluster(example_fleet: Path) -> None:
     assert sorted(out) == [
         f"clusters/{c}/migration-controller-config.yaml" for c in ("gke-dev", "gke-prod", "prod", "qa", "test")
     ]
-    (doc,) = out["clusters/test/migration-controller-config.yaml"].documents
+    (doc,) = out["clusters/test/migration-controller-config.yaml"].manifests()
     assert "namespace" not in doc["metadata"]  # cluster-scoped
     assert doc["spec"] == {
         "cluster": "test",
@@ -40,7 +40,7 @@ def test_shared_cluster_takes_the_strictest_values(example_fleet: Path) -> None:
         "  migration:\n    concurrency: 1\n    timeout: 5m\n    retries: 4\n",
     )
     out = files(example_fleet, controller.render)
-    (doc,) = out["clusters/gke-prod/migration-controller-config.yaml"].documents
+    (doc,) = out["clusters/gke-prod/migration-controller-config.yaml"].manifests()
     spec = doc["spec"]
     assert (spec["concurrency"], spec["timeout"], spec["retries"]) == (1, "5m", 2)
     assert [(i["name"], i["concurrency"], i["retries"]) for i in spec["instances"]] == [

@@ -90,7 +90,7 @@ def test_warm_candidate_without_tenants_still_runs(example_fleet: Path) -> None:
 
 def test_configmap_per_instance_carries_its_entries(example_fleet: Path) -> None:
     out = files(example_fleet, registry.render)
-    cm, _ = out["instances/arematics-qa/registry/service-versions.yaml"].documents
+    cm, _ = out["instances/arematics-qa/registry/service-versions.yaml"].manifests()
     assert cm["kind"] == "ConfigMap" and cm["metadata"]["namespace"] == "arematics-qa-tenancy"
     payload = json.loads(cm["data"][registry.CONFIGMAP_KEY])
     assert {e["instance"] for e in payload["entries"]} == {"arematics-qa"}
@@ -134,7 +134,7 @@ def test_instance_without_entries_deletes_all_its_rows() -> None:
 def test_quote_literal(value: str, literal: str) -> None:
     assert quote_literal(value) == literal
     (stmt,) = pglast.parse_sql(f"SELECT {literal}")
-    const = stmt.stmt.targetList[0].val  # type: ignore[attr-defined]
+    const = stmt.stmt.targetList[0].val  # type: ignore[union-attr]
     assert const.val.sval == value
 
 
@@ -144,7 +144,7 @@ def test_quote_literal_refuses_nul() -> None:
 
 
 def _sync_job(root: Path, instance: str) -> dict[str, Any]:
-    _, job = files(root, registry.render)[f"instances/{instance}/registry/service-versions.yaml"].documents
+    _, job = files(root, registry.render)[f"instances/{instance}/registry/service-versions.yaml"].manifests()
     return job
 
 
@@ -169,9 +169,9 @@ def test_registry_sync_job_loads_the_configmap_after_each_sync(example_fleet: Pa
     assert _sync_job(example_fleet, "droneup-production")["metadata"]["name"] == other
 
 
-@given(st.text(alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",))))
+@given(st.text(alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=["Cs"])))
 @settings(max_examples=300, deadline=None)
 def test_quote_literal_round_trips_any_text(value: str) -> None:
     """PostgreSQL's own parser (pglast) reads back exactly the text, whatever quotes or backslashes it holds."""
     (stmt,) = pglast.parse_sql(f"SELECT {quote_literal(value)}")
-    assert stmt.stmt.targetList[0].val.val.sval == value  # type: ignore[attr-defined]
+    assert stmt.stmt.targetList[0].val.val.sval == value  # type: ignore[union-attr]
