@@ -37,6 +37,10 @@ class InvalidInput(RelcError):
         super().__init__(f"{len(diagnostics)} problem(s) in the input")
         self.diagnostics = tuple(diagnostics)
 
+    def __reduce__(self) -> tuple[type[InvalidInput], tuple[tuple[Diagnostic, ...]]]:
+        """Pickled as its constructor's arguments (it crosses from an emit worker to the parent)."""
+        return type(self), (self.diagnostics,)
+
 
 class CycleError(RelcError):
     """A dependency cycle; ``cycle`` lists the nodes in order, the first repeated implicitly at the end."""
@@ -45,6 +49,10 @@ class CycleError(RelcError):
         self.cycle = tuple(cycle)
         self.context = context
         super().__init__(f"dependency cycle{' in ' + context if context else ''}: {self.describe()}")
+
+    def __reduce__(self) -> tuple[type[CycleError], tuple[tuple[str, ...], str]]:
+        """Pickled as its constructor's arguments (it crosses from an emit worker to the parent)."""
+        return type(self), (self.cycle, self.context)
 
     def describe(self) -> str:
         return " -> ".join([*self.cycle, self.cycle[0]]) if self.cycle else "(empty)"

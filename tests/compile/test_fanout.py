@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import pickle
 import re
 import signal
 import time
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from compiler.diagnostics import Diagnostic, InvalidInput, UsageError
+from compiler.diagnostics.errors import CycleError
 from compiler.emit.fanout import MAX_CHUNK, MAX_CHUNKS, WorkerDied, chunks, fan_out
 
 
@@ -83,6 +85,7 @@ def raise_on(value: int, exc: BaseException) -> Callable[[Sequence[int]], None]:
         DiskFull(28, "No space left on device", "/x/y.yaml"),
         UsageError("output folder 'x' is not a directory", "remove it"),
         InvalidInput([Diagnostic("tenants/a.yaml", 3, 1, "RLC301", "no such candidate", "hint")]),
+        CycleError(["entity", "payments"], "candidate q2-2025"),
         KeyError("name"),
         TwoParts("one", "two"),
     ],
@@ -147,3 +150,12 @@ def test_large_results_from_every_child_do_not_deadlock() -> None:
 
     results = fan_out(func, list(range(4)), workers=2, threshold=0)
     assert [len(r) for r in results] == [3_000_001] * 4
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [InvalidInput([Diagnostic("a.yaml", 1, 2, "RLC301", "m", "h")]), CycleError(["a", "b"], "candidate c")],
+)
+def test_relc_errors_carrying_data_pickle_as_themselves(exc: Exception) -> None:
+    copy = pickle.loads(pickle.dumps(exc))
+    assert type(copy) is type(exc) and str(copy) == str(exc) and vars(copy) == vars(exc)
