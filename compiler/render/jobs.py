@@ -41,7 +41,7 @@ from compiler.render.conventions import (
     WAVE_MIGRATE,
     WAVE_PROVISION,
 )
-from compiler.render.output import Manifest, Templated
+from compiler.render.output import Manifest, Shapes, Templated
 from compiler.render.tenantplan import SchemaSlot, ServicePin, TenantLayout, backup_destination, backup_required
 from relc_migrate import contract
 
@@ -271,8 +271,7 @@ class _InstanceKit:
         }
 
 
-# Shapes are made once per distinct value by JobRenderer and compared by identity (eq=False), so the emitter's
-# stencil lookup for each of a fleet's ~500,000 Jobs hashes an object id instead of nested fields.
+# Shapes are made once per distinct value (output.Shapes) and compared by identity (eq=False).
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -354,8 +353,7 @@ class JobRenderer:
     def __init__(self, ctx: RenderContext) -> None:
         self._ctx = ctx
         self._kits: dict[str, _InstanceKit] = {}
-        self._provision_shapes: dict[tuple[str, tuple[tuple[str, str], ...]], ProvisionShape] = {}
-        self._migration_shapes: dict[tuple[str, str, int, int, bool, bool, bool, bool], MigrationShape] = {}
+        self._shapes = Shapes()
 
     def _kit(self, instance: Instance) -> _InstanceKit:
         kit = self._kits.get(instance.metadata.name)
@@ -378,9 +376,7 @@ class JobRenderer:
         pairs = tuple((s.schema, s.pin.service) for s in slots)
         extra = f"{database}:{','.join(schema for schema, _ in pairs)}"
         name = contract.job_name("provision", layout.name, extra=extra)
-        shape = self._provision_shapes.get((kit.name, pairs))
-        if shape is None:
-            shape = self._provision_shapes[kit.name, pairs] = ProvisionShape(kit, pairs)
+        shape = self._shapes.get(("provision", kit.name, pairs), lambda: ProvisionShape(kit, pairs))
         return Templated(_provision_job, shape, (name, layout.name, database))
 
     # --- migration ------------------------------------------------------------------------------------------
@@ -410,20 +406,11 @@ class JobRenderer:
         extra = f"{database}:dry-run" if dry_run else database
         name = contract.job_name("migrate", layout.name, pin.service, pin.version, extra)
         has_destination = destination is not None
-        key = (
-            kit.name,
-            layout.candidate.candidate,
-            pin.position,
-            len(slots),
-            dependency,
-            dry_run,
-            backup,
-            has_destination,
+        key = ("migration", kit.name, layout.candidate.candidate, pin.position, len(slots), dependency, dry_run)
+        shape = self._shapes.get(
+            (*key, backup, has_destination),
+            lambda: MigrationShape(kit, pin, len(slots), dependency, dry_run, backup, has_destination),
         )
-        shape = self._migration_shapes.get(key)
-        if shape is None:
-            shape = MigrationShape(kit, pin, len(slots), dependency, dry_run, backup, has_destination)
-            self._migration_shapes[key] = shape
         texts = (
             name,
             layout.name,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 Manifest = dict[str, Any]
 S = TypeVar("S", bound=Hashable)
@@ -35,7 +35,8 @@ class Templated(Generic[S]):
 
     Why: at 10,000 tenants the tenant folders hold ~1 GB of YAML, nearly all of it the same Job, custom
     resource and route repeated with other names. Splitting each into a ``shape`` (everything shared by the
-    tenants of one Instance and candidate: hashable, compared by value) and ``texts`` (the per-tenant strings)
+    tenants of one Instance and candidate: made once per value by :class:`Shapes`, so compared by identity) and
+    ``texts`` (the per-tenant strings)
     lets the emitter write each shape once with holes and then only fill the holes per tenant
     (:mod:`compiler.emit.stencil`), byte-identical to emitting :meth:`manifest`.
 
@@ -51,6 +52,28 @@ class Templated(Generic[S]):
 
     def manifest(self) -> Manifest:
         return self.build(self.shape, self.texts)
+
+
+T = TypeVar("T")
+
+
+class Shapes:
+    """One object per distinct shape in a render (per-render state, never module-global).
+
+    Shape classes are declared ``eq=False``: the emitter looks a stencil up for each of ~500,000 documents at
+    10,000 tenants, and an identity hash costs nothing where a dataclass hash rehashes every field each time.
+    Interning here is what makes identity right: equal shapes are the same object.
+    """
+
+    def __init__(self) -> None:
+        self._made: dict[Hashable, Any] = {}
+
+    def get(self, key: Hashable, make: Callable[[], T]) -> T:
+        """The shape made for ``key`` (which must capture everything ``make`` reads), made now if new."""
+        found = self._made.get(key)
+        if found is None:
+            found = self._made[key] = make()
+        return cast(T, found)
 
 
 Document = Manifest | Templated[Any]

@@ -15,9 +15,8 @@ custom resource names (DNS-1123 subdomains, up to 253 characters).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
 
 from compiler.model import names
 from compiler.model.kinds import Instance, Tenant
@@ -34,7 +33,7 @@ from compiler.render.conventions import (
     WAVE_PROVISION,
     tenant_dir,
 )
-from compiler.render.output import Document, Manifest, RenderedFile, Templated
+from compiler.render.output import Document, Manifest, RenderedFile, Shapes, Templated
 from compiler.render.tenantplan import (
     AppDatabase,
     CandidatePlan,
@@ -48,7 +47,6 @@ from compiler.render.tenantplan import (
 PROVISIONING_FILE = "provisioning.yaml"
 SCHEMA_VERSIONS_FILE = "schema-versions.yaml"
 MIGRATIONS_FILE = "migrations.yaml"
-T = TypeVar("T")
 
 
 def render(ctx: RenderContext) -> Iterator[RenderedFile]:
@@ -76,7 +74,7 @@ def schema_version_name(tenant: str, schema: str, country: str | None) -> str:
 # --- documents ---------------------------------------------------------------------------------------------
 # Each document is a Templated: a shape shared by the tenants of one Instance and candidate, and the tenant's
 # own strings (names, databases), so the emitter writes each shape once (compiler.emit.stencil). Shapes are
-# made once per distinct value (TenantDocuments) and compared by identity, which keeps the emitter's lookups cheap.
+# made once per distinct value (output.Shapes) and compared by identity, which keeps the emitter's lookups cheap.
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -122,13 +120,7 @@ class TenantDocuments:
 
     def __init__(self, job_renderer: jobs.JobRenderer) -> None:
         self.jobs = job_renderer
-        self._shapes: dict[tuple[object, ...], Any] = {}
-
-    def _shape(self, key: tuple[object, ...], make: Callable[[], T]) -> T:
-        found = self._shapes.get(key)
-        if found is None:
-            found = self._shapes[key] = make()
-        return cast(T, found)
+        self.shapes = Shapes()
 
     def files(self, instance: Instance, tenant: Tenant, plan: CandidatePlan) -> Iterator[RenderedFile]:
         """The tenant's files, their documents deferred: the emitter renders them where it emits them (on
@@ -147,7 +139,7 @@ class TenantDocuments:
         retention = policies.retention or spec.retention
         deletion = (policies.deletion.mode.value, policies.deletion.grace_period)
         kept = (retention.schema_transition, retention.deprecated_versions)
-        shape = self._shape(
+        shape = self.shapes.get(
             ("tenant", owner, deletion, kept),
             lambda: TenantShape(owner, _pairs(layout.base), spec.vault.namespace, deletion, kept),
         )
@@ -158,7 +150,7 @@ class TenantDocuments:
         pairs = _pairs(app.slots)
         has_country = app.country is not None
         services = tuple(app.app.services)
-        shape = self._shape(
+        shape = self.shapes.get(
             ("app", owner, app.app.name, app.app.country_scoped, has_country, pairs, services),
             lambda: AppShape(owner, app.app.name, app.app.country_scoped, has_country, pairs, services),
         )
@@ -168,7 +160,7 @@ class TenantDocuments:
     def schema_version(self, owner: Owner, layout: TenantLayout, slot: SchemaSlot) -> Templated[VersionShape]:
         policies = layout.tenant.spec.policies
         pin, backup = slot.pin, backup_required(layout, slot)
-        shape = self._shape(
+        shape = self.shapes.get(
             ("version", owner, pin.position, policies.dry_run, backup, policies.auto_upgrade),
             lambda: VersionShape(owner, pin.service, pin.version, policies.dry_run, backup, policies.auto_upgrade),
         )
@@ -195,7 +187,7 @@ class _OneTenant:
     @property
     def owner(self) -> Owner:
         instance, candidate = self._instance.metadata.name, self._plan.candidate
-        return self._documents._shape(("owner", instance, candidate), lambda: Owner(instance, candidate))
+        return self._documents.shapes.get(("owner", instance, candidate), lambda: Owner(instance, candidate))
 
     def provisioning(self) -> tuple[Document, ...]:
         documents, instance, layout, owner = self._documents, self._instance, self.layout, self.owner
