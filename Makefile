@@ -1,15 +1,17 @@
 # Two entry points for a fresh machine (see README):
 #   make run   - create .venv, install relc, validate and compile the example fleet
 #   make test  - install (if needed) and run the whole test suite, PostgreSQL tests included
+# Every install goes through constraints.txt (exact pins, `make lock` refreshes it); a changed lock re-installs.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint golden bench
-$(BIN)/relc: pyproject.toml
+.PHONY: install run test lint golden bench lock
+# --no-build-isolation: relc is built by the locked setuptools installed just before, not by the index's newest.
+$(BIN)/relc: pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt pip setuptools
+	$(BIN)/pip install --quiet --no-build-isolation -c constraints.txt -e '.[dev]'
 	touch $(BIN)/relc
 
 install: $(BIN)/relc
@@ -26,6 +28,10 @@ lint: install
 	$(BIN)/ruff check compiler $(wildcard relc_migrate) tests bench
 	$(BIN)/ruff format --check compiler $(wildcard relc_migrate) tests bench
 	$(BIN)/mypy compiler relc_migrate tests bench
+
+# Re-resolve every dependency in a throwaway venv and rewrite constraints.txt (then run make test, commit it).
+lock:
+	PY=$(PY) scripts/lock.sh
 
 golden: install
 	$(BIN)/relc compile
