@@ -34,7 +34,7 @@ class ShippedFamily:
 
 SHIPPED = (
     ShippedFamily("argocd", "argoproj.io", "Argo CD 3.6.0 CRD"),
-    ShippedFamily("gateway-api", "gateway.networking.k8s.io", "relc's Gateway API schema (see its SOURCE.txt)"),
+    ShippedFamily("gateway-api", "gateway.networking.k8s.io", "Gateway API v1.6.1 CRD"),
 )
 
 

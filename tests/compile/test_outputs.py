@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import yaml
 from tests.compile.util import compile_fleet, relc
 from tests.conftest import REPO
 
-SCHEMAS = Path("/work/shared/schemas")
+SCHEMAS = Path(str(resources.files("compiler").joinpath("data", "schemas")))  # the vendored upstream copies
 REPO_PREFIX = "rendered/"
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from jsonschema import Draft7Validator
 
-from compiler.outcheck.fastpath import COMPILE_AFTER, TwoStage, without_defaults
+from compiler.outcheck.fastpath import COMPILE_AFTER, TwoStage, class_dollars_escaped, without_defaults
 from tests.outcheck.conftest import VALID, copy_case, found, validate_rendered
 
 SCHEMA: dict[str, Any] = {
@@ -66,3 +68,31 @@ def test_many_documents_of_one_kind_still_report_the_invalid_one(tmp_path: Path)
     line = (count - 1) * 19 + 16  # 18 lines per document plus its separator; the port is on line 16
     assert found(result) == [f"rendered/instances/eu/routing/many.yaml:{line}:RLC802 spec.rules[0].backendRefs[0].port"]
     assert "'eighty' is not of type 'integer'" in json.loads(result.output)["diagnostics"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "escaped"),
+    [
+        (r"^[A-Za-z0-9!#$%&'*+\-.^_\x60|~]+$", r"^[A-Za-z0-9!#\$%&'*+\-.^_\x60|~]+$"),  # Gateway API's header name
+        (r"^a$", r"^a$"),
+        (r"[]$]$", r"[]\$]$"),
+        (r"[^]$]", r"[^]\$]"),
+        (r"[\]$]", r"[\]\$]"),
+        (r"\[$", r"\[$"),
+        (r"[a\\]$", r"[a\\]$"),
+        (r"[\$]", r"[\$]"),
+    ],
+)
+def test_dollars_inside_a_character_class_are_escaped_and_mean_the_same(pattern: str, escaped: str) -> None:
+    assert class_dollars_escaped(pattern) == escaped
+    for text in ["a", "$", "]", "[", "\\", "a$", "Ab-1", "x\n", ""]:
+        assert bool(re.search(pattern, text)) == bool(re.search(escaped, text)), text
+
+
+def test_a_pattern_with_a_dollar_in_a_class_is_compiled_and_agrees_with_jsonschema() -> None:
+    """fastjsonschema alone turns that '$' into '\\Z' and fails with re.error (exit 3 on Gateway API v1.6.1)."""
+    schema = {"type": "object", "properties": {"name": {"type": "string", "pattern": "^[a-z$]+$"}}}
+    staged = TwoStage(schema, Draft7Validator(schema), compile_after=0)
+    for data in [{"name": "ab$"}, {"name": "A"}, {"name": "ok"}]:
+        assert messages(staged, data) == messages(Draft7Validator(schema), data), data
+    assert staged.compiled

@@ -198,7 +198,10 @@ def test_kubeconform_command_line_and_schema_locations(tmp_path: Path) -> None:
         "argoproj.io/application_v1alpha1.json",
         "argoproj.io/applicationset_v1alpha1.json",
         "argoproj.io/appproject_v1alpha1.json",
+        "gateway.networking.k8s.io/gateway_v1.json",
+        "gateway.networking.k8s.io/gateway_v1beta1.json",
         "gateway.networking.k8s.io/httproute_v1.json",
+        "gateway.networking.k8s.io/httproute_v1beta1.json",
         "gateway.networking.k8s.io/referencegrant_v1.json",
         "gateway.networking.k8s.io/referencegrant_v1beta1.json",
     ]
