@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("relc_migrate")
 TERMINATION_LOG_LIMIT = 4096
-#: test-only hook, "<file>:<statement number>[:<seconds>]": sleep in the database after that statement
-ENV_TEST_PAUSE_AFTER = "RELC_TEST_PAUSE_AFTER"
 
 # --- environment ----------------------------------------------------------------------------------------
 
@@ -61,12 +59,6 @@ def read_runtime(env: Mapping[str, str]) -> Runtime:
     limit_text = env.get(contract.ENV_CONCURRENCY_LIMIT) or str(contract.DEFAULT_CONCURRENCY_LIMIT)
     if not limit_text.isdigit() or int(limit_text) < 1:
         raise UsageError(f"{contract.ENV_CONCURRENCY_LIMIT} must be a positive integer, not {limit_text!r}")
-    pause = env.get(ENV_TEST_PAUSE_AFTER)
-    pause_after, pause_seconds = None, 60.0
-    if pause:  # "<file>:<statement number>[:<seconds>]"
-        parts = pause.split(":")
-        pause_after = (parts[0], int(parts[1]))
-        pause_seconds = float(parts[2]) if len(parts) > 2 else pause_seconds
     return Runtime(
         dsn=dsn,
         infra_dsn=_secret(env, contract.ENV_INFRA_DSN_FILE, contract.ENV_INFRA_DSN),
@@ -75,8 +67,6 @@ def read_runtime(env: Mapping[str, str]) -> Runtime:
         image=env.get(contract.ENV_IMAGE) or None,
         cluster=env.get(contract.ENV_CLUSTER) or None,
         pg_dump=env.get(contract.ENV_PG_DUMP) or "pg_dump",
-        pause_after=pause_after,
-        pause_seconds=pause_seconds,
     )
 
 
@@ -197,6 +187,7 @@ def run_command(
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="relc", prog_name=contract.PROGRAM)  # one distribution, one version
 @click.option("-v", "--verbose", is_flag=True, help="Log every step to stderr.")
 def cli(verbose: bool) -> None:
     """relc-migrate: provision tenant databases and apply schema migrations (a Kubernetes Job)."""

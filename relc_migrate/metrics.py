@@ -1,14 +1,15 @@
 """The design document's metrics (appendix 8.2) for one run, pushed or written in the text format.
 
 A Job exits long before any scrape, so metrics go to a Pushgateway when one is configured (grouped by job
-name) and are written in the Prometheus text format otherwise. Label values are bounded: outcomes come from a
-fixed set, names pass the identifier rules or become ``invalid``; no error text or free-form value is a label.
+name), or are written in the Prometheus text format to a file when that is configured, and nowhere otherwise:
+stderr is for the one line a person reads (40 lines of exposition text after every run buried it).
+Label values are bounded: outcomes come from a fixed set, names pass the identifier rules or become ``invalid``;
+no error text or free-form value is a label.
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from typing import Final
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, push_to_gateway
@@ -80,11 +81,9 @@ class Metrics:
         return generate_latest(self.registry).decode("utf-8")
 
     def flush(self, *, pushgateway_url: str | None, job: str, metrics_file: str | None) -> None:
-        """Push to the gateway (grouped by job), else write the text format to ``metrics_file`` or stderr."""
+        """Push to the gateway (grouped by job), else write the text format to ``metrics_file``, else nothing."""
         if pushgateway_url:
             push_to_gateway(pushgateway_url, job=job, registry=self.registry, timeout=10)
         elif metrics_file:
             with open(metrics_file, "w", encoding="utf-8") as handle:
                 handle.write(self.text())
-        else:
-            sys.stderr.write(self.text())

@@ -49,7 +49,4 @@ class Runtime:
     image: str | None = None
     cluster: str | None = None
     pg_dump: str = "pg_dump"
-    #: test-only: after statement N of file F, sleep in the database (so a kill lands mid-file)
-    pause_after: tuple[str, int] | None = None
-    pause_seconds: float = 60.0
     stop: StopFlag = field(default_factory=StopFlag)

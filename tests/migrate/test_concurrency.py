@@ -1,8 +1,9 @@
 """Locks, slots, kill -9 and SIGTERM with real runner processes against the real server.
 
-Kills land deterministically: the test-only hook RELC_TEST_PAUSE_AFTER makes a runner sleep in the database
-(``SELECT pg_sleep``) after a given statement, and the test waits until it sees that sleep in
-pg_stat_activity before it kills. Nothing is inferred from timing.
+Kills land deterministically: a runner started with ``pause=FILE:N[:SECONDS]`` runs through the test-only
+wrapper tests/migrate/paused_runner.py, which makes it sleep in the database (``SELECT pg_sleep``) after
+statement N of FILE, and the test waits until it sees that sleep in pg_stat_activity before it kills. Nothing is
+inferred from timing, and the shipped relc-migrate carries no test hook.
 """
 
 from __future__ import annotations
@@ -23,16 +24,20 @@ import pytest
 
 from relc_migrate import contract
 from relc_migrate.slots import SLOT_NAMESPACE
+from tests.conftest import REPO
 from tests.migrate.helpers import migrate_args, provision_args
 
 pytestmark = pytest.mark.postgres
 
 
-def spawn(args: list[str], env: dict[str, str], **extra: str) -> subprocess.Popen[str]:
-    """A runner as its own process (``python -m relc_migrate``), like the Job's container."""
+def spawn(args: list[str], env: dict[str, str], *, pause: str | None = None, **extra: str) -> subprocess.Popen[str]:
+    """A runner as its own process (``python -m relc_migrate``), like the Job's container; with ``pause``
+    (``FILE:N[:SECONDS]``) through the pausing wrapper instead."""
+    program = ["-m", "relc_migrate"] if pause is None else ["-m", "tests.migrate.paused_runner", pause]
+    pythonpath = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
     return subprocess.Popen(
-        [sys.executable, "-m", "relc_migrate", *args],
-        env={**os.environ, **env, **extra},
+        [sys.executable, *program, *args],
+        env={**os.environ, **env, **extra, "PYTHONPATH": pythonpath},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -83,7 +88,7 @@ def test_two_runners_on_one_tenant_service(relc: Any, pg: Any, cli_env: dict[str
     db = contract.tenant_database(tenant)
     first = spawn(
         migrate_args(tenant, "auth", "1.2.0"), cli_env,
-        RELC_TEST_PAUSE_AFTER="V1.1.0__01_create_sessions.sql:1:3", RELC_TERMINATION_LOG="",
+        pause="V1.1.0__01_create_sessions.sql:1:3", RELC_TERMINATION_LOG="",
     )  # fmt: skip
     wait_for(sleeping_in_db(pg, db), what="the first runner to hold the lock mid-file")
     second = relc(*migrate_args(tenant, "auth", "1.2.0", lock_wait_seconds=0.5))
@@ -103,7 +108,7 @@ def test_different_services_of_one_tenant_migrate_in_parallel(
     db = contract.tenant_database(tenant)
     auth = spawn(
         migrate_args(tenant, "auth", "1.2.0"), cli_env,
-        RELC_TEST_PAUSE_AFTER="V1.0.0__01_create_users.sql:1:3", RELC_TERMINATION_LOG="",
+        pause="V1.0.0__01_create_users.sql:1:3", RELC_TERMINATION_LOG="",
     )  # fmt: skip
     wait_for(sleeping_in_db(pg, db), what="auth's runner mid-file")
     payments = relc(*migrate_args(tenant, "payments", "2.2.0", lock_wait_seconds=0.5))
@@ -116,7 +121,7 @@ def test_kill_9_during_a_transactional_file(relc: Any, pg: Any, cli_env: dict[st
     db = contract.tenant_database(tenant)
     runner = spawn(
         migrate_args(tenant, "auth", "1.2.0"), cli_env,
-        RELC_TEST_PAUSE_AFTER="V1.2.0__01_add_tfa.sql:1", RELC_TERMINATION_LOG="",
+        pause="V1.2.0__01_add_tfa.sql:1", RELC_TERMINATION_LOG="",
     )  # fmt: skip
     wait_for(sleeping_in_db(pg, db), what="the runner inside V1.2.0__01_add_tfa.sql")
     runner.send_signal(signal.SIGKILL)
@@ -139,7 +144,7 @@ def test_kill_9_during_a_no_transaction_file(relc: Any, pg: Any, cli_env: dict[s
     db = contract.tenant_database(tenant)
     runner = spawn(
         migrate_args(tenant, "payments", "2.1.0"), cli_env,
-        RELC_TEST_PAUSE_AFTER="V2.1.0__02_index_booked_at.sql:1", RELC_TERMINATION_LOG="",
+        pause="V2.1.0__02_index_booked_at.sql:1", RELC_TERMINATION_LOG="",
     )  # fmt: skip
     wait_for(sleeping_in_db(pg, db), what="the runner inside the no-transaction file")
     runner.send_signal(signal.SIGKILL)
@@ -212,7 +217,7 @@ def test_sigterm_rolls_back_the_current_file_and_exits(
     db = contract.tenant_database(tenant)
     runner = spawn(
         migrate_args(tenant, "auth", "1.2.0"), cli_env,
-        RELC_TEST_PAUSE_AFTER="V1.2.0__01_add_tfa.sql:1", RELC_TERMINATION_LOG="",
+        pause="V1.2.0__01_add_tfa.sql:1", RELC_TERMINATION_LOG="",
     )  # fmt: skip
     wait_for(sleeping_in_db(pg, db), what="the runner inside V1.2.0__01_add_tfa.sql")
     started = time.monotonic()
@@ -288,7 +293,7 @@ def test_sigterm_while_queued_for_a_slot(relc: Any, pg: Any, cli_env: dict[str, 
     env = {**cli_env, "RELC_INFRA_DSN_FILE": "", "RELC_INFRA_DSN": pg.dsn("relc_infra_queue"),
            "RELC_CONCURRENCY_LIMIT": "1", "RELC_TERMINATION_LOG": ""}  # fmt: skip
     assert relc(*provision_args(tenant)).exit_code == 0
-    holder = spawn(migrate_args(tenant, "auth", "1.0.0"), env, RELC_TEST_PAUSE_AFTER="V1.0.0__01_create_users.sql:1")
+    holder = spawn(migrate_args(tenant, "auth", "1.0.0"), env, pause="V1.0.0__01_create_users.sql:1")
     wait_for(sleeping_in_db(pg, contract.tenant_database(tenant)), what="the slot holder mid-file")
     queued = spawn(migrate_args(tenant, "payments", "2.0.0"), env)
 
@@ -319,7 +324,7 @@ def test_a_killed_runner_frees_its_slot(relc: Any, pg: Any, cli_env: dict[str, s
     assert relc(*provision_args(tenant)).exit_code == 0
     holder = spawn(
         migrate_args(tenant, "auth", "1.0.0"), {**cli_env, **env},
-        RELC_TEST_PAUSE_AFTER="V1.0.0__01_create_users.sql:1", RELC_TERMINATION_LOG="",
+        pause="V1.0.0__01_create_users.sql:1", RELC_TERMINATION_LOG="",
     )  # fmt: skip
     wait_for(sleeping_in_db(pg, contract.tenant_database(tenant)), what="the only slot's holder mid-file")
     blocked = relc(*migrate_args(tenant, "payments", "2.0.0", slot_wait_seconds=0.5), **env)
