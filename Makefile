@@ -1,14 +1,15 @@
 # Two entry points for a fresh machine (see README):
 #   make run   - create .venv, install relc, validate and compile the example fleet
 #   make test  - install (if needed) and run the whole test suite, PostgreSQL tests included
-# Every install goes through constraints.txt (exact pins, `make lock` refreshes it); a changed lock re-installs.
+# Every install goes through constraints.txt (exact pins, `make lock` refreshes it); a changed lock re-installs,
+# and so does a changed compiler/__init__.py (the version, which the editable install's metadata records).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
 .PHONY: install run test lint golden bench lock
 # --no-build-isolation: relc is built by the locked setuptools installed just before, not by the index's newest.
-$(BIN)/relc: pyproject.toml constraints.txt
+$(BIN)/relc: pyproject.toml constraints.txt compiler/__init__.py
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet -c constraints.txt pip setuptools
 	$(BIN)/pip install --quiet --no-build-isolation -c constraints.txt -e '.[dev]'

@@ -6,4 +6,6 @@ whole fleet) → ``resolve`` (version graph) → ``render`` (pure: fleet → fil
 ``cli`` is a thin click layer over ``app``, the one core entry point that maps errors to exit codes.
 """
 
+#: The one version of the relc distribution (compiler and relc-migrate): pyproject.toml reads it (setuptools
+#: ``attr``), and the default relc-migrate image tag is derived from it (compiler/model/settings.py).
 __version__ = "0.1.0"

@@ -10,9 +10,14 @@ from typing import Literal
 
 from pydantic import Field
 
+from compiler import __version__
 from compiler.model.common import Name, Strict, Text
 
 SETTINGS_FILE = "relc.yaml"
+MIGRATE_IMAGE_REPOSITORY = "ghcr.io/relc-dev/relc-migrate"
+#: The relc-migrate image released together with this relc: one distribution, one version, so Jobs run the
+#: migrator that speaks this compiler's contract unless relc.yaml pins another.
+DEFAULT_MIGRATE_IMAGE = f"{MIGRATE_IMAGE_REPOSITORY}:{__version__}"
 
 
 class Settings(Strict):
@@ -27,7 +32,7 @@ class Settings(Strict):
     rendered_path: Text = Field(default="rendered", alias="renderedPath", pattern=r"^[A-Za-z0-9._/-]+$")
     argocd_namespace: Name = Field(default="argocd", alias="argocdNamespace")
     migrate_image: Text = Field(
-        default="ghcr.io/relc-dev/relc-migrate:0.1.0",
+        default=DEFAULT_MIGRATE_IMAGE,
         alias="migrateImage",
         description="image of the relc-migrate companion that migration Jobs run",
     )

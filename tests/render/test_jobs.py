@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import compiler
 from compiler.render import tenancy
 from relc_migrate import contract
 from tests.compile.util import compile_fleet
@@ -69,7 +70,7 @@ def test_argv_and_env_come_from_the_contract(example_fleet: Path) -> None:
         statement_timeout_ms=600_000,
     )
     assert main["args"] == list(contract.migrate_argv(expected))
-    assert main["image"] == "ghcr.io/relc-dev/relc-migrate:0.1.0"
+    assert main["image"] == f"ghcr.io/relc-dev/relc-migrate:{compiler.__version__}"  # the default: relc's version
     env = {e["name"]: e["value"] for e in main["env"]}
     name = job["metadata"]["name"]
     assert env == dict(
