@@ -27,3 +27,15 @@ def example_fleet(tmp_path: Path) -> Path:
     for folder in ("blueprints", "releases", "instances", "tenants"):
         shutil.copytree(REPO / folder, target / folder)
     return target
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that needs the PostgreSQL server (the ``pg`` fixture, directly or through ``cli_env``/``relc``)
+    must be marked ``postgres``: `make test-fast` (``-m "not postgres"``) runs on machines without one."""
+    unmarked = [
+        item.nodeid
+        for item in items
+        if "pg" in getattr(item, "fixturenames", ()) and item.get_closest_marker("postgres") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError("uses PostgreSQL but is not marked postgres: " + ", ".join(unmarked))
