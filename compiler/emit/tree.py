@@ -20,6 +20,7 @@ Delta a single process computes, and alone decides and performs the swap, the pr
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import difflib
@@ -311,13 +312,17 @@ def _staging_area(parent: Path, unchanged: str) -> Path:
     .gitignore cut short by a kill ignores everything, and an empty one is written again)."""
     area = parent / STAGING_AREA
     ignore = area / ".gitignore"
+    made = not area.is_dir()
     try:
         area.mkdir(parents=True, exist_ok=True)
         if not ignore.is_file() or ignore.is_symlink() or ignore.read_bytes() != _GITIGNORE:
             _remove(ignore)
             ignore.write_bytes(_GITIGNORE)
     except OSError as exc:
-        raise EnvironmentFailure.of(exc, "create", exc.filename or area, unchanged) from exc
+        if made:  # leave nothing behind; if even that fails, the error that stopped us is the one to report
+            with contextlib.suppress(OSError):
+                _remove(area)
+        raise EnvironmentFailure.of(exc, "create", exc.filename or ignore, unchanged) from exc
     return area
 
 

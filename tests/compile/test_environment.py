@@ -1,0 +1,98 @@
+"""Environment failures (a read-only or full output filesystem) exit 4, name the path and the OS's reason, and
+leave the previous output intact. Through the real ``relc`` binary, on a real tmpfs mounted in a private mount
+namespace (root here and in CI: ``unshare`` needs CAP_SYS_ADMIN), so the errors are the kernel's own EROFS and
+ENOSPC, not injected ones."""
+
+from __future__ import annotations
+
+import json
+import re
+import resource
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.compile.util import digest
+from tests.conftest import REPO, TODAY
+
+TENANT = "tenants/droneup-production/horizon-aerobotics.yaml"
+UNCHANGED = "(The new tree was being built beside it, in .relc-staging/, and was removed.)"
+
+
+def in_tmpfs(mode: str, fleet: Path, mount: Path) -> dict[str, Any]:
+    mount.mkdir()
+    namespace = ["unshare", "--mount", "--propagation", "private"]
+    edit = [str(fleet / TENANT), "releaseCandidate: q1-2025", "releaseCandidate: q2-2025"]
+    args = ["--root", str(fleet), "--today", TODAY, "--jobs", "1"]
+    done = subprocess.run(
+        [*namespace, sys.executable, "-m", "tests.compile.in_tmpfs", mode, str(mount), *edit, "--", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, f"the tmpfs helper failed (unshare and mount need root):\n{done.stderr}"
+    report: dict[str, Any] = json.loads(done.stdout)
+    assert report["first"]["rc"] == 0, report["first"]
+    assert report["after"] == report["before"]  # the previous rendered/ is intact, byte for byte
+    assert report["second"]["stdout"] == ""
+    return report
+
+
+def test_a_read_only_output_filesystem_exits_4_naming_the_path(example_fleet: Path, tmp_path: Path) -> None:
+    mount = tmp_path / "mnt"
+    report = in_tmpfs("readonly", example_fleet, mount)
+    assert report["second"]["rc"] == 4
+    assert report["second"]["stderr"] == (
+        f"relc: error: cannot create '{mount}/.relc-staging': Read-only file system [EROFS]\n"
+        f"  hint: {mount}/rendered/ is unchanged. The filesystem is mounted read-only: remount it read-write or write"
+        " elsewhere.\n"
+    )
+    assert report["beside"] == ["rendered"]
+
+
+def test_a_full_output_filesystem_exits_4_naming_the_file(example_fleet: Path, tmp_path: Path) -> None:
+    mount = tmp_path / "mnt"
+    report = in_tmpfs("full", example_fleet, mount)
+    assert report["second"]["rc"] == 4
+    pattern = (
+        rf"relc: error: cannot write '{re.escape(str(mount))}/rendered/instances/droneup-production/[a-z0-9/._-]+':"
+        r" No space left on device \[ENOSPC\]\n"
+        rf"  hint: {re.escape(str(mount))}/rendered/ is unchanged\. {re.escape(UNCHANGED)} Free space on that"
+        r" filesystem, then run the command again\.\n"
+    )
+    assert re.fullmatch(pattern, report["second"]["stderr"]), report["second"]["stderr"]
+    assert report["beside"] == ["filler", "rendered"]  # the staging tree is gone too
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_file_size_limit_exits_4_naming_the_file(example_fleet: Path, tmp_path: Path, jobs: str) -> None:
+    """RLIMIT_FSIZE (EFBIG) needs no privilege; with --jobs 2 the failure crosses from a forked worker."""
+    out = tmp_path / "out"
+    relc = [str(Path(sys.executable).parent / "relc"), "compile", "--root", str(example_fleet), "--today", TODAY]
+    relc += ["--out", str(out), "--jobs", jobs, "--fork-threshold", "0"]
+    assert subprocess.run(relc, capture_output=True, check=False).returncode == 0
+    before = digest(out)
+    tenant = example_fleet / TENANT
+    tenant.write_text(tenant.read_text().replace("releaseCandidate: q1-2025", "releaseCandidate: q2-2025"))
+    done = subprocess.run(relc, capture_output=True, text=True, check=False, preexec_fn=limit_file_size)
+    assert done.returncode == 4, done.stderr
+    assert re.fullmatch(
+        rf"relc: error: cannot write '{re.escape(str(out))}/[a-z0-9/._-]+\.yaml': File too large \[EFBIG\]\n"
+        rf"  hint: {re.escape(str(out))}/ is unchanged\. {re.escape(UNCHANGED)} A file size limit stops the write"
+        r" \(ulimit -f, or the filesystem's\): raise it or write elsewhere\.\n",
+        done.stderr,
+    ), done.stderr
+    assert digest(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["example", "out"]
+
+
+def limit_file_size() -> None:
+    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_LIMIT, FILE_SIZE_LIMIT))
+
+
+FILE_SIZE_LIMIT = 4096
+"""Over the staging area's .gitignore, under a tenant's migrations.yaml."""
