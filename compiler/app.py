@@ -150,9 +150,11 @@ def compile(opts: CompileOptions, console: Console) -> ExitCode:
 
 
 def schema(opts: SchemaOptions, console: Console) -> ExitCode:
-    from compiler.model.schema import write_schemas
+    from compiler.emit.files import replace_files
+    from compiler.model.schema import schema_texts
 
-    for path in write_schemas(opts.out_dir):
+    texts = {name: text.encode("utf-8") for name, text in schema_texts().items()}
+    for path in replace_files(opts.out_dir, texts):
         console.out.write(f"wrote {path}\n")
     return ExitCode.OK
 

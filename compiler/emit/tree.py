@@ -258,7 +258,7 @@ def replace_tree(
     except OSError as exc:
         raise EnvironmentFailure.of(exc, "read", exc.filename or target, unchanged) from exc
     produced = paths(files)
-    area = _staging_area(target.parent, unchanged)
+    area = staging_area(target.parent, unchanged)
     staging = area / f"{target.name}-{os.getpid()}"
     swapped = False
 
@@ -296,7 +296,7 @@ def replace_tree(
     except OSError as exc:
         raise EnvironmentFailure.of(exc, "write", exc.filename or target, f"{unchanged} {_BUILT_IN}") from exc
     finally:
-        _clean_up(area, staging, f"{shown}/ was replaced." if swapped else unchanged)
+        clean_up(area, staging, f"{shown}/ was replaced." if swapped else unchanged)
     return delta
 
 
@@ -307,7 +307,7 @@ _GITIGNORE = b"*\n# relc compile builds its next output here, then swaps it into
 _BUILT_IN = f"(The new tree was being built beside it, in {STAGING_AREA}/, and was removed.)"
 
 
-def _staging_area(parent: Path, unchanged: str) -> Path:
+def staging_area(parent: Path, unchanged: str) -> Path:
     """``parent``/.relc-staging with its .gitignore, written before any tree goes in (``*`` first, so even a
     .gitignore cut short by a kill ignores everything, and an empty one is written again)."""
     area = parent / STAGING_AREA
@@ -326,7 +326,7 @@ def _staging_area(parent: Path, unchanged: str) -> Path:
     return area
 
 
-def _clean_up(area: Path, staging: Path, outcome: str) -> None:
+def clean_up(area: Path, staging: Path, outcome: str) -> None:
     """Remove ``staging`` (the new tree unused, or the old one after a swap), then the area if nothing else is
     in it (another compile may be using it: then it stays, and that compile removes it)."""
     try:
