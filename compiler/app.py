@@ -77,7 +77,7 @@ def load_fleet(root: Path) -> tuple[Fleet, list[Diagnostic]]:
     try:
         sources, problems = read_fleet(root)
     except OSError as exc:  # an unreadable file or a failing disk: read_fleet names what it can, the root otherwise
-        raise EnvironmentFailure.of(exc, "read", exc.filename or root, "Nothing was written.") from exc
+        raise EnvironmentFailure.of(exc, "read", exc.filename or root) from exc
     fleet, found = build_fleet(sources, parse_all=parse_all)
     return fleet, problems + found
 

@@ -5,7 +5,9 @@ ENOSPC, not injected ones."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 import resource
 import subprocess
@@ -14,7 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from compiler.cli import main
+from compiler.load import discover
 from tests.compile.util import digest
 from tests.conftest import REPO, TODAY
 
@@ -96,3 +101,24 @@ def limit_file_size() -> None:
 
 FILE_SIZE_LIMIT = 4096
 """Over the staging area's .gitignore, under a tenant's migrations.yaml."""
+
+
+@pytest.mark.parametrize("command", [["validate"], ["graph"], ["compile"]])
+def test_a_fleet_file_failing_to_read_exits_4_naming_it(
+    example_fleet: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    """EIO from read(2), which names no file (the kernel's error cannot be caused on demand here: injected)."""
+
+    def failing(fd: int, size: int) -> bytes:
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr(discover, "_read_all", failing)
+    before = digest(example_fleet)
+    result = CliRunner().invoke(main, [*command, "--root", str(example_fleet), "--today", TODAY])
+    assert result.exit_code == 4
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"relc: error: cannot read '{example_fleet}/blueprints/arematics-platform.yaml': Input/output error"
+        " [EIO]\n  hint: The device reported an I/O error: check the disk (dmesg) before trusting what is on it.\n"
+    )
+    assert digest(example_fleet) == before
