@@ -269,16 +269,19 @@ def replace_tree(
         made: set[Path] = {staging}
         for rel, data in emitted(part, emitter):
             path = staging / safe_path(rel)
-            try:
+            action = "read"  # the file on disk, compared; then "write": its new copy (the error names the file
+            try:  # by its place in the output, not in the staging tree)
+                same = delta._same(target, on_disk, rel, data, detail=False)
+                action = "write"
                 if path.parent not in made:
                     path.parent.mkdir(parents=True, exist_ok=True)  # exist_ok: workers race to make shared folders
                     made.add(path.parent)
-                if delta._same(target, on_disk, rel, data, detail=False):
+                if same:
                     _link_or_copy(target / rel, path)
                 else:
                     write(path, data)
             except OSError as exc:
-                raise EnvironmentFailure.of(exc, "write", f"{shown}/{rel}", f"{unchanged} {_BUILT_IN}") from exc
+                raise EnvironmentFailure.of(exc, action, f"{shown}/{rel}", f"{unchanged} {_BUILT_IN}") from exc
         return delta
 
     try:
