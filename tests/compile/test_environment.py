@@ -22,6 +22,8 @@ from compiler.cli import main
 from compiler.load import discover
 from tests.compile.util import digest
 from tests.conftest import REPO, TODAY
+from tests.outcheck.conftest import VALID, copy_case, validate_rendered
+from tests.outcheck.test_kubeconform import install_fake, on_path
 
 TENANT = "tenants/droneup-production/horizon-aerobotics.yaml"
 UNCHANGED = "(The new tree was being built beside it, in .relc-staging/, and was removed.)"
@@ -122,3 +124,25 @@ def test_a_fleet_file_failing_to_read_exits_4_naming_it(
         " [EIO]\n  hint: The device reported an I/O error: check the disk (dmesg) before trusting what is on it.\n"
     )
     assert digest(example_fleet) == before
+
+
+def test_a_full_temporary_folder_for_kubeconform_exits_4_naming_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """relc's other writer in validate --rendered: the schemas it hands kubeconform (write(2) names no file)."""
+    bin_dir = tmp_path / "bin"
+    install_fake(bin_dir, json.dumps({"resources": []}))
+    root = copy_case(VALID, tmp_path / "fleet")
+
+    def full(self: Path, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    result = validate_rendered(root, "--format", "text", env=on_path(bin_dir))
+    assert result.exit_code == 4
+    assert re.fullmatch(
+        r"relc: error: cannot write '[^']*/relc-schemas-[^/']+/[^']+\.json': No space left on device \[ENOSPC\]\n"
+        r"  hint: Schemas for kubeconform go to a temporary folder\. Free space on that filesystem, then run the"
+        r" command again\.\n",
+        result.stderr,
+    ), result.stderr
