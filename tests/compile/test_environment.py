@@ -146,3 +146,20 @@ def test_a_full_temporary_folder_for_kubeconform_exits_4_naming_the_file(
         r" command again\.\n",
         result.stderr,
     ), result.stderr
+
+
+def test_a_rendered_file_failing_to_read_exits_4_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """validate --rendered reads what compile wrote; EIO from read(2) names no file (injected)."""
+    root = copy_case(VALID, tmp_path / "fleet")
+
+    def failing(self: Path) -> bytes:
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr(Path, "read_bytes", failing)
+    result = validate_rendered(root, "--kubeconform", "off")
+    assert result.exit_code == 4
+    assert re.fullmatch(
+        rf"relc: error: cannot read '{re.escape(str(root))}/rendered/[^']+': Input/output error \[EIO\]\n"
+        r"  hint: The device reported an I/O error: check the disk \(dmesg\) before trusting what is on it\.\n",
+        result.stderr,
+    ), result.stderr
