@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from compiler.batch import paused_gc
-from compiler.diagnostics import Diagnostic, ExitCode, InvalidInput, RelcError, UsageError
+from compiler.diagnostics import Diagnostic, EnvironmentFailure, ExitCode, InvalidInput, RelcError, UsageError
 from compiler.diagnostics.report import OutputFormat, render
 from compiler.load.discover import FLEET_FOLDERS, read_fleet
 from compiler.load.parallel import parse_all
@@ -41,19 +41,24 @@ def handle(command: Callable[[], ExitCode], console: Console, *, debug: bool = F
         console.out.write(render(exc.diagnostics, OutputFormat.TEXT))
         return int(exc.exit_code)
     except UsageError as exc:
-        console.err.write(f"relc: error: {exc.message}\n" + (f"  hint: {exc.hint}\n" if exc.hint else ""))
-        return int(exc.exit_code)
+        return _error(console, exc.message, exc.hint, exc.exit_code)
+    except EnvironmentFailure as exc:
+        return _error(console, str(exc), exc.hint, exc.exit_code)
     except RelcError as exc:
-        console.err.write(f"relc: error: {exc}\n")
-        return int(exc.exit_code)
-    except OSError as exc:
-        console.err.write(f"relc: error: {exc.strerror or exc} ({exc.filename or ''})\n")
-        return int(ExitCode.USAGE)
+        return _error(console, str(exc), "", exc.exit_code)
+    except OSError as exc:  # one no edge translated: still the machine's failure, still naming what it can
+        failure = EnvironmentFailure.of(exc, "access")
+        return _error(console, str(failure), failure.hint, failure.exit_code)
     except Exception as exc:  # the last line of defence: report a bug, not a traceback
         console.err.write(f"relc: internal error (a bug in relc, please report it): {type(exc).__name__}: {exc}\n")
         if debug:
             traceback.print_exc(file=console.err)
         return int(ExitCode.INTERNAL)
+
+
+def _error(console: Console, message: str, hint: str, code: ExitCode) -> int:
+    console.err.write(f"relc: error: {message}\n" + (f"  hint: {hint}\n" if hint else ""))
+    return int(code)
 
 
 def check_root(root: Path) -> None:
@@ -69,7 +74,10 @@ def check_root(root: Path) -> None:
 def load_fleet(root: Path) -> tuple[Fleet, list[Diagnostic]]:
     """Read (edge) and type (pure) the whole fleet."""
     check_root(root)
-    sources, problems = read_fleet(root)
+    try:
+        sources, problems = read_fleet(root)
+    except OSError as exc:  # an unreadable file or a failing disk: read_fleet names what it can, the root otherwise
+        raise EnvironmentFailure.of(exc, "read", exc.filename or root) from exc
     fleet, found = build_fleet(sources, parse_all=parse_all)
     return fleet, problems + found
 
@@ -127,7 +135,7 @@ def compile(opts: CompileOptions, console: Console) -> ExitCode:
         raise InvalidInput(problems)
     if problems:  # warnings do not stop a compile, but are never silent
         console.err.write(render(problems, OutputFormat.TEXT))
-    target = emit.target_for(opts.root, opts.out, settings.rendered_path)
+    target = emit.target_for(opts.root, opts.out, settings.rendered_path, writing=not opts.check)
     files = render_all(RenderContext(fleet, resolution, settings))  # before the disk is touched (tenants: deferred)
     if opts.check:
         delta, stale = emit.check(target, files, console.err, workers=opts.jobs, threshold=opts.fork_threshold)
@@ -142,9 +150,11 @@ def compile(opts: CompileOptions, console: Console) -> ExitCode:
 
 
 def schema(opts: SchemaOptions, console: Console) -> ExitCode:
-    from compiler.model.schema import write_schemas
+    from compiler.emit.files import replace_files
+    from compiler.model.schema import schema_texts
 
-    for path in write_schemas(opts.out_dir):
+    texts = {name: text.encode("utf-8") for name, text in schema_texts().items()}
+    for path in replace_files(opts.out_dir, texts):
         console.out.write(f"wrote {path}\n")
     return ExitCode.OK
 

@@ -72,7 +72,16 @@ def _run(ctx: click.Context, command: Callable[[Opts, app.Console], ExitCode], o
 @click.option("--debug", is_flag=True, hidden=True, envvar="RELC_DEBUG")
 @click.pass_context
 def main(ctx: click.Context, debug: bool) -> None:
-    """relc compiles a multi-tenant, multi-version fleet (YAML in git) into rendered/ for Argo CD."""
+    """relc compiles a multi-tenant, multi-version fleet (YAML in git) into rendered/ for Argo CD.
+
+    \b
+    Exit codes (every command):
+      0  done: clean, compiled, or up to date
+      1  invalid input, or compile --check found stale output
+      2  usage error: bad option, missing folder, an --out relc may not write into
+      3  a bug in relc (reported as such; RELC_DEBUG=1 adds the traceback)
+      4  environment failure: a read or write the machine refused (disk full, read-only, permissions, I/O)
+    """
     ctx.obj = debug
 
 
@@ -168,7 +177,8 @@ def graph(ctx: click.Context, root: Path, today: object, fmt: str, candidate: st
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help="The rendered folder (default: ROOT/<renderedPath from relc.yaml>, i.e. ROOT/rendered). Replaced whole.",
+    help="The rendered folder (default: ROOT/<renderedPath from relc.yaml>, i.e. ROOT/rendered). Replaced whole:"
+    " it must be absent, empty or marked as relc's.",
 )
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 listing stale, missing or extra files (for CI).")
 @click.option(
@@ -195,7 +205,11 @@ def compile(
     jobs: int | None,
     fork_threshold: int,
 ) -> None:
-    """Compile the fleet into rendered/ for Argo CD; exit 0 when done (or up to date), 1 when invalid or stale."""
+    """Compile the fleet into rendered/ for Argo CD; exit 0 when done (or up to date), 1 when invalid or stale.
+
+    relc writes only into an absent or empty folder or one it wrote before (marked by its RELC-OUTPUT.md), never
+    into or above the fleet's inputs: it replaces the folder whole, deleting what it no longer produces.
+    """
     opts = CompileOptions(
         root=root, today=_today(today), out=out, check=check, jobs=_jobs(jobs), fork_threshold=fork_threshold
     )

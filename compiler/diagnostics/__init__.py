@@ -4,6 +4,7 @@ from compiler.diagnostics.codes import CODES, Code
 from compiler.diagnostics.core import Diagnostic, Severity, sort_key
 from compiler.diagnostics.errors import (
     CycleError,
+    EnvironmentFailure,
     ExitCode,
     InvalidInput,
     RelcError,
@@ -15,6 +16,7 @@ __all__ = [
     "Code",
     "CycleError",
     "Diagnostic",
+    "EnvironmentFailure",
     "ExitCode",
     "InvalidInput",
     "RelcError",

@@ -9,54 +9,33 @@ which is removed; then :func:`replace_tree` swaps the new tree in as one step.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TextIO
 
-from compiler.diagnostics import Diagnostic, UsageError
+from compiler.diagnostics import Diagnostic
 from compiler.emit.fanout import FORK_THRESHOLD
+from compiler.emit.outdir import MARKER, Target, marker_file, target_for
 from compiler.emit.tree import Delta, Writer, compare, replace_tree, unified_diff
-from compiler.model.settings import SETTINGS_FILE
 from compiler.render.output import RenderedFile
 
-FOREIGN = (".git", SETTINGS_FILE, "blueprints", "releases")
-"""Entries a rendered folder never holds: finding one means --out names something else, which we must not replace."""
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """Where rendered/ lives (``path``) and how reports name it (``shown``, relative to the fleet root)."""
-
-    path: Path
-    shown: str
-
-
-def target_for(root: Path, out: Path | None, rendered_path: str) -> Target:
-    """``--out`` or the settings' renderedPath under ``root``; refuses a folder that holds the fleet itself."""
-    path = out if out is not None else root / rendered_path
-    resolved, fleet = path.resolve(), root.resolve()
-    if resolved == fleet or fleet.is_relative_to(resolved):
-        raise UsageError(f"output folder '{path}' contains the fleet", "pass --out naming a folder of its own")
-    if path.is_symlink() or (path.exists() and not path.is_dir()):
-        raise UsageError(f"output folder '{path}' is not a directory", "remove it or pass another --out")
-    for name in FOREIGN:
-        if (path / name).exists():
-            raise UsageError(
-                f"output folder '{path}' holds {name}, which relc never writes",
-                "pass --out naming the rendered folder: relc replaces its whole content",
-            )
-    try:
-        shown = resolved.relative_to(fleet).as_posix()
-    except ValueError:
-        shown = path.as_posix()
-    return Target(path, shown)
+__all__ = ["Target", "check", "stale_diagnostics", "target_for", "write"]
 
 
 def stale_diagnostics(target: Target, delta: Delta) -> list[Diagnostic]:
     """One RLC803 per file that differs (a stale one at its first differing line)."""
     hint = "run 'relc compile' and commit rendered/ (make golden)"
+    unmarked = (
+        f"{target.shown}/ lacks relc's mark, so 'relc compile' will refuse it: if relc wrote it, delete it, then"
+        " run 'relc compile' and commit rendered/ (make golden)"
+    )
     found = [
-        Diagnostic(f"{target.shown}/{p}", 0, 0, "RLC803", "missing: the inputs compile to this file", hint)
+        Diagnostic(
+            f"{target.shown}/{p}",
+            0,
+            0,
+            "RLC803",
+            "missing: the inputs compile to this file",
+            unmarked if p == MARKER else hint,
+        )
         for p in delta.missing
     ]
     found += [
@@ -84,7 +63,7 @@ def check(
 
     ``workers`` processes share the work once there are ``threshold`` files (:mod:`compiler.emit.fanout`).
     """
-    delta = compare(target.path, files, workers=workers, threshold=threshold)
+    delta = compare(target.path, [*files, marker_file()], workers=workers, threshold=threshold)
     for path, old, new in delta.diffs:
         err.write(unified_diff(f"{target.shown}/{path}", old, new))
     return delta, stale_diagnostics(target, delta)
@@ -98,8 +77,11 @@ def write(
     threshold: int = FORK_THRESHOLD,
     writer: Writer | None = None,
 ) -> Delta:
-    """Replace rendered/ with ``files`` (nothing is swapped when it already matches); return what changed.
+    """Replace rendered/ with ``files`` and the marker (nothing is swapped when it already matches); return what
+    changed. ``target`` must come from :func:`target_for` with ``writing``: that is what makes replacing it safe.
 
     ``workers`` processes share the work once there are ``threshold`` files (:mod:`compiler.emit.fanout`).
     """
-    return replace_tree(target.path, files, workers=workers, threshold=threshold, writer=writer)
+    return replace_tree(
+        target.path, [*files, marker_file()], workers=workers, threshold=threshold, writer=writer, shown=target.shown
+    )

@@ -2,9 +2,11 @@
 
 Why a swap and not file-by-file writes: a compile that fails midway (disk full, a bug, Ctrl-C) must leave
 rendered/ exactly as it was, and a compile must prune what it no longer produces. So the new tree is built in a
-sibling staging directory on the same filesystem and exchanged with rendered/ in one ``renameat2(RENAME_EXCHANGE)``
-(Linux; elsewhere two renames, leaving a window of a few microseconds without rendered/). The old tree and any
-staging directory are removed afterwards, success or failure.
+staging directory on the same filesystem (in ``.relc-staging/`` beside rendered/, whose ``.gitignore`` keeps a
+tree a killed compile left out of ``git add -A``) and exchanged with rendered/ in one
+``renameat2(RENAME_EXCHANGE)`` (Linux; elsewhere two renames, leaving a window of a few microseconds without
+rendered/). The old tree and any staging directory are removed afterwards, success or failure; trees of dead
+compiles at the next compile. Which folder may be replaced at all is :mod:`.outdir`'s decision, made before.
 
 Why streaming: at 10,000 tenants rendered/ is over a gigabyte. Each file is emitted, compared with the file on
 disk and dropped; an unchanged file is hard-linked into the staging tree instead of rewritten, so a compile that
@@ -18,6 +20,7 @@ Delta a single process computes, and alone decides and performs the swap, the pr
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import difflib
@@ -27,6 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from compiler.diagnostics import EnvironmentFailure
 from compiler.emit.fanout import FORK_THRESHOLD, fan_out
 from compiler.emit.yamlout import Emitter
 from compiler.render.output import RenderedFile, safe_path
@@ -36,7 +40,6 @@ Contents = dict[str, bytes]
 
 Writer = Callable[[Path, bytes], None]
 
-_STAGING_PREFIX = ".relc-staging-"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 DIFFS_KEPT = 3
@@ -237,20 +240,27 @@ def replace_tree(
     workers: int,
     threshold: int = FORK_THRESHOLD,
     writer: Writer | None = None,
+    shown: str | None = None,
 ) -> Delta:
     """Make ``target`` hold exactly ``files``; return what changed (nothing is swapped if nothing did).
 
     ``workers`` processes emit, compare and write shares of the files into one staging tree once there are
     ``threshold`` of them; the swap is the parent's alone, after every worker has succeeded. ``writer`` writes
     one file; tests inject a failing one (inherited by forked workers) to prove a failure midway changes nothing.
+    The machine failing (a full disk, a read-only folder) raises :class:`EnvironmentFailure` naming the path,
+    ``shown`` (how reports name ``target``) and what became of it.
     """
     write = writer or _write_file
-    on_disk = scan(target)
+    shown = shown if shown is not None else target.as_posix()
+    unchanged = f"{shown}/ is unchanged."
+    try:
+        on_disk = scan(target)
+    except OSError as exc:
+        raise EnvironmentFailure.of(exc, "read", exc.filename or target, unchanged) from exc
     produced = paths(files)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.parent / f"{_STAGING_PREFIX}{target.name}-{os.getpid()}"
-    _remove_abandoned(target)
-    _remove(staging)
+    area = staging_area(target.parent, unchanged)
+    staging = area / f"{target.name}-{os.getpid()}"
+    swapped = False
 
     emitter = Emitter()  # each forked worker fills its own copy
 
@@ -259,16 +269,24 @@ def replace_tree(
         made: set[Path] = {staging}
         for rel, data in emitted(part, emitter):
             path = staging / safe_path(rel)
-            if path.parent not in made:
-                path.parent.mkdir(parents=True, exist_ok=True)  # exist_ok: workers race to make shared folders
-                made.add(path.parent)
-            if delta._same(target, on_disk, rel, data, detail=False):
-                _link_or_copy(target / rel, path)
-            else:
-                write(path, data)
+            action = "read"  # the file on disk, compared; then "write": its new copy (the error names the file
+            try:  # by its place in the output, not in the staging tree)
+                same = delta._same(target, on_disk, rel, data, detail=False)
+                action = "write"
+                if path.parent not in made:
+                    path.parent.mkdir(parents=True, exist_ok=True)  # exist_ok: workers race to make shared folders
+                    made.add(path.parent)
+                if same:
+                    _link_or_copy(target / rel, path)
+                else:
+                    write(path, data)
+            except OSError as exc:
+                raise EnvironmentFailure.of(exc, action, f"{shown}/{rel}", f"{unchanged} {_BUILT_IN}") from exc
         return delta
 
     try:
+        _remove_abandoned(area, target)
+        _remove(staging)
         staging.mkdir()
         delta = _merged(fan_out(share, files, workers=workers, threshold=threshold), on_disk, produced)
         if target.is_dir() and not target.is_symlink() and delta.clean:
@@ -277,17 +295,69 @@ def replace_tree(
             _exchange(staging, target)  # staging now holds the old tree, removed below
         else:
             os.rename(staging, target)
+        swapped = True
+    except OSError as exc:
+        raise EnvironmentFailure.of(exc, "write", exc.filename or target, f"{unchanged} {_BUILT_IN}") from exc
     finally:
-        _remove(staging)
+        clean_up(area, staging, f"{shown}/ was replaced." if swapped else unchanged)
     return delta
 
 
-def _remove_abandoned(target: Path) -> None:
-    """Staging trees a killed compile (kill -9, power loss) left beside ``target``: their process is gone."""
-    for path in target.parent.glob(f"{_STAGING_PREFIX}{target.name}-*"):
-        pid = path.name.removeprefix(f"{_STAGING_PREFIX}{target.name}-").split("-")[0]
+STAGING_AREA = ".relc-staging"
+"""The folder, beside the output, where the next tree is built: on the output's filesystem (so the exchange is
+one rename), hidden, and holding a .gitignore of ``*`` so that a tree a killed compile left is never committed."""
+_GITIGNORE = b"*\n# relc compile builds its next output here, then swaps it into place: nothing here is committed.\n"
+_BUILT_IN = f"(The new tree was being built beside it, in {STAGING_AREA}/, and was removed.)"
+
+
+def staging_area(parent: Path, unchanged: str) -> Path:
+    """``parent``/.relc-staging with its .gitignore, written before any tree goes in (``*`` first, so even a
+    .gitignore cut short by a kill ignores everything, and an empty one is written again)."""
+    area = parent / STAGING_AREA
+    ignore = area / ".gitignore"
+    made = not area.is_dir()
+    try:
+        area.mkdir(parents=True, exist_ok=True)
+        if not ignore.is_file() or ignore.is_symlink() or ignore.read_bytes() != _GITIGNORE:
+            _remove(ignore)
+            ignore.write_bytes(_GITIGNORE)
+    except OSError as exc:
+        if made:  # leave nothing behind; if even that fails, the error that stopped us is the one to report
+            with contextlib.suppress(OSError):
+                _remove(area)
+        raise EnvironmentFailure.of(exc, "create", exc.filename or ignore, unchanged) from exc
+    return area
+
+
+def clean_up(area: Path, staging: Path, outcome: str) -> None:
+    """Remove ``staging`` (the new tree unused, or the old one after a swap), then the area if nothing else is
+    in it (another compile may be using it: then it stays, and that compile removes it)."""
+    try:
+        _remove(staging)
+        if [p.name for p in area.iterdir()] == [".gitignore"]:
+            (area / ".gitignore").unlink()
+            area.rmdir()
+    except FileNotFoundError:  # another compile tidied the area first
+        pass
+    except OSError as exc:
+        raise EnvironmentFailure.of(
+            exc, "remove", exc.filename or staging, f"{outcome} relc removes what is left there on its next compile."
+        ) from exc
+
+
+def _remove_abandoned(area: Path, target: Path) -> None:
+    """Staging trees a killed compile (kill -9, power loss) left for ``target``: their process is gone. Also the
+    ``.relc-staging-<name>-<pid>`` folders beside ``target`` that relc made before it used a staging area."""
+    found = [(p, p.name.removeprefix(f"{target.name}-")) for p in area.glob(f"{target.name}-*")]
+    legacy = f"{_LEGACY_PREFIX}{target.name}-"
+    found += [(p, p.name.removeprefix(legacy)) for p in target.parent.glob(f"{legacy}*")]
+    for path, rest in found:
+        pid = rest.split("-")[0]
         if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
             _remove(path)
+
+
+_LEGACY_PREFIX = ".relc-staging-"
 
 
 def _alive(pid: int) -> bool:
@@ -312,7 +382,7 @@ def _exchange(new: Path, old: Path) -> None:
     """Swap two directories atomically (renameat2 RENAME_EXCHANGE), or by two renames where unsupported."""
     if _renameat2(new, old):
         return
-    aside = old.parent / f"{_STAGING_PREFIX}{old.name}-{os.getpid()}-old"
+    aside = new.parent / f"{new.name}-old"
     os.rename(old, aside)
     try:
         os.rename(new, old)

@@ -95,6 +95,8 @@ def _read_one(entry: os.DirEntry[str], rel: str, limits: Limits) -> tuple[Source
         if info.st_size > limits.max_bytes:
             return None, _too_big(rel, info.st_size, limits)
         raw = _read_all(fd, info.st_size)
+    except OSError as exc:  # fstat and read name no file (EIO): name it for the environment failure it becomes
+        raise OSError(exc.errno, exc.strerror, entry.path) from exc
     finally:
         os.close(fd)
     return _decode(raw, rel)

@@ -4,7 +4,6 @@ never disagree. Example files point at them with a ``yaml-language-server`` comm
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -32,13 +31,3 @@ def schema_texts() -> dict[str, str]:
         schema_file_name(kind): json.dumps(kind_schema(kind), indent=2, sort_keys=True) + "\n"
         for kind in sorted(MODELS)
     }
-
-
-def write_schemas(out_dir: Path) -> list[Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in schema_texts().items():
-        path = out_dir / name
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return written

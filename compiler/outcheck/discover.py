@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from compiler.diagnostics import Diagnostic
+from compiler.diagnostics import Diagnostic, EnvironmentFailure
 from compiler.load.yamlread import Limits, parse
 
 # rendered/ is machine-written and may be larger than a hand-written fleet file (umbrella charts, registries).
@@ -57,7 +57,10 @@ def read_rendered(rendered: Path, shown_prefix: str) -> tuple[list[RenderedText]
 def _read_text(path: Path, shown: str) -> tuple[str | None, Diagnostic | None]:
     if path.is_symlink():
         return None, Diagnostic(shown, 0, 0, CODE, "the rendered file is a symbolic link", "relc never renders links")
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:  # read(2) names no file (EIO)
+        raise EnvironmentFailure.of(exc, "read", path) from exc
     if len(raw) > RENDERED_LIMITS.max_bytes:
         return None, Diagnostic(
             shown, 0, 0, CODE, f"file is {len(raw)} bytes, too large to validate", "split the rendered output"

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from compiler.diagnostics import Diagnostic, RelcError, UsageError
+from compiler.diagnostics import Diagnostic, EnvironmentFailure, RelcError, UsageError
 from compiler.load.yamlread import Path as FieldPath
 from compiler.outcheck.builtin import KUBERNETES_VERSION
 from compiler.outcheck.discover import CODE
@@ -63,8 +63,13 @@ def run(
     with tempfile.TemporaryDirectory(prefix="relc-schemas-") as tmp:
         for name, raw in extra_schemas.items():
             target = Path(tmp, name)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(raw)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(raw)
+            except OSError as exc:  # a full /tmp: write(2) names no file
+                raise EnvironmentFailure.of(
+                    exc, "write", target, "Schemas for kubeconform go to a temporary folder."
+                ) from exc
         args = command(binary, [rendered_schemas, Path(tmp)], files, kubernetes_version)
         try:
             done = subprocess.run(args, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from compiler.diagnostics import EnvironmentFailure
 from compiler.emit import tree
 from compiler.emit.tree import replace_tree
 from tests.compile.util import compile_fleet, raw_files, siblings, snapshot
@@ -33,8 +34,9 @@ def test_a_write_failing_midway_leaves_rendered_byte_identical(tmp_path: Path) -
     replace_tree(target, raw_files({"a/one.yaml": b"1\n", "b/two.yaml": b"2\n", "keep.yaml": b"k\n"}), workers=1)
     before, names = snapshot(target), siblings(target)
     wanted = {f"x/{n}.yaml": b"new\n" for n in range(10)}
-    with pytest.raises(DiskFull):
+    with pytest.raises(EnvironmentFailure) as failure:
         replace_tree(target, raw_files(wanted), workers=1, writer=failing_after(5))
+    assert str(failure.value) == f"cannot write '{target}/x/5.yaml': No space left on device [ENOSPC]"
     assert snapshot(target) == before
     assert siblings(target) == names  # no staging directory left behind
 
@@ -47,8 +49,12 @@ def test_a_compile_writes_nothing_when_a_file_fails(example_fleet: Path, monkeyp
     (example_fleet / "tenants" / "droneup-production" / "cherokee-nation.yaml").unlink()
     monkeypatch.setattr(tree, "_write_file", failing_after(1))
     result = compile_fleet(example_fleet)
-    assert result.exit_code != 0
-    assert "No space left on device" in result.output
+    assert result.exit_code == 4
+    assert result.stderr == (
+        "relc: error: cannot write 'rendered/registry/service_versions.json': No space left on device [ENOSPC]\n"
+        "  hint: rendered/ is unchanged. (The new tree was being built beside it, in .relc-staging/, and was"
+        " removed.) Free space on that filesystem, then run the command again.\n"
+    )
     assert snapshot(rendered) == before
     assert siblings(rendered) == names
 
@@ -98,13 +104,6 @@ def test_exchange_falls_back_to_two_renames(tmp_path: Path, monkeypatch: pytest.
     assert siblings(target) == ["rendered"]
 
 
-def test_out_naming_the_fleet_is_refused(example_fleet: Path) -> None:
-    result = compile_fleet(example_fleet, "--out", str(example_fleet))
-    assert result.exit_code == 2
-    assert "contains the fleet" in result.output
-    assert (example_fleet / "tenants").is_dir()
-
-
 def test_unchanged_files_are_linked_not_rewritten(example_fleet: Path) -> None:
     assert compile_fleet(example_fleet).exit_code == 0
     rendered = example_fleet / "rendered"
@@ -121,10 +120,16 @@ def test_unchanged_files_are_linked_not_rewritten(example_fleet: Path) -> None:
 
 
 def test_a_killed_compiles_staging_tree_is_cleaned_up(example_fleet: Path) -> None:
-    abandoned = example_fleet / ".relc-staging-rendered-99999999"
+    area = example_fleet / ".relc-staging"
+    abandoned = area / "rendered-99999999"
     (abandoned / "instances").mkdir(parents=True)
-    running = example_fleet / f".relc-staging-rendered-{os.getppid()}"  # a live process: left alone
+    aside = area / "rendered-99999998-old"  # the old tree of a two-rename exchange, killed between the renames
+    aside.mkdir()
+    legacy = example_fleet / ".relc-staging-rendered-99999997"  # where relc staged before .relc-staging/
+    legacy.mkdir()
+    running = area / f"rendered-{os.getppid()}"  # a live process: left alone
     running.mkdir()
     assert compile_fleet(example_fleet).exit_code == 0
-    assert not abandoned.exists()
+    assert not abandoned.exists() and not aside.exists() and not legacy.exists()
     assert running.is_dir()
+    assert sorted(p.name for p in area.iterdir()) == [".gitignore", running.name]

@@ -3,16 +3,18 @@ atomicity. ``threshold=0`` forces the fork path on trees small enough to keep th
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from compiler.diagnostics import EnvironmentFailure
 from compiler.emit import tree
 from compiler.emit.tree import DIFFS_KEPT, Delta, compare, replace_tree
 from compiler.render.output import RenderedFile
-from tests.compile.test_atomic import DiskFull, failing_after
+from tests.compile.test_atomic import failing_after
 from tests.compile.util import compile_fleet, siblings, snapshot
 
 
@@ -93,8 +95,9 @@ def test_the_first_diffs_are_the_smallest_paths_whatever_order_the_files_come_in
 
 def test_a_failing_write_in_a_worker_leaves_rendered_byte_identical(before: Path) -> None:
     snapshot_before, names = snapshot(before), siblings(before)
-    with pytest.raises(DiskFull, match="No space left on device"):
+    with pytest.raises(EnvironmentFailure, match=r"No space left on device \[ENOSPC\]") as failure:
         replace_tree(before, fleet_files(changed=True), workers=2, threshold=0, writer=failing_after(3))
+    assert failure.value.code == errno.ENOSPC and failure.value.path.startswith(f"{before}/")
     assert snapshot(before) == snapshot_before
     assert siblings(before) == names  # no staging directory left behind
 
@@ -142,8 +145,9 @@ def test_a_compile_with_jobs_2_writes_nothing_when_a_file_fails(
     tenant.write_text(tenant.read_text().replace("displayName: DroneUp", "displayName: DroneUp Inc"))
     monkeypatch.setattr(tree, "_write_file", failing_after(0))  # inherited by the forked workers
     result = compile_fleet(example_fleet, "--jobs", "2", "--fork-threshold", "0")
-    assert result.exit_code == 2
-    assert "No space left on device" in result.output
+    assert result.exit_code == 4
+    assert result.stderr.startswith("relc: error: cannot write 'rendered/instances/droneup-production/")
+    assert ": No space left on device [ENOSPC]\n  hint: rendered/ is unchanged." in result.stderr
     assert snapshot(rendered) == before
     assert siblings(rendered) == names
 
