@@ -81,13 +81,17 @@ def analyse(root: Path, ctx_today: object) -> tuple[Fleet, list[Diagnostic]]:
 
 def analysis(root: Path, ctx_today: object) -> tuple[Fleet, list[Diagnostic], Resolution]:
     """Load, resolve once, validate: the resolution is what the dependencies rule reported from, so a command
-    that also needs it (graph, compile) reuses it instead of resolving again."""
+    that also needs it (graph, compile) reuses it instead of resolving again. Values templates are rendered
+    too (RLC801, render's own check): a template typo must fail ``relc validate``, the pull request's first check."""
     from datetime import date
+
+    from compiler.render.charts import template_problems
 
     assert isinstance(ctx_today, date)
     fleet, problems = load_fleet(root)
     resolution = resolve(fleet)
     problems += run_rules(Context(fleet, ctx_today, resolution))
+    problems += template_problems(fleet)
     return fleet, problems, resolution
 
 
