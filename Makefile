@@ -23,9 +23,9 @@ test: install
 	$(BIN)/pytest -n 2 -q
 
 lint: install
-	$(BIN)/ruff check compiler $(wildcard relc_migrate) tests bench
-	$(BIN)/ruff format --check compiler $(wildcard relc_migrate) tests bench
-	$(BIN)/mypy compiler relc_migrate tests bench
+	$(BIN)/ruff check compiler $(wildcard relc_migrate) relc_contract tests bench
+	$(BIN)/ruff format --check compiler $(wildcard relc_migrate) relc_contract tests bench
+	$(BIN)/mypy compiler relc_contract relc_migrate tests bench
 
 golden: install
 	$(BIN)/relc compile

@@ -1,6 +1,6 @@
 """The Kubernetes Jobs that run relc-migrate: provisioning (per database) and migration (per service and database).
 
-Every command line, environment variable, mount path and Job name comes from ``relc_migrate.contract``, the
+Every command line, environment variable, mount path and Job name comes from ``relc_contract``, the
 module relc-migrate's own CLI parses, so the compiler and the companion cannot drift. This module only adds
 the Kubernetes around it.
 
@@ -26,6 +26,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import relc_contract as contract
 from compiler.diagnostics import RelcError
 from compiler.model import names
 from compiler.model.common import duration_seconds
@@ -43,7 +44,6 @@ from compiler.render.conventions import (
 )
 from compiler.render.output import Manifest, Shapes, Templated
 from compiler.render.tenantplan import SchemaSlot, ServicePin, TenantLayout, backup_destination, backup_required
-from relc_migrate import contract
 
 HOOK = "argocd.argoproj.io/hook"
 HOOK_DELETE_POLICY = "argocd.argoproj.io/hook-delete-policy"
@@ -51,7 +51,6 @@ MAIN_CONTAINER = "relc-migrate"
 INIT_CONTAINER = "copy-migrations"
 MIGRATIONS_VOLUME = "migrations"
 TMP_VOLUME = "tmp"
-RUN_AS = 65532  # a non-root uid that owns nothing in either image
 TTL_SECONDS_AFTER_FINISHED = 86_400
 VAULT_ROLE = "relc-migrate"
 TENANT_DSN_FIELD = "dsn"
@@ -130,7 +129,7 @@ def _admin_dsn(instance: Instance, database: str | None = None) -> VaultFile:
 
 
 def tenant_dsn(instance: Instance, tenant: str) -> VaultFile:
-    path = names.vault_path(instance.spec.vault.path_prefix, tenant)
+    path = contract.vault_path(instance.spec.vault.path_prefix, tenant)
     if not _VAULT_PATH.match(path):
         raise UnsafeVaultPath(instance.metadata.name, path)
     return _vault_file(path, f"{{{{ .Data.data.{TENANT_DSN_FIELD} }}}}")
@@ -148,9 +147,9 @@ _SECURITY_CONTEXT: Manifest = {
 }
 _POD_SECURITY_CONTEXT: Manifest = {
     "runAsNonRoot": True,
-    "runAsUser": RUN_AS,
-    "runAsGroup": RUN_AS,
-    "fsGroup": RUN_AS,
+    "runAsUser": contract.RUN_AS_UID,
+    "runAsGroup": contract.RUN_AS_UID,
+    "fsGroup": contract.RUN_AS_UID,
     "seccompProfile": {"type": "RuntimeDefault"},
 }
 _MAIN_RESOURCES: Manifest = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}}

@@ -43,6 +43,7 @@ from compiler.render.tenantplan import (
     backup_required,
     tenant_layout,
 )
+from relc_contract import vault_path
 
 PROVISIONING_FILE = "provisioning.yaml"
 SCHEMA_VERSIONS_FILE = "schema-versions.yaml"
@@ -143,7 +144,7 @@ class TenantDocuments:
             ("tenant", owner, deletion, kept),
             lambda: TenantShape(owner, _pairs(layout.base), spec.vault.namespace, deletion, kept),
         )
-        texts = (layout.name, layout.database, names.vault_path(spec.vault.path_prefix, layout.name))
+        texts = (layout.name, layout.database, vault_path(spec.vault.path_prefix, layout.name))
         return Templated(_tenant_provision_job, shape, texts)
 
     def app_provision_job(self, owner: Owner, layout: TenantLayout, app: AppDatabase) -> Templated[AppShape]:
