@@ -26,6 +26,7 @@ COMPILER = REPO / "compiler"
 ORDER = (
     "diagnostics",
     "batch",
+    "fanout",
     "load",
     "model",
     "resolve",

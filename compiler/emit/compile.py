@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TextIO
 
 from compiler.diagnostics import Diagnostic, UsageError
-from compiler.emit.fanout import FORK_THRESHOLD
 from compiler.emit.tree import Delta, Writer, compare, replace_tree, unified_diff
+from compiler.fanout import EMIT_THRESHOLD
 from compiler.model.settings import SETTINGS_FILE
 from compiler.render.output import RenderedFile
 
@@ -78,11 +78,11 @@ def stale_diagnostics(target: Target, delta: Delta) -> list[Diagnostic]:
 
 
 def check(
-    target: Target, files: Sequence[RenderedFile], err: TextIO, *, workers: int, threshold: int = FORK_THRESHOLD
+    target: Target, files: Sequence[RenderedFile], err: TextIO, *, workers: int, threshold: int = EMIT_THRESHOLD
 ) -> tuple[Delta, list[Diagnostic]]:
     """--check: compare file by file, write nothing; print short diffs of the first few stale files to ``err``.
 
-    ``workers`` processes share the work once there are ``threshold`` files (:mod:`compiler.emit.fanout`).
+    ``workers`` processes share the work once there are ``threshold`` files (:mod:`compiler.fanout`).
     """
     delta = compare(target.path, files, workers=workers, threshold=threshold)
     for path, old, new in delta.diffs:
@@ -95,11 +95,11 @@ def write(
     files: Sequence[RenderedFile],
     *,
     workers: int,
-    threshold: int = FORK_THRESHOLD,
+    threshold: int = EMIT_THRESHOLD,
     writer: Writer | None = None,
 ) -> Delta:
     """Replace rendered/ with ``files`` (nothing is swapped when it already matches); return what changed.
 
-    ``workers`` processes share the work once there are ``threshold`` files (:mod:`compiler.emit.fanout`).
+    ``workers`` processes share the work once there are ``threshold`` files (:mod:`compiler.fanout`).
     """
     return replace_tree(target.path, files, workers=workers, threshold=threshold, writer=writer)
