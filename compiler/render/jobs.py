@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import relc_contract as contract
 from compiler.diagnostics import RelcError
@@ -270,7 +271,7 @@ class _InstanceKit:
         }
 
 
-# Shapes are made once per distinct value (output.Shapes) and compared by identity (eq=False).
+# Shapes are made once per distinct value (output.Shapes, keyed by all their fields), compared by identity (eq=False).
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -292,47 +293,72 @@ class MigrationShape:
     destination: bool
 
 
+class ProvisionTexts(NamedTuple):
+    """The per-tenant strings of a provisioning Job (the holes of its stencil)."""
+
+    name: str
+    tenant: str
+    database: str
+
+
+class MigrationTexts(NamedTuple):
+    """The per-tenant strings of a migration Job; in ``Templated.texts`` its schemas follow them (one text each,
+    their number is the shape's ``schemas``)."""
+
+    name: str
+    tenant: str
+    database: str
+    vault_path: str
+    vault_template: str
+    dependency: str
+    """the tenant's main database when ``MigrationShape.dependency``, else empty"""
+    destination: str
+    """the backup destination when ``MigrationShape.destination``, else empty"""
+
+
+_MIGRATION_TEXTS = len(MigrationTexts._fields)
+
+
 def _provision_job(shape: ProvisionShape, texts: tuple[str, ...]) -> Manifest:
-    name, tenant, database = texts
-    kit = shape.kit
+    t, kit = ProvisionTexts._make(texts), shape.kit
     schemas = tuple(schema for schema, _ in shape.schemas)
-    inv = contract.ProvisionInvocation(tenant, database, schemas, tuple(service for _, service in shape.schemas))
+    inv = contract.ProvisionInvocation(t.tenant, t.database, schemas, tuple(service for _, service in shape.schemas))
     # CREATE DATABASE needs the Instance's admin role; the tenant's own credentials may not exist yet.
     pod: Manifest = {
-        "containers": [kit.main_container(contract.provision_argv(inv), name, [_TMP_MOUNT])],
+        "containers": [kit.main_container(contract.provision_argv(inv), t.name, [_TMP_MOUNT])],
         "volumes": [_TMP_VOLUME],
     }
-    labels = _labels(kit.name, tenant, "provisioning", None)
-    return kit.job(name, labels, WAVE_PROVISION, pod, kit.provision_vault, kit.timeout)
+    labels = _labels(kit.name, t.tenant, "provisioning", None)
+    return kit.job(t.name, labels, WAVE_PROVISION, pod, kit.provision_vault, kit.timeout)
 
 
 def _migration_job(shape: MigrationShape, texts: tuple[str, ...]) -> Manifest:
-    name, tenant, database, vault_path, vault_template, dependency, destination, *schemas = texts
+    t, schemas = MigrationTexts._make(texts[:_MIGRATION_TEXTS]), texts[_MIGRATION_TEXTS:]
     kit, pin, timeout = shape.kit, shape.pin, shape.kit.timeout
     inv = contract.MigrateInvocation(
-        tenant=tenant,
+        tenant=t.tenant,
         service=pin.service,
-        database=database,
-        schemas=tuple(schemas),
+        database=t.database,
+        schemas=schemas,
         desired_version=pin.version,
-        dependency_database=dependency if shape.dependency else None,
+        dependency_database=t.dependency if shape.dependency else None,
         dry_run=shape.dry_run,
         backup_before_migration=shape.backup,
-        backup_destination=destination if shape.destination else None,
+        backup_destination=t.destination if shape.destination else None,
         backup_timeout_seconds=timeout,
         slot_wait_seconds=float(timeout),
         statement_timeout_ms=min(contract.DEFAULT_STATEMENT_TIMEOUT_MS, timeout * 1000),
     )
     pod: Manifest = {
         "initContainers": kit.init_containers(pin),
-        "containers": [kit.main_container(contract.migrate_argv(inv), name, [_TMP_MOUNT, _MIGRATIONS_MOUNT_RO])],
+        "containers": [kit.main_container(contract.migrate_argv(inv), t.name, [_TMP_MOUNT, _MIGRATIONS_MOUNT_RO])],
         "volumes": [_MIGRATIONS_VOLUME, _TMP_VOLUME],
     }
-    labels = _labels(kit.name, tenant, "migration", pin.service)
-    vault = vault_annotations(kit.vault_namespace, (vault_path, vault_template), kit.infra)
+    labels = _labels(kit.name, t.tenant, "migration", pin.service)
+    vault = vault_annotations(kit.vault_namespace, (t.vault_path, t.vault_template), kit.infra)
     # One attempt may wait for a concurrency slot (timeout), back up (timeout) and migrate (timeout).
     attempt = timeout * (3 if shape.backup else 2)
-    return kit.job(name, labels, migration_wave(pin), pod, vault, attempt)
+    return kit.job(t.name, labels, migration_wave(pin), pod, vault, attempt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,8 +401,8 @@ class JobRenderer:
         pairs = tuple((s.schema, s.pin.service) for s in slots)
         extra = f"{database}:{','.join(schema for schema, _ in pairs)}"
         name = contract.job_name("provision", layout.name, extra=extra)
-        shape = self._shapes.get(("provision", kit.name, pairs), lambda: ProvisionShape(kit, pairs))
-        return Templated(_provision_job, shape, (name, layout.name, database))
+        shape = self._shapes.get(ProvisionShape, kit, pairs)
+        return Templated(_provision_job, shape, ProvisionTexts(name, layout.name, database))
 
     # --- migration ------------------------------------------------------------------------------------------
 
@@ -404,22 +430,20 @@ class JobRenderer:
         dependency = database != layout.database
         extra = f"{database}:dry-run" if dry_run else database
         name = contract.job_name("migrate", layout.name, pin.service, pin.version, extra)
-        has_destination = destination is not None
-        key = ("migration", kit.name, layout.candidate.candidate, pin.position, len(slots), dependency, dry_run)
         shape = self._shapes.get(
-            (*key, backup, has_destination),
-            lambda: MigrationShape(kit, pin, len(slots), dependency, dry_run, backup, has_destination),
+            MigrationShape, kit, pin, len(slots), dependency, dry_run, backup, destination is not None
         )
-        texts = (
+        vault_path, vault_template = tenant.vault
+        texts = MigrationTexts(
             name,
             layout.name,
             database,
-            *tenant.vault,
+            vault_path,
+            vault_template,
             layout.database if dependency else "",
             destination or "",
-            *(s.schema for s in slots),
         )
-        return Templated(_migration_job, shape, texts)
+        return Templated(_migration_job, shape, (*texts, *(s.schema for s in slots)))
 
     # --- registry sync --------------------------------------------------------------------------------------
     def registry_sync(self, instance: Instance, configmap: str, key: str, digest: str) -> Manifest:

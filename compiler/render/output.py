@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, ParamSpec, TypeVar, cast
 
 Manifest = dict[str, Any]
 S = TypeVar("S", bound=Hashable)
@@ -55,6 +55,16 @@ class Templated(Generic[S]):
 
 
 T = TypeVar("T")
+P = ParamSpec("P")
+
+
+def shape_key(make: Callable[..., object], fields: tuple[object, ...]) -> Hashable:
+    """The key of the shape ``make(*fields)``: its maker and every field it is made from, nothing hand-picked.
+
+    Why derived: a hand-written key that left out one field the shape holds would silently hand two documents
+    that differ in it one shape, and so one stencil (tests/render/test_shapes.py varies every field of every shape).
+    """
+    return (make, *fields)
 
 
 class Shapes:
@@ -68,11 +78,17 @@ class Shapes:
     def __init__(self) -> None:
         self._made: dict[Hashable, Any] = {}
 
-    def get(self, key: Hashable, make: Callable[[], T]) -> T:
-        """The shape made for ``key`` (which must capture everything ``make`` reads), made now if new."""
+    def get(self, make: Callable[P, T], *fields: P.args, **named: P.kwargs) -> T:
+        """The shape ``make(*fields)``, made now if no shape was made from the same maker and fields before.
+
+        Fields are positional (a keyword would give one shape two keys); the key is :func:`shape_key`.
+        """
+        if named:
+            raise TypeError(f"shape fields are positional, got {sorted(named)}")
+        key = shape_key(make, fields)
         found = self._made.get(key)
         if found is None:
-            found = self._made[key] = make()
+            found = self._made[key] = make(*fields, **named)
         return cast(T, found)
 
 
