@@ -32,9 +32,9 @@ test-fast: install
 	$(BIN)/pytest -n 2 -q -m "not postgres"
 
 lint: install
-	$(BIN)/ruff check compiler relc_migrate tests bench
-	$(BIN)/ruff format --check compiler relc_migrate tests bench
-	$(BIN)/mypy compiler relc_migrate tests bench
+	$(BIN)/ruff check compiler relc_contract relc_migrate tests bench
+	$(BIN)/ruff format --check compiler relc_contract relc_migrate tests bench
+	$(BIN)/mypy compiler relc_contract relc_migrate tests bench
 
 # Re-resolve every dependency in a throwaway venv and rewrite constraints.txt (then run make test, commit it).
 lock:

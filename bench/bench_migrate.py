@@ -30,7 +30,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from relc_migrate import contract, migrate, provision  # noqa: E402
+import relc_contract as contract  # noqa: E402
+from relc_migrate import migrate, provision  # noqa: E402
 from relc_migrate.folder import load_folder  # noqa: E402
 from relc_migrate.metrics import Metrics  # noqa: E402
 from relc_migrate.runtime import Runtime  # noqa: E402

@@ -1,9 +1,11 @@
 """relc: a GitOps release compiler.
 
 The package is a pipeline you can read in its folder layout:
-``load`` (YAML files → located documents) → ``model`` (typed, validated kinds) → ``validate`` (rules over the
-whole fleet) → ``resolve`` (version graph) → ``render`` (pure: fleet → files) → ``emit`` (atomic write, check).
-``cli`` is a thin click layer over ``app``, the one core entry point that maps errors to exit codes.
+``load`` (YAML files → located documents) → ``model`` (typed, validated kinds) → ``resolve`` (version graph) →
+``validate`` (rules over the whole fleet) → ``render`` (pure: fleet → files) → ``emit`` (atomic write, check) →
+``outcheck`` (``validate --rendered``: reads what emit wrote). A package imports only packages before it
+(tests/test_package_order.py). ``cli`` is a thin click layer over ``app``, the one core entry point that maps
+errors to exit codes.
 """
 
 #: The one version of the relc distribution (compiler and relc-migrate): pyproject.toml reads it (setuptools

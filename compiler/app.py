@@ -14,6 +14,7 @@ from typing import TextIO
 from compiler.batch import paused_gc
 from compiler.diagnostics import Diagnostic, EnvironmentFailure, ExitCode, InvalidInput, RelcError, UsageError
 from compiler.diagnostics.report import OutputFormat, render
+from compiler.fanout import EMIT_THRESHOLD, PARSE_THRESHOLD, SERIAL, Workers
 from compiler.load.discover import FLEET_FOLDERS, read_fleet
 from compiler.load.parallel import parse_all
 from compiler.model.build import build_fleet
@@ -71,36 +72,43 @@ def check_root(root: Path) -> None:
         )
 
 
-def load_fleet(root: Path) -> tuple[Fleet, list[Diagnostic]]:
-    """Read (edge) and type (pure) the whole fleet."""
+def load_fleet(root: Path, workers: Workers = SERIAL) -> tuple[Fleet, list[Diagnostic]]:
+    """Read (edge) and type (pure) the whole fleet, parsing on ``workers``."""
     check_root(root)
     try:
         sources, problems = read_fleet(root)
     except OSError as exc:  # an unreadable file or a failing disk: read_fleet names what it can, the root otherwise
         raise EnvironmentFailure.of(exc, "read", exc.filename or root) from exc
-    fleet, found = build_fleet(sources, parse_all=parse_all)
+    threshold = workers.threshold(PARSE_THRESHOLD)
+    fleet, found = build_fleet(
+        sources, parse_all=lambda s, limits: parse_all(s, limits, workers=workers.count, threshold=threshold)
+    )
     return fleet, problems + found
 
 
-def analyse(root: Path, ctx_today: object) -> tuple[Fleet, list[Diagnostic]]:
-    fleet, problems, _ = analysis(root, ctx_today)
+def analyse(root: Path, ctx_today: object, workers: Workers = SERIAL) -> tuple[Fleet, list[Diagnostic]]:
+    fleet, problems, _ = analysis(root, ctx_today, workers)
     return fleet, problems
 
 
-def analysis(root: Path, ctx_today: object) -> tuple[Fleet, list[Diagnostic], Resolution]:
+def analysis(root: Path, ctx_today: object, workers: Workers = SERIAL) -> tuple[Fleet, list[Diagnostic], Resolution]:
     """Load, resolve once, validate: the resolution is what the dependencies rule reported from, so a command
-    that also needs it (graph, compile) reuses it instead of resolving again."""
+    that also needs it (graph, compile) reuses it instead of resolving again. Values templates are rendered
+    too (RLC801, render's own check): a template typo must fail ``relc validate``, the pull request's first check."""
     from datetime import date
 
+    from compiler.render.charts import template_problems
+
     assert isinstance(ctx_today, date)
-    fleet, problems = load_fleet(root)
+    fleet, problems = load_fleet(root, workers)
     resolution = resolve(fleet)
     problems += run_rules(Context(fleet, ctx_today, resolution))
+    problems += template_problems(fleet)
     return fleet, problems, resolution
 
 
 def validate(opts: ValidateOptions, console: Console) -> ExitCode:
-    problems = validate_rendered(opts) if opts.rendered else analyse(opts.root, opts.today)[1]
+    problems = validate_rendered(opts) if opts.rendered else analyse(opts.root, opts.today, opts.workers)[1]
     console.out.write(render(problems, opts.output))
     failed = any(d.is_error or opts.strict for d in problems)
     return ExitCode.INVALID if failed else ExitCode.OK
@@ -128,7 +136,7 @@ def compile(opts: CompileOptions, console: Console) -> ExitCode:
     from compiler.render.context import RenderContext
     from compiler.render.pipeline import render_all
 
-    fleet, problems, resolution = analysis(opts.root, opts.today)
+    fleet, problems, resolution = analysis(opts.root, opts.today, opts.workers)
     settings, found = read_settings(opts.root)
     problems += found
     if any(d.is_error for d in problems):
@@ -137,14 +145,15 @@ def compile(opts: CompileOptions, console: Console) -> ExitCode:
         console.err.write(render(problems, OutputFormat.TEXT))
     target = emit.target_for(opts.root, opts.out, settings.rendered_path, writing=not opts.check)
     files = render_all(RenderContext(fleet, resolution, settings))  # before the disk is touched (tenants: deferred)
+    workers, threshold = opts.workers.count, opts.workers.threshold(EMIT_THRESHOLD)
     if opts.check:
-        delta, stale = emit.check(target, files, console.err, workers=opts.jobs, threshold=opts.fork_threshold)
+        delta, stale = emit.check(target, files, console.err, workers=workers, threshold=threshold)
         if stale:
             console.out.write(render(stale, OutputFormat.TEXT))
             return ExitCode.INVALID
         console.out.write(f"{target.shown}/ is up to date ({delta.files} files)\n")
         return ExitCode.OK
-    delta = emit.write(target, files, workers=opts.jobs, threshold=opts.fork_threshold)
+    delta = emit.write(target, files, workers=workers, threshold=threshold)
     console.out.write(f"compiled {delta.files} files into {target.shown}/: {delta.summary()}\n")
     return ExitCode.OK
 
@@ -163,7 +172,7 @@ def graph(opts: GraphOptions, console: Console) -> ExitCode:
     """Print the dependency graph with migration orders; an invalid fleet prints its diagnostics instead."""
     from compiler.resolve.export import export
 
-    fleet, problems, resolution = analysis(opts.root, opts.today)
+    fleet, problems, resolution = analysis(opts.root, opts.today, opts.workers)
     if any(d.is_error for d in problems):
         raise InvalidInput(problems)
     if opts.candidate is not None and opts.candidate not in fleet.candidates:

@@ -14,7 +14,7 @@ import click
 from compiler import app
 from compiler.diagnostics import ExitCode
 from compiler.diagnostics.report import OutputFormat
-from compiler.emit.fanout import FORK_THRESHOLD
+from compiler.fanout import Workers
 from compiler.options import CompileOptions, GraphOptions, SchemaOptions, ValidateOptions
 from compiler.resolve.export import GraphFormat
 
@@ -48,13 +48,39 @@ def _kubeconform(choice: str) -> Path | None:
 MAX_DEFAULT_JOBS = 8
 
 
-def _jobs(value: int | None) -> int:
-    """Resolve --jobs here, at the edge: the core never asks how many cores there are.
+def _jobs(value: int | None, fork_threshold: int | None = None) -> Workers:
+    """Resolve --jobs here, at the edge: the core never asks how many cores there are. One setting for every
+    stage that forks (parsing the fleet, emitting rendered/); each stage forks only above its measured threshold
+    (compiler.fanout) unless the hidden --fork-threshold says otherwise.
 
     Capped at 8: each worker may come to copy part of the rendered fleet's memory as it reads it (copy-on-write
     pages), and all of them share one disk, so more workers than that rarely pay.
     """
-    return value if value is not None else min(os.cpu_count() or 1, MAX_DEFAULT_JOBS)
+    count = value if value is not None else min(os.cpu_count() or 1, MAX_DEFAULT_JOBS)
+    return Workers(count, fork_threshold)
+
+
+def _parallel(what: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """--jobs and the hidden --fork-threshold, for every command that forks (``what``: what its workers do)."""
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        jobs = click.option(
+            "--jobs",
+            "-j",
+            type=click.IntRange(min=1),
+            default=None,
+            help=f"Processes that {what} (default: the cores, at most {MAX_DEFAULT_JOBS}; 1: no fork).",
+        )
+        threshold = click.option(
+            "--fork-threshold",
+            type=click.IntRange(min=0),
+            default=None,
+            hidden=True,
+            help="Fork from this many files on whatever the measured thresholds say (tests set 0 to force it).",
+        )
+        return jobs(threshold(command))
+
+    return decorate
 
 
 def _today(value: object) -> date:
@@ -111,6 +137,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     show_default=True,
     help="With --rendered: kubeconform to run (a PATH), 'auto' (the one on PATH, if any) or 'off' (embedded only).",
 )
+@_parallel("parse the fleet")
 @click.pass_context
 def validate(
     ctx: click.Context,
@@ -121,6 +148,8 @@ def validate(
     rendered: bool,
     rendered_dir: Path | None,
     kubeconform: str,
+    jobs: int | None,
+    fork_threshold: int | None,
 ) -> None:
     """Validate the fleet (or, with --rendered, the output); exit 0 when clean, 1 when invalid, 2 on usage errors."""
     opts = ValidateOptions(
@@ -131,6 +160,7 @@ def validate(
         rendered=rendered,
         rendered_dir=rendered_dir,
         kubeconform=_kubeconform(kubeconform),
+        workers=_jobs(jobs, fork_threshold),
     )
     _run(ctx, app.validate, opts)
 
@@ -163,10 +193,20 @@ def schema(ctx: click.Context, out_dir: Path) -> None:
     help="mermaid renders in a pull request; dot is for Graphviz.",
 )
 @click.option("--candidate", default=None, help="Only this candidate and the shared bundles serving it.")
+@_parallel("parse the fleet")
 @click.pass_context
-def graph(ctx: click.Context, root: Path, today: object, fmt: str, candidate: str | None) -> None:
+def graph(
+    ctx: click.Context,
+    root: Path,
+    today: object,
+    fmt: str,
+    candidate: str | None,
+    jobs: int | None,
+    fork_threshold: int | None,
+) -> None:
     """Print the dependency graph of the candidates with their migration orders (exit 1 if the fleet is invalid)."""
-    opts = GraphOptions(root=root, today=_today(today), format=GraphFormat(fmt), candidate=candidate)
+    workers = _jobs(jobs, fork_threshold)
+    opts = GraphOptions(root=root, today=_today(today), format=GraphFormat(fmt), candidate=candidate, workers=workers)
     _run(ctx, app.graph, opts)
 
 
@@ -181,20 +221,7 @@ def graph(ctx: click.Context, root: Path, today: object, fmt: str, candidate: st
     " it must be absent, empty or marked as relc's.",
 )
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 listing stale, missing or extra files (for CI).")
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=None,
-    help=f"Processes that emit, compare and write files (default: the cores, at most {MAX_DEFAULT_JOBS}; 1: no fork).",
-)
-@click.option(
-    "--fork-threshold",
-    type=click.IntRange(min=0),
-    default=FORK_THRESHOLD,
-    hidden=True,
-    help="Emit in-process below this many files whatever --jobs says (tests set 0 to force the forked path).",
-)
+@_parallel("parse the fleet and emit, compare and write files")
 @click.pass_context
 def compile(
     ctx: click.Context,
@@ -203,16 +230,14 @@ def compile(
     out: Path | None,
     check: bool,
     jobs: int | None,
-    fork_threshold: int,
+    fork_threshold: int | None,
 ) -> None:
     """Compile the fleet into rendered/ for Argo CD; exit 0 when done (or up to date), 1 when invalid or stale.
 
     relc writes only into an absent or empty folder or one it wrote before (marked by its RELC-OUTPUT.md), never
     into or above the fleet's inputs: it replaces the folder whole, deleting what it no longer produces.
     """
-    opts = CompileOptions(
-        root=root, today=_today(today), out=out, check=check, jobs=_jobs(jobs), fork_threshold=fork_threshold
-    )
+    opts = CompileOptions(root=root, today=_today(today), out=out, check=check, workers=_jobs(jobs, fork_threshold))
     _run(ctx, app.compile, opts)
 
 

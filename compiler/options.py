@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from compiler.diagnostics.report import OutputFormat
-from compiler.emit.fanout import FORK_THRESHOLD
+from compiler.fanout import SERIAL, Workers
 from compiler.resolve.export import GraphFormat
 
 
@@ -20,6 +20,7 @@ class ValidateOptions:
     strict: bool = False  # warnings fail the run too
     rendered_dir: Path | None = None  # default: <root>/rendered
     kubeconform: Path | None = None  # the kubeconform executable the CLI resolved; None: the embedded validator
+    workers: Workers = SERIAL  # processes parsing the fleet (the CLI's --jobs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,7 @@ class GraphOptions:
     today: date
     format: GraphFormat = GraphFormat.MERMAID
     candidate: str | None = None  # one candidate and the shared bundles serving it; None: the whole fleet
+    workers: Workers = SERIAL  # processes parsing the fleet (the CLI's --jobs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,5 +43,4 @@ class CompileOptions:
     today: date
     out: Path | None = None  # default: <root>/<settings.renderedPath>
     check: bool = False  # compare rendered/ with what the inputs compile to; write nothing
-    jobs: int = 1  # processes emitting, comparing and writing rendered/ (the CLI defaults it to the cores)
-    fork_threshold: int = FORK_THRESHOLD  # fewer files than this are emitted in-process whatever ``jobs`` says
+    workers: Workers = SERIAL  # processes parsing the fleet and emitting rendered/ (the CLI's --jobs)

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 import psycopg
 
-from relc_migrate import contract
-from relc_migrate.contract import ExitCode, IdentifierError
+import relc_contract as contract
+from relc_contract import ExitCode, IdentifierError
 from relc_migrate.errors import RelcMigrateError, UsageError
 from relc_migrate.findings import MigrationFilesError
 from relc_migrate.metrics import Metrics

@@ -6,7 +6,7 @@ into an exit code and the one-line JSON summary.
 
 from __future__ import annotations
 
-from relc_migrate.contract import ExitCode
+from relc_contract import ExitCode
 
 
 class RelcMigrateError(Exception):

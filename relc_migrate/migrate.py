@@ -20,15 +20,15 @@ from typing import Literal
 import psycopg
 import semver
 
-from relc_migrate import db, locks, slots, state
-from relc_migrate.backup import BackupFailed, BackupRequest, BackupResult, run_backup
-from relc_migrate.contract import (
+from relc_contract import (
     MigrateInvocation,
     default_migrations_dir,
     validate_identifier,
     validate_schema,
     validate_tenant,
 )
+from relc_migrate import db, locks, slots, state
+from relc_migrate.backup import BackupFailed, BackupRequest, BackupResult, run_backup
 from relc_migrate.diff import Change, compare, snapshot
 from relc_migrate.errors import BlockedError, DatabaseError, LockedError, MigrationFailed, UsageError
 from relc_migrate.execute import (

@@ -16,14 +16,14 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg import sql
 
-from relc_migrate import db, state
-from relc_migrate.contract import (
+from relc_contract import (
     DeprovisionInvocation,
     ProvisionInvocation,
     validate_identifier,
     validate_schema,
     validate_tenant,
 )
+from relc_migrate import db, state
 from relc_migrate.errors import DatabaseError, UsageError
 from relc_migrate.runtime import Runtime
 

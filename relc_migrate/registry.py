@@ -16,10 +16,19 @@ from typing import Any, Final
 import psycopg
 import semver
 
-from relc_migrate.contract import REGISTRY_API_VERSION, REGISTRY_DDL, REGISTRY_KIND, ServiceVersionEntry
+from relc_contract import (
+    REGISTRY_API_VERSION,
+    REGISTRY_COLUMNS,
+    REGISTRY_DDL,
+    REGISTRY_KIND,
+    ServiceVersionEntry,
+    registry_upsert,
+)
 from relc_migrate.errors import UsageError
 
 DDL: Final = REGISTRY_DDL
+_UPSERT: Final = registry_upsert("(" + ", ".join(["%s"] * len(REGISTRY_COLUMNS)) + ")") + "\nRETURNING (xmax = 0)"
+"""The shared upsert (relc_contract.registry_upsert), one row of placeholders; RETURNING tells inserted from updated."""
 _FIELDS: Final = ("instance", "cluster", "environment", "service", "version", "candidates", "tenants")
 
 
@@ -100,17 +109,7 @@ def sync(conn: psycopg.Connection, entries: list[Entry]) -> SyncResult:
             conn.execute(statement)
         for e in entries:
             row = conn.execute(
-                """INSERT INTO infra.service_versions
-                     (instance, service, version, cluster, environment, candidates, tenants)
-                   VALUES (%s, %s, %s, %s, %s, %s, %s)
-                   ON CONFLICT (instance, service, version) DO UPDATE
-                     SET cluster = excluded.cluster, environment = excluded.environment,
-                         candidates = excluded.candidates, tenants = excluded.tenants, synced_at = now()
-                     WHERE (infra.service_versions.cluster, infra.service_versions.environment,
-                            infra.service_versions.candidates, infra.service_versions.tenants)
-                           IS DISTINCT FROM (excluded.cluster, excluded.environment,
-                                             excluded.candidates, excluded.tenants)
-                   RETURNING (xmax = 0)""",
+                _UPSERT,
                 (
                     e.instance,
                     e.service,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from relc_contract import validate_identifier
 from relc_migrate import db, state
-from relc_migrate.contract import validate_identifier
 from relc_migrate.errors import DatabaseError
 from relc_migrate.runtime import Runtime
 

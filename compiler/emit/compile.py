@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from compiler.diagnostics import Diagnostic
-from compiler.emit.fanout import FORK_THRESHOLD
 from compiler.emit.outdir import MARKER, Target, marker_file, target_for
 from compiler.emit.tree import Delta, Writer, compare, replace_tree, unified_diff
+from compiler.fanout import EMIT_THRESHOLD
 from compiler.render.output import RenderedFile
 
 __all__ = ["Target", "check", "stale_diagnostics", "target_for", "write"]
@@ -57,11 +57,11 @@ def stale_diagnostics(target: Target, delta: Delta) -> list[Diagnostic]:
 
 
 def check(
-    target: Target, files: Sequence[RenderedFile], err: TextIO, *, workers: int, threshold: int = FORK_THRESHOLD
+    target: Target, files: Sequence[RenderedFile], err: TextIO, *, workers: int, threshold: int = EMIT_THRESHOLD
 ) -> tuple[Delta, list[Diagnostic]]:
     """--check: compare file by file, write nothing; print short diffs of the first few stale files to ``err``.
 
-    ``workers`` processes share the work once there are ``threshold`` files (:mod:`compiler.emit.fanout`).
+    ``workers`` processes share the work once there are ``threshold`` files (:mod:`compiler.fanout`).
     """
     delta = compare(target.path, [*files, marker_file()], workers=workers, threshold=threshold)
     for path, old, new in delta.diffs:
@@ -74,13 +74,13 @@ def write(
     files: Sequence[RenderedFile],
     *,
     workers: int,
-    threshold: int = FORK_THRESHOLD,
+    threshold: int = EMIT_THRESHOLD,
     writer: Writer | None = None,
 ) -> Delta:
     """Replace rendered/ with ``files`` and the marker (nothing is swapped when it already matches); return what
     changed. ``target`` must come from :func:`target_for` with ``writing``: that is what makes replacing it safe.
 
-    ``workers`` processes share the work once there are ``threshold`` files (:mod:`compiler.emit.fanout`).
+    ``workers`` processes share the work once there are ``threshold`` files (:mod:`compiler.fanout`).
     """
     return replace_tree(
         target.path, [*files, marker_file()], workers=workers, threshold=threshold, writer=writer, shown=target.shown

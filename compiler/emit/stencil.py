@@ -81,7 +81,9 @@ _UNMADE = Stencil([""], [])  # not looked at yet (None: looked at, no stencil po
 
 
 class Stencils:
-    """The stencils of one emitter run, one per (build function, shape)."""
+    """The stencils of one emitter run, one per (build function, shape, number of texts): every field of a
+    Templated but the texts' values. Shapes compare by identity, which is right because output.Shapes makes one
+    object per distinct set of shape fields."""
 
     def __init__(self, emit: Callable[[Manifest], str], scalar: Callable[[str], str]) -> None:
         self._emit = emit

@@ -13,7 +13,7 @@ disk and dropped; an unchanged file is hard-linked into the staging tree instead
 changes one tenant writes a handful of files, and one that changes nothing swaps nothing.
 
 Why workers: emitting, comparing and writing that gigabyte is most of a large compile and needs no coordination
-between files, so it runs on ``workers`` forked children (:mod:`.fanout`), each over a share of the files,
+between files, so it runs on ``workers`` forked children (:mod:`compiler.fanout`), each over a share of the files,
 into the one staging tree. Each returns a small :class:`Delta`; the parent merges them into exactly the
 Delta a single process computes, and alone decides and performs the swap, the pruning and the cleanup.
 """
@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler.diagnostics import EnvironmentFailure
-from compiler.emit.fanout import FORK_THRESHOLD, fan_out
 from compiler.emit.yamlout import Emitter
+from compiler.fanout import EMIT_THRESHOLD, fan_out
 from compiler.render.output import RenderedFile, safe_path
 
 Contents = dict[str, bytes]
@@ -182,10 +182,10 @@ def _merged(parts: Iterable[Delta], on_disk: Mapping[str, bool], produced: set[s
     return delta
 
 
-def compare(root: Path, files: Sequence[RenderedFile], *, workers: int, threshold: int = FORK_THRESHOLD) -> Delta:
+def compare(root: Path, files: Sequence[RenderedFile], *, workers: int, threshold: int = EMIT_THRESHOLD) -> Delta:
     """--check: how ``root`` differs from ``files``; reads, never writes, keeps only a few diffs in memory.
 
-    ``workers`` processes share the files once there are ``threshold`` of them (see :func:`.fanout.fan_out`).
+    ``workers`` processes share the files once there are ``threshold`` of them (see :func:`compiler.fanout.fan_out`).
     """
     on_disk = scan(root)
     produced = paths(files)
@@ -238,7 +238,7 @@ def replace_tree(
     files: Sequence[RenderedFile],
     *,
     workers: int,
-    threshold: int = FORK_THRESHOLD,
+    threshold: int = EMIT_THRESHOLD,
     writer: Writer | None = None,
     shown: str | None = None,
 ) -> Delta:

@@ -1,18 +1,18 @@
-"""Parse many files on every core: an execution edge (it forks worker processes), kept out of the pure core.
+"""Parse many files on forked workers: an execution edge, kept out of the pure core.
 
 libyaml's event parsing plus our value builder costs ~0.1 ms of CPU per small file, so at 10,000 tenants
-parsing is most of `relc validate`. Workers return plain values (cheap to pickle) in input order, so the
-result is identical to a serial parse; below ``threshold`` files the fork costs more than it saves.
+parsing is most of ``relc validate``. The workers are :func:`compiler.fanout.fan_out`'s (the mechanism emit uses
+too), as many as the command's ``--jobs``; they return plain values (cheap to pickle) in input order, so the
+result is identical to a serial parse. Below :data:`compiler.fanout.PARSE_THRESHOLD` files the fork costs more
+than it saves and the parse stays in-process.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-from collections.abc import Iterable, Iterator, Sequence
-from itertools import repeat
+from collections.abc import Sequence
 from typing import Any
 
+from compiler.fanout import PARSE_THRESHOLD, fan_out
 from compiler.load.documents import SourceFile
 from compiler.load.yamlread import DEFAULT_LIMITS, Limits, Parsed, YamlProblem, parse
 
@@ -26,38 +26,28 @@ def parse_one(text: str, limits: Limits = DEFAULT_LIMITS) -> ParseOutcome:
         return problem
 
 
-def _parse_chunk(args: tuple[list[str], Limits]) -> list[list[Any] | YamlProblem]:
-    """A worker's share, as the documents alone: the fast path records no positions, and plain lists pickle in
-    two thirds of the time :class:`Parsed` objects take."""
-    texts, limits = args
-    return [
-        outcome if isinstance(outcome, YamlProblem) else outcome.documents
-        for outcome in map(parse_one, texts, repeat(limits))
-    ]
-
-
 def parse_all(
     sources: Sequence[SourceFile],
     limits: Limits = DEFAULT_LIMITS,
     *,
-    workers: int | None = None,
-    threshold: int = 2000,
-) -> Iterable[ParseOutcome]:
-    """Outcomes in the order of ``sources``; parallel only when it pays and ``fork`` is available.
+    workers: int = 1,
+    threshold: int = PARSE_THRESHOLD,
+) -> list[ParseOutcome]:
+    """Outcomes in the order of ``sources``: on ``workers`` forked children once there are ``threshold`` files.
 
-    In parallel, outcomes are yielded as workers finish their chunks, so the caller types the first files while
-    later ones are still being parsed. Serially they are all parsed first: interleaving parsing and typing file by
-    file measured 10% slower (the two keep evicting each other's code and data from the CPU caches).
+    Serially every file is parsed before any is typed: interleaving parsing and typing file by file measured
+    10% slower (the two keep evicting each other's code and data from the CPU caches).
     """
-    count = workers if workers is not None else min(os.cpu_count() or 1, 4)
-    if count < 2 or len(sources) < threshold or "fork" not in multiprocessing.get_all_start_methods():
+    if workers < 2 or len(sources) < threshold:
         return [parse_one(s.text, limits) for s in sources]
-    return _stream(sources, limits, count)
 
+    def chunk(share: Sequence[SourceFile]) -> list[list[Any] | YamlProblem]:
+        """A worker's share, as the documents alone: the fast path records no positions, and plain lists pickle
+        in two thirds of the time :class:`Parsed` objects take."""
+        return [o if isinstance(o, YamlProblem) else o.documents for o in (parse_one(s.text, limits) for s in share)]
 
-def _stream(sources: Sequence[SourceFile], limits: Limits, count: int) -> Iterator[ParseOutcome]:
-    size = -(-len(sources) // (count * 8))
-    chunks = [([s.text for s in sources[i : i + size]], limits) for i in range(0, len(sources), size)]
-    with multiprocessing.get_context("fork").Pool(count) as pool:
-        for chunk in pool.imap(_parse_chunk, chunks):
-            yield from (o if isinstance(o, YamlProblem) else Parsed(o) for o in chunk)
+    return [
+        o if isinstance(o, YamlProblem) else Parsed(o)
+        for part in fan_out(chunk, sources, workers=workers, threshold=threshold)
+        for o in part
+    ]

@@ -30,8 +30,8 @@ def build_fleet(
     *,
     parse_all: Callable[[Sequence[SourceFile], Limits], Iterable[Parsed | YamlProblem]] | None = None,
 ) -> tuple[Fleet, list[Diagnostic]]:
-    """Type every source. ``parse_all`` lets the caller choose how files are parsed (e.g. on every core); its
-    outcomes are consumed as they come, so typing can overlap parsing."""
+    """Type every source. ``parse_all`` lets the caller choose how files are parsed (e.g. on --jobs workers);
+    its outcomes come in the order of the sources."""
     fleet = Fleet()
     problems: list[Diagnostic] = []
     ordered = list(sources)

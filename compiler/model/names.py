@@ -1,7 +1,9 @@
-"""Every name relc derives from input: databases, schemas, namespaces, Vault paths, Kubernetes object names.
+"""The Kubernetes names relc derives from input: namespaces and object names.
 
-Validation (identifier length and collision rules) and rendering both call these functions, so what is checked
-is exactly what is rendered. Kubernetes and PostgreSQL both cap identifiers at 63 bytes.
+The names relc-migrate must derive identically (databases, schemas, Vault paths, Job names) are defined once
+in ``relc_contract``. Validation (identifier length and collision rules) and rendering both call these
+functions, so what is checked is exactly what is rendered. Kubernetes and PostgreSQL both cap identifiers at
+63 bytes.
 """
 
 from __future__ import annotations
@@ -9,24 +11,6 @@ from __future__ import annotations
 import hashlib
 
 MAX_IDENTIFIER = 63
-
-
-def slug(name: str) -> str:
-    """A DNS-1123 name as a PostgreSQL identifier fragment ('-' is legal in neither unquoted, so it becomes '_')."""
-    return name.replace("-", "_")
-
-
-def tenant_database(tenant: str) -> str:
-    return f"tenant_{slug(tenant)}"
-
-
-def country_database(tenant: str, country: str) -> str:
-    return f"tenant_{slug(tenant)}_{country}"
-
-
-def schema_name(service: str, app: str | None = None) -> str:
-    """One schema per base service (``entity``) and per service and app (``entity-crm``), as in the design."""
-    return service if app is None else f"{service}-{app}"
 
 
 def candidate_namespace(instance: str, candidate: str) -> str:
@@ -40,10 +24,6 @@ def shared_namespace(instance: str) -> str:
 def tenancy_namespace(instance: str) -> str:
     """Where an Instance's tenant custom resources and migration Jobs live."""
     return f"{instance}-tenancy"
-
-
-def vault_path(path_prefix: str, tenant: str) -> str:
-    return f"{path_prefix.rstrip('/')}/{tenant}"
 
 
 def short_hash(*parts: str, length: int = 8) -> str:

@@ -15,9 +15,9 @@ from jsonschema import Draft7Validator
 from jsonschema.exceptions import SchemaError
 
 from compiler.outcheck.builtin import BuiltinSchemas, split_api_version
-from compiler.outcheck.crdschema import crd_schema_files, schema_file_name, translatable
 from compiler.outcheck.errors import Checker
 from compiler.outcheck.fastpath import TwoStage
+from compiler.render.crdschema import crd_schema_files, schema_file_name, translatable
 
 CRD_API_VERSION = "apiextensions.k8s.io/v1"
 RENDERED_LABEL = "its CRD in rendered/"

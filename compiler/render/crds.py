@@ -22,9 +22,9 @@ from compiler.model.crds import (
     TenantSchemaVersionSpec,
     TenantSchemaVersionStatus,
 )
-from compiler.outcheck.crdschema import crd_schema_files
 from compiler.render.context import RenderContext
 from compiler.render.conventions import CRD_GROUP, CRD_VERSION, CRDS_DIR, MANAGED_BY, SCHEMAS_DIR, SYNC_WAVE, WAVE_CRDS
+from compiler.render.crdschema import crd_schema_files
 from compiler.render.output import Manifest, RenderedFile
 from compiler.render.structural import Schema, structural
 

@@ -1,6 +1,6 @@
 """The Kubernetes Jobs that run relc-migrate: provisioning (per database) and migration (per service and database).
 
-Every command line, environment variable, mount path and Job name comes from ``relc_migrate.contract``, the
+Every command line, environment variable, mount path and Job name comes from ``relc_contract``, the
 module relc-migrate's own CLI parses, so the compiler and the companion cannot drift. This module only adds
 the Kubernetes around it.
 
@@ -25,7 +25,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
+import relc_contract as contract
 from compiler.diagnostics import RelcError
 from compiler.model import names
 from compiler.model.common import duration_seconds
@@ -43,7 +45,6 @@ from compiler.render.conventions import (
 )
 from compiler.render.output import Manifest, Shapes, Templated
 from compiler.render.tenantplan import SchemaSlot, ServicePin, TenantLayout, backup_destination, backup_required
-from relc_migrate import contract
 
 HOOK = "argocd.argoproj.io/hook"
 HOOK_DELETE_POLICY = "argocd.argoproj.io/hook-delete-policy"
@@ -51,7 +52,6 @@ MAIN_CONTAINER = "relc-migrate"
 INIT_CONTAINER = "copy-migrations"
 MIGRATIONS_VOLUME = "migrations"
 TMP_VOLUME = "tmp"
-RUN_AS = 65532  # a non-root uid that owns nothing in either image
 TTL_SECONDS_AFTER_FINISHED = 86_400
 VAULT_ROLE = "relc-migrate"
 TENANT_DSN_FIELD = "dsn"
@@ -130,7 +130,7 @@ def _admin_dsn(instance: Instance, database: str | None = None) -> VaultFile:
 
 
 def tenant_dsn(instance: Instance, tenant: str) -> VaultFile:
-    path = names.vault_path(instance.spec.vault.path_prefix, tenant)
+    path = contract.vault_path(instance.spec.vault.path_prefix, tenant)
     if not _VAULT_PATH.match(path):
         raise UnsafeVaultPath(instance.metadata.name, path)
     return _vault_file(path, f"{{{{ .Data.data.{TENANT_DSN_FIELD} }}}}")
@@ -148,9 +148,9 @@ _SECURITY_CONTEXT: Manifest = {
 }
 _POD_SECURITY_CONTEXT: Manifest = {
     "runAsNonRoot": True,
-    "runAsUser": RUN_AS,
-    "runAsGroup": RUN_AS,
-    "fsGroup": RUN_AS,
+    "runAsUser": contract.RUN_AS_UID,
+    "runAsGroup": contract.RUN_AS_UID,
+    "fsGroup": contract.RUN_AS_UID,
     "seccompProfile": {"type": "RuntimeDefault"},
 }
 _MAIN_RESOURCES: Manifest = {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}}
@@ -271,7 +271,7 @@ class _InstanceKit:
         }
 
 
-# Shapes are made once per distinct value (output.Shapes) and compared by identity (eq=False).
+# Shapes are made once per distinct value (output.Shapes, keyed by all their fields), compared by identity (eq=False).
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -293,47 +293,72 @@ class MigrationShape:
     destination: bool
 
 
+class ProvisionTexts(NamedTuple):
+    """The per-tenant strings of a provisioning Job (the holes of its stencil)."""
+
+    name: str
+    tenant: str
+    database: str
+
+
+class MigrationTexts(NamedTuple):
+    """The per-tenant strings of a migration Job; in ``Templated.texts`` its schemas follow them (one text each,
+    their number is the shape's ``schemas``)."""
+
+    name: str
+    tenant: str
+    database: str
+    vault_path: str
+    vault_template: str
+    dependency: str
+    """the tenant's main database when ``MigrationShape.dependency``, else empty"""
+    destination: str
+    """the backup destination when ``MigrationShape.destination``, else empty"""
+
+
+_MIGRATION_TEXTS = len(MigrationTexts._fields)
+
+
 def _provision_job(shape: ProvisionShape, texts: tuple[str, ...]) -> Manifest:
-    name, tenant, database = texts
-    kit = shape.kit
+    t, kit = ProvisionTexts._make(texts), shape.kit
     schemas = tuple(schema for schema, _ in shape.schemas)
-    inv = contract.ProvisionInvocation(tenant, database, schemas, tuple(service for _, service in shape.schemas))
+    inv = contract.ProvisionInvocation(t.tenant, t.database, schemas, tuple(service for _, service in shape.schemas))
     # CREATE DATABASE needs the Instance's admin role; the tenant's own credentials may not exist yet.
     pod: Manifest = {
-        "containers": [kit.main_container(contract.provision_argv(inv), name, [_TMP_MOUNT])],
+        "containers": [kit.main_container(contract.provision_argv(inv), t.name, [_TMP_MOUNT])],
         "volumes": [_TMP_VOLUME],
     }
-    labels = _labels(kit.name, tenant, "provisioning", None)
-    return kit.job(name, labels, WAVE_PROVISION, pod, kit.provision_vault, kit.timeout)
+    labels = _labels(kit.name, t.tenant, "provisioning", None)
+    return kit.job(t.name, labels, WAVE_PROVISION, pod, kit.provision_vault, kit.timeout)
 
 
 def _migration_job(shape: MigrationShape, texts: tuple[str, ...]) -> Manifest:
-    name, tenant, database, vault_path, vault_template, dependency, destination, *schemas = texts
+    t, schemas = MigrationTexts._make(texts[:_MIGRATION_TEXTS]), texts[_MIGRATION_TEXTS:]
     kit, pin, timeout = shape.kit, shape.pin, shape.kit.timeout
     inv = contract.MigrateInvocation(
-        tenant=tenant,
+        tenant=t.tenant,
         service=pin.service,
-        database=database,
-        schemas=tuple(schemas),
+        database=t.database,
+        schemas=schemas,
         desired_version=pin.version,
-        dependency_database=dependency if shape.dependency else None,
+        dependency_database=t.dependency if shape.dependency else None,
         dry_run=shape.dry_run,
         backup_before_migration=shape.backup,
-        backup_destination=destination if shape.destination else None,
+        backup_destination=t.destination if shape.destination else None,
         backup_timeout_seconds=timeout,
         slot_wait_seconds=float(timeout),
         statement_timeout_ms=min(contract.DEFAULT_STATEMENT_TIMEOUT_MS, timeout * 1000),
     )
     pod: Manifest = {
         "initContainers": kit.init_containers(pin),
-        "containers": [kit.main_container(contract.migrate_argv(inv), name, [_TMP_MOUNT, _MIGRATIONS_MOUNT_RO])],
+        "containers": [kit.main_container(contract.migrate_argv(inv), t.name, [_TMP_MOUNT, _MIGRATIONS_MOUNT_RO])],
         "volumes": [_MIGRATIONS_VOLUME, _TMP_VOLUME],
     }
-    labels = _labels(kit.name, tenant, "migration", pin.service)
-    vault = vault_annotations(kit.vault_namespace, (vault_path, vault_template), kit.infra)
+    labels = _labels(kit.name, t.tenant, "migration", pin.service)
+    vault = vault_annotations(kit.vault_namespace, (t.vault_path, t.vault_template), kit.infra)
     # One attempt may wait for a concurrency slot (timeout), back up (timeout) and migrate (timeout).
     attempt = timeout * (3 if shape.backup else 2)
-    return kit.job(name, labels, migration_wave(pin), pod, vault, attempt)
+    return kit.job(t.name, labels, migration_wave(pin), pod, vault, attempt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,8 +401,8 @@ class JobRenderer:
         pairs = tuple((s.schema, s.pin.service) for s in slots)
         extra = f"{database}:{','.join(schema for schema, _ in pairs)}"
         name = contract.job_name("provision", layout.name, extra=extra)
-        shape = self._shapes.get(("provision", kit.name, pairs), lambda: ProvisionShape(kit, pairs))
-        return Templated(_provision_job, shape, (name, layout.name, database))
+        shape = self._shapes.get(ProvisionShape, kit, pairs)
+        return Templated(_provision_job, shape, ProvisionTexts(name, layout.name, database))
 
     # --- migration ------------------------------------------------------------------------------------------
 
@@ -405,22 +430,20 @@ class JobRenderer:
         dependency = database != layout.database
         extra = f"{database}:dry-run" if dry_run else database
         name = contract.job_name("migrate", layout.name, pin.service, pin.version, extra)
-        has_destination = destination is not None
-        key = ("migration", kit.name, layout.candidate.candidate, pin.position, len(slots), dependency, dry_run)
         shape = self._shapes.get(
-            (*key, backup, has_destination),
-            lambda: MigrationShape(kit, pin, len(slots), dependency, dry_run, backup, has_destination),
+            MigrationShape, kit, pin, len(slots), dependency, dry_run, backup, destination is not None
         )
-        texts = (
+        vault_path, vault_template = tenant.vault
+        texts = MigrationTexts(
             name,
             layout.name,
             database,
-            *tenant.vault,
+            vault_path,
+            vault_template,
             layout.database if dependency else "",
             destination or "",
-            *(s.schema for s in slots),
         )
-        return Templated(_migration_job, shape, texts)
+        return Templated(_migration_job, shape, (*texts, *(s.schema for s in slots)))
 
     # --- registry sync --------------------------------------------------------------------------------------
     def registry_sync(self, instance: Instance, configmap: str, key: str, digest: str) -> Manifest:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from compiler.model import names
 from compiler.model.kinds import Instance, Tenant
@@ -43,6 +44,7 @@ from compiler.render.tenantplan import (
     backup_required,
     tenant_layout,
 )
+from relc_contract import vault_path
 
 PROVISIONING_FILE = "provisioning.yaml"
 SCHEMA_VERSIONS_FILE = "schema-versions.yaml"
@@ -73,8 +75,9 @@ def schema_version_name(tenant: str, schema: str, country: str | None) -> str:
 
 # --- documents ---------------------------------------------------------------------------------------------
 # Each document is a Templated: a shape shared by the tenants of one Instance and candidate, and the tenant's
-# own strings (names, databases), so the emitter writes each shape once (compiler.emit.stencil). Shapes are
-# made once per distinct value (output.Shapes) and compared by identity, which keeps the emitter's lookups cheap.
+# own strings (names, databases; a NamedTuple per kind of document), so the emitter writes each shape once
+# (compiler.emit.stencil). Shapes are made once per distinct value (output.Shapes, keyed by every field they are
+# made from) and compared by identity, which keeps the emitter's lookups cheap.
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -115,6 +118,33 @@ class VersionShape:
     auto_upgrade: bool
 
 
+class TenantTexts(NamedTuple):
+    """The per-tenant strings of a TenantProvisionJob (the holes of its stencil); its name is the tenant's."""
+
+    tenant: str
+    database: str
+    vault_path: str
+
+
+class AppTexts(NamedTuple):
+    """The per-tenant strings of an AppProvisionJob."""
+
+    name: str
+    tenant: str
+    database: str
+    country: str
+    """empty unless ``AppShape.has_country``"""
+
+
+class VersionTexts(NamedTuple):
+    """The per-tenant strings of a TenantSchemaVersion."""
+
+    name: str
+    tenant: str
+    schema: str
+    database: str
+
+
 class TenantDocuments:
     """A render's tenant documents; holds the shapes made so far (per-render state, never module-global)."""
 
@@ -139,33 +169,26 @@ class TenantDocuments:
         retention = policies.retention or spec.retention
         deletion = (policies.deletion.mode.value, policies.deletion.grace_period)
         kept = (retention.schema_transition, retention.deprecated_versions)
-        shape = self.shapes.get(
-            ("tenant", owner, deletion, kept),
-            lambda: TenantShape(owner, _pairs(layout.base), spec.vault.namespace, deletion, kept),
-        )
-        texts = (layout.name, layout.database, names.vault_path(spec.vault.path_prefix, layout.name))
+        shape = self.shapes.get(TenantShape, owner, _pairs(layout.base), spec.vault.namespace, deletion, kept)
+        texts = TenantTexts(layout.name, layout.database, vault_path(spec.vault.path_prefix, layout.name))
         return Templated(_tenant_provision_job, shape, texts)
 
     def app_provision_job(self, owner: Owner, layout: TenantLayout, app: AppDatabase) -> Templated[AppShape]:
         pairs = _pairs(app.slots)
         has_country = app.country is not None
         services = tuple(app.app.services)
-        shape = self.shapes.get(
-            ("app", owner, app.app.name, app.app.country_scoped, has_country, pairs, services),
-            lambda: AppShape(owner, app.app.name, app.app.country_scoped, has_country, pairs, services),
-        )
+        shape = self.shapes.get(AppShape, owner, app.app.name, app.app.country_scoped, has_country, pairs, services)
         name = app_provision_name(layout.name, app.app.name, app.country)
-        return Templated(_app_provision_job, shape, (name, layout.name, app.database, app.country or ""))
+        return Templated(_app_provision_job, shape, AppTexts(name, layout.name, app.database, app.country or ""))
 
     def schema_version(self, owner: Owner, layout: TenantLayout, slot: SchemaSlot) -> Templated[VersionShape]:
         policies = layout.tenant.spec.policies
         pin, backup = slot.pin, backup_required(layout, slot)
         shape = self.shapes.get(
-            ("version", owner, pin.position, policies.dry_run, backup, policies.auto_upgrade),
-            lambda: VersionShape(owner, pin.service, pin.version, policies.dry_run, backup, policies.auto_upgrade),
+            VersionShape, owner, pin.service, pin.version, policies.dry_run, backup, policies.auto_upgrade
         )
         name = schema_version_name(layout.name, slot.schema, slot.country)
-        return Templated(_schema_version, shape, (name, layout.name, slot.schema, slot.database))
+        return Templated(_schema_version, shape, VersionTexts(name, layout.name, slot.schema, slot.database))
 
 
 class _OneTenant:
@@ -187,7 +210,7 @@ class _OneTenant:
     @property
     def owner(self) -> Owner:
         instance, candidate = self._instance.metadata.name, self._plan.candidate
-        return self._documents.shapes.get(("owner", instance, candidate), lambda: Owner(instance, candidate))
+        return self._documents.shapes.get(Owner, instance, candidate)
 
     def provisioning(self) -> tuple[Document, ...]:
         documents, instance, layout, owner = self._documents, self._instance, self.layout, self.owner
@@ -230,19 +253,19 @@ def _schemas(pairs: tuple[tuple[str, str], ...]) -> list[Manifest]:
 
 
 def _tenant_provision_job(shape: TenantShape, texts: tuple[str, ...]) -> Manifest:
-    tenant, database, vault_path = texts
+    t = TenantTexts._make(texts)
     return {
         "apiVersion": CRD_API_VERSION,
         "kind": "TenantProvisionJob",
-        "metadata": _metadata(shape.owner, tenant, tenant),
+        "metadata": _metadata(shape.owner, t.tenant, t.tenant),
         "spec": {
-            "tenant": tenant,
+            "tenant": t.tenant,
             "instance": shape.owner.instance,
             "releaseCandidate": shape.owner.candidate,
-            "database": database,
+            "database": t.database,
             "schemas": _schemas(shape.schemas),
             "vaultNamespace": shape.vault_namespace,
-            "vaultPath": vault_path,
+            "vaultPath": t.vault_path,
             "deletionPolicy": {"mode": shape.deletion[0], "gracePeriod": shape.deletion[1]},
             "retention": {"schemaTransition": shape.retention[0], "deprecatedVersions": shape.retention[1]},
         },
@@ -250,32 +273,32 @@ def _tenant_provision_job(shape: TenantShape, texts: tuple[str, ...]) -> Manifes
 
 
 def _app_provision_job(shape: AppShape, texts: tuple[str, ...]) -> Manifest:
-    name, tenant, database, country = texts
-    spec: Manifest = {"tenant": tenant, "app": shape.app, "countryScoped": shape.country_scoped}
+    t = AppTexts._make(texts)
+    spec: Manifest = {"tenant": t.tenant, "app": shape.app, "countryScoped": shape.country_scoped}
     if shape.has_country:
-        spec["country"] = country
-    spec["database"] = database
+        spec["country"] = t.country
+    spec["database"] = t.database
     spec["schemas"] = _schemas(shape.schemas)
     spec["services"] = list(shape.services)
     return {
         "apiVersion": CRD_API_VERSION,
         "kind": "AppProvisionJob",
-        "metadata": _metadata(shape.owner, name, tenant),
+        "metadata": _metadata(shape.owner, t.name, t.tenant),
         "spec": spec,
     }
 
 
 def _schema_version(shape: VersionShape, texts: tuple[str, ...]) -> Manifest:
-    name, tenant, schema, database = texts
+    t = VersionTexts._make(texts)
     return {
         "apiVersion": CRD_API_VERSION,
         "kind": "TenantSchemaVersion",
-        "metadata": _metadata(shape.owner, name, tenant, shape.service),
+        "metadata": _metadata(shape.owner, t.name, t.tenant, shape.service),
         "spec": {
-            "tenant": tenant,
+            "tenant": t.tenant,
             "service": shape.service,
-            "schema": schema,
-            "database": database,
+            "schema": t.schema,
+            "database": t.database,
             "releaseCandidate": shape.owner.candidate,
             "desiredVersion": shape.version,
             "dryRun": shape.dry_run,

@@ -18,10 +18,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from compiler.model import names
 from compiler.model.fleet import Fleet
 from compiler.model.kinds import App, Instance, Tenant
 from compiler.render.context import MigrationOrders
+from relc_contract import database_name, schema_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +128,8 @@ class Plans:
 
 def tenant_layout(tenant: Tenant, plan: CandidatePlan) -> TenantLayout:
     name = tenant.metadata.name
-    main = names.tenant_database(name)
-    base = tuple(SchemaSlot(p, names.schema_name(p.service), main) for p in plan.services)
+    main = database_name(name)
+    base = tuple(SchemaSlot(p, schema_name(p.service), main) for p in plan.services)
     apps = tuple(_app_databases(name, main, tenant.spec.apps, plan))
     return TenantLayout(tenant, plan, main, base, apps)
 
@@ -139,10 +139,8 @@ def _app_databases(tenant: str, main: str, apps: list[App], plan: CandidatePlan)
         owners = sorted((plan.by_name[s] for s in app.services if s in plan.by_name), key=lambda p: p.position)
         countries: list[str | None] = list(app.countries) if app.country_scoped else [None]
         for country in countries:
-            database = main if country is None else names.country_database(tenant, country)
-            slots = tuple(
-                SchemaSlot(p, names.schema_name(p.service, app.name), database, app.name, country) for p in owners
-            )
+            database = main if country is None else database_name(tenant, country)
+            slots = tuple(SchemaSlot(p, schema_name(p.service, app.name), database, app.name, country) for p in owners)
             yield AppDatabase(app, database, country, slots)
 
 

@@ -21,7 +21,6 @@ def rules() -> list[Rule]:
         lifecycle,
         references,
         secrets,
-        templates,
     )
 
     return [
@@ -33,7 +32,6 @@ def rules() -> list[Rule]:
         lifecycle.check,
         backups.check,
         secrets.check,
-        templates.check,
     ]
 
 

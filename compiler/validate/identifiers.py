@@ -18,6 +18,7 @@ from compiler.model import names
 from compiler.model.fleet import Entry
 from compiler.model.kinds import Tenant
 from compiler.validate.context import Context
+from relc_contract import database_name, schema_name
 
 
 class Derived(NamedTuple):
@@ -105,7 +106,7 @@ def _databases(tenants: Sequence[TenantServer]) -> Iterator[Derived]:
         who = f"tenant '{tenant}' of instance '{spec.instance}'"
         yield Derived(
             "database",
-            names.tenant_database(tenant),
+            database_name(tenant),
             server,
             who,
             (spec.instance, tenant),
@@ -118,7 +119,7 @@ def _databases(tenants: Sequence[TenantServer]) -> Iterator[Derived]:
             for k, country in enumerate(app.countries):
                 yield Derived(
                     "database",
-                    names.country_database(tenant, country),
+                    database_name(tenant, country),
                     server,
                     f"{who}, country '{country}'",
                     (spec.instance, tenant, country),
@@ -138,10 +139,10 @@ def _schemas(ctx: Context, tenants: Sequence[TenantServer]) -> Iterator[Derived]
         spec, tenant = entry.obj.spec, entry.obj.metadata.name
         if not spec.apps:
             continue
-        base = names.tenant_database(tenant)
+        base = database_name(tenant)
         if spec.release_candidate not in base_of:
             services = _base_services(ctx, entry)
-            base_of[spec.release_candidate] = {names.schema_name(s): s for s in services}
+            base_of[spec.release_candidate] = {schema_name(s): s for s in services}
         apps = list(_app_schemas(entry))
         base_schemas = base_of[spec.release_candidate]
         clashing = {d.name for d in apps if d.scope == (spec.instance, tenant, base) and d.name in base_schemas}
@@ -161,16 +162,14 @@ def _schemas(ctx: Context, tenants: Sequence[TenantServer]) -> Iterator[Derived]
 
 def _app_schemas(entry: Entry[Tenant]) -> Iterator[Derived]:
     spec, tenant = entry.obj.spec, entry.obj.metadata.name
-    base = names.tenant_database(tenant)
+    base = database_name(tenant)
     for i, app in enumerate(spec.apps):
-        databases = (
-            [names.country_database(tenant, c) for c in dict.fromkeys(app.countries)] if app.country_scoped else [base]
-        )
+        databases = [database_name(tenant, c) for c in dict.fromkeys(app.countries)] if app.country_scoped else [base]
         for j, service in enumerate(app.services):
             for database in databases:
                 yield Derived(
                     "schema",
-                    names.schema_name(service, app.name),
+                    schema_name(service, app.name),
                     (spec.instance, tenant, database),
                     f"service '{service}' of app '{app.name}' in database '{database}'",
                     ("app", service, app.name),

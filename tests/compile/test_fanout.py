@@ -1,4 +1,4 @@
-"""compiler.emit.fanout: chunks run in forked children, come back in order; what a child raises, the parent raises."""
+"""compiler.fanout: chunks run in forked children, come back in order; what a child raises, the parent raises."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 
 from compiler.diagnostics import Diagnostic, InvalidInput, UsageError
 from compiler.diagnostics.errors import CycleError
-from compiler.emit.fanout import MAX_CHUNK, MAX_CHUNKS, WorkerDied, chunks, fan_out
+from compiler.fanout import MAX_CHUNK, MAX_CHUNKS, WorkerDied, chunks, fan_out
 
 
 class DiskFull(OSError):

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
-from relc_migrate.contract import RunSummary
+from relc_contract import RunSummary
 from tests.migrate.pgserver import PgServer, start
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from relc_migrate import contract
+import relc_contract as contract
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "migrations"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from relc_migrate import contract
+import relc_contract as contract
 from tests.migrate.helpers import migrate_args, provision_args
 
 pytestmark = pytest.mark.postgres

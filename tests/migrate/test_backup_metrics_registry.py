@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from relc_migrate import contract
+import relc_contract as contract
 from relc_migrate.backup import BackupRequest, run_backup
 from tests.migrate.helpers import migrate_args, provision_args
 

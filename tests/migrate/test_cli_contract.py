@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 import pytest
 
-from relc_migrate import contract
+import relc_contract as contract
 from relc_migrate.cli import cli, invocation_from_params, provision_invocation
 
 

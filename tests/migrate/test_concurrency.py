@@ -22,7 +22,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from relc_migrate import contract
+import relc_contract as contract
 from relc_migrate.slots import SLOT_NAMESPACE
 from tests.conftest import REPO
 from tests.migrate.helpers import migrate_args, provision_args

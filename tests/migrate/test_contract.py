@@ -8,14 +8,11 @@ import sys
 
 import pytest
 
-from relc_migrate import contract
+import relc_contract as contract
 
 
 def test_contract_imports_without_side_effects() -> None:
-    code = (
-        "import sys, relc_migrate.contract; "
-        "print(sorted(m for m in ('psycopg', 'click', 'pglast') if m in sys.modules))"
-    )
+    code = "import sys, relc_contract; print(sorted(m for m in ('psycopg', 'click', 'pglast') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

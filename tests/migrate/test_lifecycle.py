@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from relc_migrate import contract
+import relc_contract as contract
 from relc_migrate.folder import load_folder
 from tests.migrate.helpers import EXAMPLES, migrate_args, provision_args
 

@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from relc_migrate import contract
+import relc_contract as contract
 from relc_migrate.files import checksum, normalise, split_statements
 
 

@@ -8,9 +8,9 @@ from typing import Any
 import jsonschema
 import pytest
 
-from compiler.outcheck.crdschema import resource_schema
 from compiler.render import controller, crds, tenancy
 from compiler.render.conventions import CRD_GROUP, CRD_VERSION
+from compiler.render.crdschema import resource_schema
 from compiler.render.structural import NotStructural, problems, structural
 from tests.render.helpers import docs, files
 

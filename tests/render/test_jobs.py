@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import compiler
+import relc_contract as contract
 from compiler.render import tenancy
-from relc_migrate import contract
 from tests.compile.util import compile_fleet
 from tests.render.helpers import edit, files
 

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import relc_contract as contract
 from compiler.render import registry
 from compiler.render.registry import UnquotableText, quote_literal
-from relc_migrate import contract
 from tests.render.helpers import edit, files
 
 

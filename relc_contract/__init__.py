@@ -1,13 +1,16 @@
-"""The Job contract between the relc compiler and relc-migrate: one definition both sides import.
+"""The contract between the relc compiler and relc-migrate: one definition both programs import.
 
-The compiler renders Kubernetes Jobs that run ``relc-migrate``; this module is the only place that knows how
-such a Job's command line, environment, mounts and name look. The compiler calls the ``*_argv`` functions,
-``job_environment``, ``init_container_command`` and ``job_name``; relc-migrate's click CLI parses exactly what
-those functions produce (a test round-trips every invocation through the parser).
+The compiler renders Kubernetes Jobs that run ``relc-migrate`` and the registry relc-migrate loads; this package
+is the only place that knows what both sides must agree on: the names derived from a tenant (databases, schemas,
+Vault path, Job name), a Job's command line, environment, mounts and user, and the ``infra.service_versions``
+table and upsert. The compiler calls the ``*_argv`` functions, ``job_environment``, ``init_container_command``,
+``job_name`` and the name functions; relc-migrate's click CLI parses exactly what those produce (tests
+round-trip every invocation, and every Job of the compiled example fleet, through the parser).
 
-Pure standard library, no side effects on import: the compiler imports it without psycopg, pglast or click.
-Changing anything here is an API change for both programs; bump ``CONTRACT_VERSION`` when argv or env change
-incompatibly.
+A package of its own, beside ``compiler`` and ``relc_migrate``, so that neither program imports the other:
+pure standard library, no side effects on import (the compiler imports it without psycopg, pglast or click),
+and installed into the relc-migrate image with relc_migrate. Changing anything here is an API change for both
+programs; bump ``CONTRACT_VERSION`` when argv or env change incompatibly.
 """
 
 from __future__ import annotations
@@ -64,6 +67,11 @@ ENV_CLUSTER: Final = "RELC_CLUSTER"
 ENV_TERMINATION_LOG: Final = "RELC_TERMINATION_LOG"
 #: Path of the pg_dump binary (default: ``pg_dump`` on PATH).
 ENV_PG_DUMP: Final = "RELC_PG_DUMP"
+
+#: The uid (and gid) relc-migrate runs as: the image's USER (a home-less passwd entry, because libpq and
+#: pg_dump look the user up) and the rendered Jobs' runAsUser/runAsGroup/fsGroup. 65532 is the "nonroot"
+#: convention of distroless images: a non-root uid that owns nothing in the service images either.
+RUN_AS_UID: Final = 65532
 
 DEFAULT_CONCURRENCY_LIMIT: Final = 3
 DEFAULT_BACKUP_TIMEOUT_SECONDS: Final = 600
@@ -142,27 +150,40 @@ def validate_schema(schema: str) -> str:
     return schema
 
 
-def tenant_database(tenant: str, country: str | None = None) -> str:
-    """The database of a tenant (``tenant_<slug>``) or of its country-scoped apps (``tenant_<slug>_<cc>``).
+def database_name(tenant: str, country: str | None = None) -> str:
+    """The database of a tenant (``tenant_<slug>``) or of its country-scoped apps (``tenant_<slug>_<cc>``),
+    derived without checking (the compiler reports bad names as diagnostics; :func:`tenant_database` raises).
 
     The slug is the tenant name with ``-`` replaced by ``_`` so the database name needs no quoting in tools.
     """
-    validate_tenant(tenant)
     name = "tenant_" + tenant.replace("-", "_")
-    if country is not None:
-        if not _COUNTRY_RE.fullmatch(country):
-            raise IdentifierError(f"country {country!r} is not a lower-case ISO 3166-1 alpha-2 code")
-        name = f"{name}_{country}"
-    return validate_identifier(name, "database")
+    return name if country is None else f"{name}_{country}"
+
+
+def schema_name(service: str, app: str | None = None) -> str:
+    """One schema per base service (``entity``) and per service and app (``entity-crm``), unchecked."""
+    return service if app is None else f"{service}-{app}"
+
+
+def vault_path(path_prefix: str, tenant: str) -> str:
+    """The tenant's Vault secret (its database connection string) under the Instance's vault.pathPrefix."""
+    return f"{path_prefix.rstrip('/')}/{tenant}"
+
+
+def tenant_database(tenant: str, country: str | None = None) -> str:
+    """:func:`database_name`, after checking the tenant and country; IdentifierError saying why not."""
+    validate_tenant(tenant)
+    if country is not None and not _COUNTRY_RE.fullmatch(country):
+        raise IdentifierError(f"country {country!r} is not a lower-case ISO 3166-1 alpha-2 code")
+    return validate_identifier(database_name(tenant, country), "database")
 
 
 def service_schema(service: str, app: str | None = None) -> str:
-    """The schema of a base service (``auth``) or of a service for one app (``entity-crm``)."""
+    """:func:`schema_name` of a base service (``auth``) or of a service for one app (``entity-crm``), checked."""
     validate_identifier(service, "service")
-    if app is None:
-        return validate_schema(service)
-    validate_identifier(app, "app")
-    return validate_schema(f"{service}-{app}")
+    if app is not None:
+        validate_identifier(app, "app")
+    return validate_schema(schema_name(service, app))
 
 
 # --- invocations -------------------------------------------------------------------------------------------
@@ -398,6 +419,26 @@ REGISTRY_DDL: Final = (
     PRIMARY KEY (instance, service, version)
 )""",
 )
+
+
+REGISTRY_COLUMNS: Final = ("instance", "service", "version", "cluster", "environment", "candidates", "tenants")
+"""The columns every upsert writes, in the order its VALUES rows give them."""
+
+
+def registry_upsert(rows: str) -> str:
+    """The upsert both sides run: insert ``rows`` (the VALUES list, columns in REGISTRY_COLUMNS order) and
+    update an existing (instance, service, version) row only when something changed, so ``synced_at`` and
+    ``RETURNING`` tell changed rows from unchanged ones. The compiler passes literal rows
+    (registry/service_versions.sql), registry-sync one row of placeholders at a time."""
+    return f"""INSERT INTO infra.service_versions ({", ".join(REGISTRY_COLUMNS)})
+VALUES
+{rows}
+ON CONFLICT (instance, service, version) DO UPDATE
+    SET cluster = excluded.cluster, environment = excluded.environment,
+        candidates = excluded.candidates, tenants = excluded.tenants, synced_at = now()
+    WHERE (infra.service_versions.cluster, infra.service_versions.environment,
+           infra.service_versions.candidates, infra.service_versions.tenants)
+          IS DISTINCT FROM (excluded.cluster, excluded.environment, excluded.candidates, excluded.tenants)"""
 
 
 class ServiceVersionRegistryFile(TypedDict):

@@ -9,7 +9,7 @@ import pytest
 from jsonschema import Draft7Validator
 
 from compiler.load.yamlread import parse
-from compiler.outcheck.crdschema import NotACRD, crd_schema_files
+from compiler.render.crdschema import NotACRD, crd_schema_files
 from tests.outcheck.conftest import VALID
 
 CRD_FILE = VALID / "rendered/crds/tenants.tenancy.relc.dev.yaml"

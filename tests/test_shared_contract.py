@@ -1,0 +1,157 @@
+"""The compiler and relc-migrate agree on every name and on the image's user, checked on real compiled Jobs.
+
+The compiled example fleet's Jobs are parsed with relc-migrate's own click parser; the database, schemas, Vault
+path and Job name each Job carries must be exactly what relc-migrate (through relc_contract) derives for that
+tenant. The relc-migrate Dockerfile must create the user the Jobs run as, and install relc_contract.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+import relc_contract as contract
+from compiler.cli import main
+from relc_migrate.cli import cli as migrate_cli
+from relc_migrate.cli import invocation_from_params, provision_invocation
+from tests.conftest import REPO, TODAY
+
+DOCKERFILE = REPO / "images/relc-migrate/Dockerfile"
+
+
+@pytest.fixture(scope="module")
+def compiled_jobs(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    """Every relc-migrate Job of the example fleet, compiled through the CLI into a fresh folder."""
+    out = tmp_path_factory.mktemp("rendered")
+    result = CliRunner().invoke(main, ["compile", "--root", str(REPO), "--today", TODAY, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    jobs = [
+        doc
+        for path in sorted(out.rglob("*.yaml"))
+        for doc in yaml.safe_load_all(path.read_text(encoding="utf-8"))
+        if isinstance(doc, dict) and doc.get("kind") == "Job"
+    ]
+    assert jobs, "the example fleet compiles to no Job"
+    return jobs
+
+
+def _vault_prefixes() -> dict[str, str]:
+    """Each Instance's vault.pathPrefix, read from the fleet's YAML (not through the compiler)."""
+    found = {}
+    for path in sorted((REPO / "instances").glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        found[doc["metadata"]["name"]] = doc["spec"]["vault"]["pathPrefix"]
+    return found
+
+
+def _parse(job: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    (container,) = [c for c in job["spec"]["template"]["spec"]["containers"] if c["name"] == "relc-migrate"]
+    argv = container["args"]
+    ctx = migrate_cli.commands[argv[0]].make_context(argv[0], list(argv[1:]))
+    return argv[0], dict(ctx.params)
+
+
+def _env(job: dict[str, Any]) -> dict[str, str]:
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    return {e["name"]: e["value"] for e in container["env"]}
+
+
+def test_migration_jobs_carry_the_names_relc_migrate_derives(compiled_jobs: list[dict[str, Any]]) -> None:
+    prefixes = _vault_prefixes()
+    checked = 0
+    for job in compiled_jobs:
+        command, params = _parse(job)
+        if command != "migrate":
+            continue
+        desired = str(params.pop("desired_version"))
+        inv = invocation_from_params(params, desired)
+        main_db = contract.tenant_database(inv.tenant)
+        if inv.dependency_database is None:  # the tenant's own database
+            assert inv.database == main_db
+        else:  # a country database of a country-scoped app, which checks its dependencies in the main one
+            assert inv.dependency_database == main_db
+            assert inv.database == contract.tenant_database(inv.tenant, inv.database.rpartition("_")[2])
+        for schema in inv.schemas:
+            app = schema[len(inv.service) + 1 :] or None
+            assert schema == contract.service_schema(inv.service, app), job["metadata"]["name"]
+        extra = f"{inv.database}:dry-run" if inv.dry_run else inv.database
+        name = contract.job_name("migrate", inv.tenant, inv.service, inv.desired_version, extra)
+        assert job["metadata"]["name"] == name == _env(job)[contract.ENV_JOB_NAME]
+        instance = job["metadata"]["labels"]["relc.dev/instance"]
+        annotations = job["spec"]["template"]["metadata"]["annotations"]
+        vault = contract.vault_path(prefixes[instance], inv.tenant)
+        assert annotations["vault.hashicorp.com/agent-inject-secret-tenant-db-dsn"] == vault
+        checked += 1
+    assert checked >= 5, f"only {checked} migration Jobs: the example fleet should exercise more"
+
+
+def test_provisioning_jobs_carry_the_names_relc_migrate_derives(compiled_jobs: list[dict[str, Any]]) -> None:
+    checked = 0
+    for job in compiled_jobs:
+        command, params = _parse(job)
+        if command != "provision":
+            continue
+        inv = provision_invocation(params["tenant"], params["database"], params["schemas"])
+        main_db = contract.tenant_database(inv.tenant)
+        if inv.database != main_db:  # an app's country database
+            assert inv.database == contract.tenant_database(inv.tenant, inv.database.rpartition("_")[2])
+        for schema, service in zip(inv.schemas, inv.services, strict=True):
+            assert schema == contract.service_schema(service, schema[len(service) + 1 :] or None)
+        extra = f"{inv.database}:{','.join(inv.schemas)}"
+        assert job["metadata"]["name"] == contract.job_name("provision", inv.tenant, extra=extra)
+        checked += 1
+    assert checked >= 3
+
+
+def test_jobs_run_as_the_contract_user(compiled_jobs: list[dict[str, Any]]) -> None:
+    contexts = [job["spec"]["template"]["spec"]["securityContext"] for job in compiled_jobs]
+    uid = contract.RUN_AS_UID
+    assert {(c["runAsUser"], c["runAsGroup"], c["fsGroup"]) for c in contexts} == {(uid, uid, uid)}
+
+
+def _dockerfile_commands() -> list[str]:
+    """The Dockerfile's instructions, continuation lines joined and comments dropped."""
+    text = re.sub(r"\\\n", " ", DOCKERFILE.read_text(encoding="utf-8"))
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def _option(words: list[str], name: str) -> str:
+    return words[words.index(name) + 1]
+
+
+def test_the_image_creates_the_user_the_jobs_run_as() -> None:
+    commands = _dockerfile_commands()
+    (run,) = [c for c in commands if c.startswith("RUN ") and "useradd" in c]
+    words = shlex.split(run.replace("&&", " "))
+    useradd = words[words.index("useradd") :]
+    groupadd = words[words.index("groupadd") :]
+    uid = str(contract.RUN_AS_UID)
+    assert (_option(useradd, "--uid"), _option(useradd, "--gid"), _option(groupadd, "--gid")) == (uid, uid, uid)
+    assert "--no-create-home" in useradd  # a passwd entry (libpq and pg_dump look the user up), no home
+    (user,) = [c for c in commands if c.startswith("USER ")]
+    assert user == f"USER {uid}:{uid}"
+
+
+def test_the_image_installs_the_contract_package() -> None:
+    commands = _dockerfile_commands()
+    assert "COPY relc_contract ./relc_contract" in commands
+    pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    assert re.search(r'^include = \[.*"relc_contract\*".*\]$', pyproject, re.M)
+
+
+def test_contract_package_is_standard_library_only() -> None:
+    """The compiler and the image both import it; it must not drag in either program or a third-party package."""
+    import ast
+    import sys
+
+    tree = ast.parse((REPO / "relc_contract/__init__.py").read_text(encoding="utf-8"))
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert sorted(m for m in imported if m.split(".")[0] not in sys.stdlib_module_names) == []
+    assert sorted(Path(p).name for p in (REPO / "relc_contract").glob("*.py")) == ["__init__.py"]
