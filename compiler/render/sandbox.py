@@ -268,7 +268,8 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         for sequence, count in ((left, right), (right, left)):
             if isinstance(sequence, (str, list, tuple)) and isinstance(count, int) and not isinstance(count, bool):
                 if count > 0:
-                    size = text_size(sequence, MAX_TEXT // count + 1) * count
+                    one = len(sequence) if isinstance(sequence, str) else text_size(sequence, MAX_TEXT // count + 1)
+                    size = one * count
                     kind = "string" if isinstance(sequence, str) else "list"
                     self.budget.charge(size, f"the repetition ({kind} of length {len(sequence):,}, {count:,} times)")
                 return

@@ -50,8 +50,7 @@ class Templates:
         """One RLC801 per distinct failure, naming where it happened: a template deployed by three Instances
         that fails identically in each is one problem in one place, reported once."""
         return [
-            replace(found, message=f"{found.message} (in {', '.join(where)})")
-            for found, where in self._failures.items()
+            replace(found, message=f"{found.message} (in {_names(where)})") for found, where in self._failures.items()
         ]
 
     def render(self, values: object, context: Mapping[str, Any], doc: Document, at: Path, where: str) -> Any:
@@ -93,6 +92,15 @@ class Templates:
             if where not in instances:
                 instances.append(where)
             return ""
+
+
+_SHOWN = 10
+"""Instances a diagnostic names before '... and N more' (a candidate may be deployed by a hundred)."""
+
+
+def _names(instances: list[str]) -> str:
+    more = len(instances) - _SHOWN
+    return ", ".join(instances[:_SHOWN]) + (f" and {more} more" if more > 0 else "")
 
 
 def _diagnostic(doc: Document, at: Path, exc: Exception) -> Diagnostic:
