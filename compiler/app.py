@@ -15,6 +15,7 @@ from compiler.batch import paused_gc
 from compiler.diagnostics import Diagnostic, ExitCode, InvalidInput, RelcError, UsageError
 from compiler.diagnostics.report import OutputFormat, render
 from compiler.load.discover import FLEET_FOLDERS, read_fleet
+from compiler.load.migrations import read_shipped
 from compiler.load.parallel import parse_all
 from compiler.model.build import build_fleet
 from compiler.model.fleet import Fleet
@@ -87,7 +88,9 @@ def analysis(root: Path, ctx_today: object) -> tuple[Fleet, list[Diagnostic], Re
     assert isinstance(ctx_today, date)
     fleet, problems = load_fleet(root)
     resolution = resolve(fleet)
-    problems += run_rules(Context(fleet, ctx_today, resolution))
+    shipped, found = read_shipped(root, (component for component, _ in fleet.component_versions))
+    problems += found
+    problems += run_rules(Context(fleet, ctx_today, resolution, shipped))
     return fleet, problems, resolution
 
 
