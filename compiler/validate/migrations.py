@@ -44,7 +44,7 @@ def _compare(entry: Entry[ComponentVersion], shipped: Shipped) -> Iterator[Diagn
                 "requires: relc would accept candidates relc-migrate blocks",
                 f"add {{service: {need.service}, minVersion: v{need.min_version}}} to spec.requires "
                 f"(it mirrors {shipped.path})",
-                key=bool(spec.requires),
+                key=True,
             )
             continue
         lower, index = _lower_bound(declared)
