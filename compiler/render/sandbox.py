@@ -50,6 +50,8 @@ MAX_INT_BITS = 256
 LOOP_FILTER = "relc loop"
 """The filter every ``{% for %}`` iterable is wrapped in to count steps (a space: no template can name it)."""
 
+_SEQUENCES = (str, bytes, list, tuple)
+"""What ``*`` repeats and ``+`` concatenates."""
 _GROWING_STR_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs", "replace", "join"})
 _PRINTF = re.compile(r"%(?:\([^)]*\))?[#0 +-]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?([a-zA-Z%])")
 _FORMAT_WIDTH = re.compile(r"^(?:.?[<>=^])?[-+ ]?z?#?0?(\d+)?[,_]?(?:\.(\d+))?")
@@ -179,6 +181,8 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             ("replace", self._replace),
             ("format", self._format),
             ("join", self._join),
+            ("batch", self._batch),
+            ("slice", self._slice),
         ):
             self.filters[name] = _guarded(self.filters[name], guard)
         for name in ("string", "tojson", "pprint", "xmlattr", "urlencode", "urlize", "e", "escape", "forceescape"):
@@ -208,10 +212,10 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             if right > MAX_INT_BITS or right * (abs(left).bit_length() - 1) > MAX_INT_BITS:
                 raise TemplateLimit(f"{left} ** {right} would be over {MAX_INT_BITS} bits")
         elif operator == "+":
-            if isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)):
+            if isinstance(left, _SEQUENCES) and isinstance(right, _SEQUENCES):
                 self.budget.charge(text_size(left) + text_size(right), "the concatenation")
-        elif operator == "%" and isinstance(left, str):
-            self._check_printf(left, right)
+        elif operator == "%" and isinstance(left, (str, bytes)):
+            self._check_printf(left.decode("latin-1") if isinstance(left, bytes) else left, right)
         result = self.binop_table[operator](left, right)
         if _int_bits(result) > MAX_INT_BITS:
             raise TemplateLimit(f"an integer over {MAX_INT_BITS} bits ({operator})")
@@ -225,7 +229,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         if isinstance(text, str) and method in ("format", "format_map"):
             return __self._str_format(text, method, args, kwargs)
         owner = getattr(__obj, "__self__", None)
-        if isinstance(owner, str) and getattr(__obj, "__name__", "") in _GROWING_STR_METHODS:
+        if isinstance(owner, (str, bytes)) and getattr(__obj, "__name__", "") in _GROWING_STR_METHODS:
             args = __self._check_str_method(owner, __obj.__name__, args)
         result = super().call(__context, __obj, *args, **kwargs)
         if isinstance(result, str):
@@ -266,11 +270,12 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
     def _check_repeat(self, left: Any, right: Any) -> None:
         for sequence, count in ((left, right), (right, left)):
-            if isinstance(sequence, (str, list, tuple)) and isinstance(count, int) and not isinstance(count, bool):
+            if isinstance(sequence, _SEQUENCES) and isinstance(count, int) and not isinstance(count, bool):
                 if count > 0:
-                    one = len(sequence) if isinstance(sequence, str) else text_size(sequence, MAX_TEXT // count + 1)
+                    flat = isinstance(sequence, (str, bytes))
+                    one = len(sequence) if flat else text_size(sequence, MAX_TEXT // count + 1)
                     size = one * count
-                    kind = "string" if isinstance(sequence, str) else "list"
+                    kind = "string" if flat else "list"
                     self.budget.charge(size, f"the repetition ({kind} of length {len(sequence):,}, {count:,} times)")
                 return
         if _int_bits(left) + _int_bits(right) > MAX_INT_BITS + 1:
@@ -297,19 +302,35 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         self.budget.charge(len(result), "the formatted text")
         return result
 
-    def _check_str_method(self, text: str, method: str, args: tuple[Any, ...]) -> tuple[Any, ...]:
-        """Refuses a growing string method over the limits; returns its arguments (``join``'s materialised)."""
+    def _check_str_method(self, text: str | bytes, method: str, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        """Refuses a growing str/bytes method over the limits; returns its arguments (``join``'s materialised)."""
         if method in ("center", "ljust", "rjust", "zfill"):
             width = args[0] if args and isinstance(args[0], int) else 0
             self.budget.charge(max(len(text), width), f"str.{method}")
         elif method == "expandtabs":
             tab = args[0] if args and isinstance(args[0], int) else 8
-            self.budget.charge(len(text) + text.count("\t") * max(tab, 0), "str.expandtabs")
-        elif method == "replace" and len(args) >= 2:
-            self._replace(text, *args)
+            tabs = text.count("\t") if isinstance(text, str) else text.count(b"\t")
+            self.budget.charge(len(text) + tabs * max(tab, 0), "str.expandtabs")
+        elif method == "replace" and len(args) >= 2 and all(isinstance(a, type(text)) for a in args[:2]):
+            old: Any = args[0]
+            new: Any = args[1]
+            found = len(text) + 1 if not old else text.count(old)
+            if len(args) > 2 and isinstance(args[2], int) and args[2] >= 0:
+                found = min(found, args[2])
+            self.budget.charge(len(text) + found * max(len(new) - len(old), 0), "str.replace")
         elif method == "join" and args:
             return (self._join(args[0], text), *args[1:])
         return args
+
+    def _batch(self, value: Any, linecount: Any = 1, fill_with: Any = None, *args: Any, **kwargs: Any) -> None:
+        """``batch(n, fill)`` pads the last batch to ``n`` items."""
+        if fill_with is not None and isinstance(linecount, int):
+            self.budget.charge(linecount * 2, "batch's padding")
+
+    def _slice(self, value: Any, slices: Any = 1, *args: Any, **kwargs: Any) -> None:
+        """``slice(n)`` builds ``n`` lists, even from an empty value."""
+        if isinstance(slices, int):
+            self.budget.charge(slices * 2, "slice's lists")
 
     def _text_input(self, value: Any, *args: Any, **kwargs: Any) -> None:
         self.budget.charge(text_size(value), "the filter's input as text")
@@ -353,7 +374,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         items = list(value) if isinstance(value, Iterable) else [value]
         remaining = MAX_TEXT - max(len(items) - 1, 0) * len(str(d))
         for item in items:
-            remaining -= text_size(item, max(remaining, 0))
+            remaining -= len(item) if type(item) is str else text_size(item, max(remaining, 0))
             if remaining < 0:
                 raise TemplateLimit(f"join would be over {MAX_TEXT:,} characters")
         self.budget.charge(MAX_TEXT - remaining, "join")

@@ -66,6 +66,17 @@ CASES: list[tuple[str, str]] = [
         f"wordwrap would be 20,200,100 characters long (limit {LIMIT})",
     ),
     ("{{ ('x' * 100000) | replace('', 'y' * 12) }}", f"replace would be 1,300,012 characters long (limit {LIMIT})"),
+    (
+        "{{ 'x'.encode() * 10**9 }}",
+        f"the repetition (string of length 1, 1,000,000,000 times) {BILLION} (limit {LIMIT})",
+    ),
+    ("{{ ('x' * 1000).replace('', 'y' * 2000) }}", f"str.replace would be 2,003,000 characters long (limit {LIMIT})"),
+    ("{{ 'a\\tb'.expandtabs(10**9) }}", f"str.expandtabs would be 1,000,000,003 characters long (limit {LIMIT})"),
+    (
+        "{{ range(3) | batch(10**9, 'x') | list }}",
+        f"batch's padding would be 2,000,000,000 characters long (limit {LIMIT})",
+    ),
+    ("{{ [1] | slice(10**8) | list }}", f"slice's lists would be 200,000,000 characters long (limit {LIMIT})"),
     ("{{ range(10**9) | list }}", f"range() of 1,000,000,000 items (limit {MAX_STEPS:,})"),
     (
         "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
