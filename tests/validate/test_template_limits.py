@@ -17,7 +17,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from compiler.cli import main
-from compiler.render.sandbox import MAX_OUTPUT, MAX_STEPS, MAX_TEXT, MAX_WORK
+from compiler.render.sandbox import MAX_OUTPUT, MAX_RANGE, MAX_STEPS, MAX_TEXT, MAX_WORK
 from tests.compile.util import snapshot
 from tests.conftest import TODAY
 
@@ -77,9 +77,13 @@ CASES: list[tuple[str, str]] = [
         f"batch's padding would be 2,000,000,000 characters long (limit {LIMIT})",
     ),
     ("{{ [1] | slice(10**8) | list }}", f"slice's lists would be 200,000,000 characters long (limit {LIMIT})"),
-    ("{{ range(10**9) | list }}", f"range() of 1,000,000,000 items (limit {MAX_STEPS:,})"),
+    ("{{ range(10**9) | list }}", f"range() of 1,000,000,000 items (limit {MAX_RANGE:,})"),
     (
         "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+        f"the template runs more than {MAX_STEPS:,} loop iterations and calls",
+    ),
+    (
+        "{% for i in range(100) %}{{ range(100000) | sum }}{% endfor %}",
         f"the template runs more than {MAX_STEPS:,} loop iterations and calls",
     ),
     (
@@ -188,7 +192,7 @@ def test_templates_within_the_limits_render(base_fleet: Path) -> None:
     templates = [
         "{{ 'x' * 1000 }}",
         "{% for i in range(1000) %}{{ i }},{% endfor %}",
-        "{{ range(3) | map('string') | join('-') }}",
+        "{{ range(3) | map('string') | join('-') }}|{{ range(100000) | sum }}",
         "{{ '%05d|%s' % (42, 'a') }}|{{ '{:>4}'.format('b') }}|{{ 'c' | center(5) }}|{{ 2 ** 10 }}",
         "{{ 'ab' ~ 'cd' }}{{ [1] + [2] }}{{ 'a\\nb' | indent(2) }}",
     ]
@@ -197,7 +201,7 @@ def test_templates_within_the_limits_render(base_fleet: Path) -> None:
     assert result.exit_code == 0, result.output
     values = (base_fleet / "rendered/instances/arematics-prod/candidates/platform-2025-07/values.yaml").read_text()
     assert f"t0: {'x' * 1000}\n" in values
-    assert '  t2: "0-1-2"\n' in values
+    assert '  t2: "0-1-2|4999950000"\n' in values
     assert '  t3: "00042|a|   b|  c  |1024"\n' in values
     assert "  t4: |-\n    abcd[1, 2]a\n      b\n" in values
 
