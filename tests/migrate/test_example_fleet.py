@@ -63,6 +63,14 @@ def databases(jobs: list[dict[str, Any]]) -> set[str]:
     }
 
 
+def drop(pg: PgServer, names: set[str]) -> None:
+    with pg.connect() as conn:
+        for name in sorted(names):
+            conn.execute(
+                psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(psycopg.sql.Identifier(name))
+            )
+
+
 def test_every_example_tenant_migrates_without_being_blocked(
     example_fleet: Path, pg: PgServer, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -70,20 +78,22 @@ def test_every_example_tenant_migrates_without_being_blocked(
     assert compiled.exit_code == 0, compiled.output
     instances = sorted((example_fleet / "rendered" / "instances").iterdir())
     outcomes: list[tuple[str, str, str, int, object]] = []
-    for instance in instances:
-        tenants = sorted((instance / "tenants").iterdir()) if (instance / "tenants").is_dir() else []
-        plans = {tenant.name: jobs_of(tenant) for tenant in tenants}
-        with pg.connect() as conn:  # each Instance has its own database server in the cluster: start afresh
-            for name in sorted(set().union(*(databases(jobs) for jobs in plans.values()))):
-                conn.execute(
-                    psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(psycopg.sql.Identifier(name))
-                )
-        for tenant, jobs in plans.items():
-            for job in filter(shipped_here, jobs):
-                run = run_cli(local_args(job, tmp_path / "backups"), cli_env)
-                outcomes.append(
-                    (instance.name, tenant, job["metadata"]["name"], run.exit_code, run.summary.get("status"))
-                )
+    created: set[str] = set()
+    try:
+        for instance in instances:
+            tenants = sorted((instance / "tenants").iterdir()) if (instance / "tenants").is_dir() else []
+            plans = {tenant.name: jobs_of(tenant) for tenant in tenants}
+            names = set().union(*(databases(jobs) for jobs in plans.values()))
+            drop(pg, names)  # each Instance has its own database server in the cluster: start afresh
+            created |= names
+            for tenant, jobs in plans.items():
+                for job in filter(shipped_here, jobs):
+                    run = run_cli(local_args(job, tmp_path / "backups"), cli_env)
+                    outcomes.append(
+                        (instance.name, tenant, job["metadata"]["name"], run.exit_code, run.summary.get("status"))
+                    )
+    finally:
+        drop(pg, created)  # the server is shared by the worker's tests: leave no tenant database behind
     failed = [o for o in outcomes if o[3] != 0]
     assert not failed, failed
     ran = {(i, t) for i, t, *_ in outcomes}
