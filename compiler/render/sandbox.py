@@ -8,13 +8,14 @@ against the limits below (README: "Values templates", limits). A refused operati
 which the caller reports as RLC801 at the template's file:line. Each render gets a fresh :class:`Budget`.
 
 What is bounded, and how:
-- repetition (``*`` on strings and lists), ``+`` and ``~`` concatenation, ``%``/``format`` (widths included),
+- repetition (``*`` on strings, bytes and lists), ``+`` and ``~`` concatenation, ``%``/``format`` (widths included),
   ``join`` and the filters and string methods that grow text (``center``, ``indent``, ``wordwrap``,
   ``replace``, ``ljust``…): the size of the result is computed from the operands first, and refused over
   :data:`MAX_TEXT`; every built value is charged to the render's :data:`MAX_WORK`;
 - integers: ``*``, ``**`` and ``+`` refuse results over :data:`MAX_INT_BITS` (checked before computing);
-- time: every loop iteration and every call costs a step, at most :data:`MAX_STEPS` per render (``range`` is
-  already capped at 100,000 items by jinja2; nested loops and recursive macros are what this catches);
+- time: every loop iteration, every call and every item a filter walks costs a step, at most :data:`MAX_STEPS`
+  per render; ``range()`` is capped at :data:`MAX_RANGE` items (jinja2's own cap, reported as RLC801): nested
+  loops, filters over every tenant inside a loop over every tenant and recursive macros are what this catches;
 - output: the rendered text is streamed and refused past :data:`MAX_OUTPUT`, so a template appending in a loop
   stops at the cap instead of after building the whole text.
 - ``random`` and ``lipsum`` are removed: compile output must be deterministic.
