@@ -16,6 +16,7 @@ from compiler.diagnostics import Diagnostic, EnvironmentFailure, ExitCode, Inval
 from compiler.diagnostics.report import OutputFormat, render
 from compiler.fanout import EMIT_THRESHOLD, PARSE_THRESHOLD, SERIAL, Workers
 from compiler.load.discover import FLEET_FOLDERS, read_fleet
+from compiler.load.migrations import read_shipped
 from compiler.load.parallel import parse_all
 from compiler.model.build import build_fleet
 from compiler.model.fleet import Fleet
@@ -102,7 +103,9 @@ def analysis(root: Path, ctx_today: object, workers: Workers = SERIAL) -> tuple[
     assert isinstance(ctx_today, date)
     fleet, problems = load_fleet(root, workers)
     resolution = resolve(fleet)
-    problems += run_rules(Context(fleet, ctx_today, resolution))
+    shipped, found = read_shipped(root, (component for component, _ in fleet.component_versions))
+    problems += found
+    problems += run_rules(Context(fleet, ctx_today, resolution, shipped))
     problems += template_problems(fleet)
     return fleet, problems, resolution
 

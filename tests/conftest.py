@@ -3,13 +3,31 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+import compiler.cli
+
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = Path(__file__).resolve().parent / "examples"
 TODAY = "2026-11-22"
+CLOCK = date(2100, 1, 1)
+"""What the CLI's clock reads in tests: past every endOfLife in the repository, so a test that forgets --today
+fails the same way on every day it runs instead of starting to fail on the day a candidate reaches its end."""
+
+
+class _FixedClock(date):
+    @classmethod
+    def today(cls) -> _FixedClock:
+        return cls(CLOCK.year, CLOCK.month, CLOCK.day)
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test depends on the real date: the CLI's only clock (``date.today()`` in compiler/cli.py) is fixed."""
+    monkeypatch.setattr(compiler.cli, "date", _FixedClock)
 
 
 @pytest.fixture

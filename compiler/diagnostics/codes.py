@@ -46,6 +46,7 @@ _ALL = (
     Code("RLC403", "dependency-cycle", "services require each other in a cycle"),
     Code("RLC404", "missing-dependency", "a required service is provided by nothing the candidate can reach"),
     Code("RLC405", "migration-order", "migrationOrder is incomplete or contradicts the dependencies"),
+    Code("RLC406", "migration-dependencies", "a ComponentVersion's requires is looser than its dependencies.yml"),
     # 5xx: derived identifiers
     Code("RLC501", "identifier-too-long", "a derived Kubernetes or PostgreSQL name exceeds 63 bytes"),
     Code("RLC502", "identifier-collision", "two objects derive the same database, schema or namespace name"),

@@ -176,13 +176,14 @@ def chart_values(
             "tenants": tenants,
         }
         base = templates.render(
-            component.values, context, blueprint_doc, ("spec", "components", index[component.name], "values")
+            component.values, context, blueprint_doc, ("spec", "components", index[component.name], "values"), view.name
         )
         override = templates.render(
             bundle.candidate.spec.values.get(component.name, {}),
             context,
             candidate_doc,
             ("spec", "values", component.name),
+            view.name,
         )
         out[component.name] = deep_merge({"fullnameOverride": component.name}, deep_merge(base, override))
     return out

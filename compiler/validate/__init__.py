@@ -19,6 +19,7 @@ def rules() -> list[Rule]:
         dependencies,
         identifiers,
         lifecycle,
+        migrations,
         references,
         secrets,
     )
@@ -27,6 +28,7 @@ def rules() -> list[Rule]:
         references.check,
         components.check,
         dependencies.check,
+        migrations.check,
         apps.check,
         identifiers.check,
         lifecycle.check,

@@ -18,8 +18,7 @@ VALUES
     ('arematics-prod', 'auth', '1.4.0', 'prod', 'prod', ARRAY['platform-2025-07']::text[], ARRAY['acme']::text[]),
     ('arematics-prod', 'entity', '2.0.0', 'prod', 'prod', ARRAY['platform-2025-05']::text[], ARRAY['xyz']::text[]),
     ('arematics-prod', 'entity', '2.3.0', 'prod', 'prod', ARRAY['platform-2025-07']::text[], ARRAY['acme']::text[]),
-    ('arematics-prod', 'payments', '2.0.0', 'prod', 'prod', ARRAY['platform-2025-05']::text[], ARRAY['xyz']::text[]),
-    ('arematics-prod', 'payments', '2.1.0', 'prod', 'prod', ARRAY['platform-2025-07']::text[], ARRAY['acme']::text[]),
+    ('arematics-prod', 'payments', '2.1.0', 'prod', 'prod', ARRAY['platform-2025-05', 'platform-2025-07']::text[], ARRAY['acme', 'xyz']::text[]),
     ('arematics-qa', 'auth', '1.4.0', 'qa', 'qa', ARRAY['platform-2025-07']::text[], ARRAY['xyz']::text[]),
     ('arematics-qa', 'entity', '2.3.0', 'qa', 'qa', ARRAY['platform-2025-07']::text[], ARRAY['xyz']::text[]),
     ('arematics-qa', 'payments', '2.1.0', 'qa', 'qa', ARRAY['platform-2025-07']::text[], ARRAY['xyz']::text[]),
@@ -70,7 +69,6 @@ DELETE FROM infra.service_versions WHERE instance = 'arematics-prod'
     ('auth', '1.4.0'),
     ('entity', '2.0.0'),
     ('entity', '2.3.0'),
-    ('payments', '2.0.0'),
     ('payments', '2.1.0'));
 DELETE FROM infra.service_versions WHERE instance = 'arematics-qa'
   AND (service, version) NOT IN (VALUES

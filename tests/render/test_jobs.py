@@ -142,11 +142,20 @@ def test_pod_is_locked_down_and_limits_follow_the_instance(example_fleet: Path) 
 
 def test_new_desired_version_makes_a_new_job_name(example_fleet: Path) -> None:
     folder = "instances/arematics-prod/tenants/xyz"
-    before = {k: j["metadata"]["name"] for k, j in _by(_jobs(example_fleet, folder)).items()}
+    before = _by(_jobs(example_fleet, folder))
     edit(example_fleet / "tenants/arematics-prod/xyz.yaml", "platform-2025-05", "platform-2025-07")
-    after = {k: j["metadata"]["name"] for k, j in _by(_jobs(example_fleet, folder)).items()}
+    after = _by(_jobs(example_fleet, folder))
     assert before.keys() == after.keys()
-    assert all(before[k] != after[k] for k in before)
+
+    def desired(job: dict[str, Any]) -> str:
+        args = _main(job)["args"]
+        return str(args[args.index("--desired-version") + 1])
+
+    moved = {k for k in before if desired(before[k]) != desired(after[k])}
+    renamed = {k for k in before if before[k]["metadata"]["name"] != after[k]["metadata"]["name"]}
+    # auth 1.2.0 -> 1.4.0 and entity 2.0.0 -> 2.3.0 move (in both databases); payments is 2.1.0 in both candidates
+    assert {service for service, _ in moved} == {"auth", "entity"}
+    assert renamed == moved
 
 
 def test_dry_run_policy_reaches_the_job(example_fleet: Path) -> None:

@@ -1,0 +1,102 @@
+"""The example fleet's rendered Jobs, run by relc-migrate against the example migrations: no tenant is blocked.
+
+The Jobs' own argument lists (compiled from the example fleet here, not written by hand) are run in their sync-wave
+order, per Instance on a fresh server state, with only the in-cluster paths swapped for local ones: the image's
+``/migrations/<service>`` becomes this repository's ``migrations/<service>``, the backup destination a temporary
+folder. DroneUp's services keep no migrations here: their tenants are provisioned, not migrated. Before RLC406,
+tenant xyz in arematics-prod (platform-2025-05, payments 2.0.0) was blocked here (exit 3): entity's
+dependencies.yml requires payments >= 2.1.0.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from compiler.cli import main
+from tests.conftest import TODAY
+from tests.migrate.conftest import run_cli
+from tests.migrate.helpers import EXAMPLES
+from tests.migrate.pgserver import PgServer
+
+pytestmark = pytest.mark.postgres
+
+WAVE = "argocd.argoproj.io/sync-wave"
+
+
+def jobs_of(folder: Path) -> list[dict[str, Any]]:
+    """A tenant's provisioning then migration Jobs, in Argo CD's order (sync wave, then file order)."""
+    found = [
+        doc
+        for name in ("provisioning.yaml", "migrations.yaml")
+        for doc in yaml.safe_load_all((folder / name).read_text())
+        if doc and doc["kind"] == "Job"
+    ]
+    return sorted(found, key=lambda job: int(job["metadata"]["annotations"][WAVE]))
+
+
+def shipped_here(job: dict[str, Any]) -> bool:
+    """Whether the repository keeps the Job's migrations (the example's auth, entity, payments; not DroneUp's)."""
+    args = job["spec"]["template"]["spec"]["containers"][0]["args"]
+    folders = [Path(args[n + 1]).name for n, arg in enumerate(args[:-1]) if arg == "--migrations-dir"]
+    return all((EXAMPLES / folder).is_dir() for folder in folders)
+
+
+def local_args(job: dict[str, Any], backups: Path) -> list[str]:
+    args: list[str] = list(job["spec"]["template"]["spec"]["containers"][0]["args"])
+    for n, arg in enumerate(args[:-1]):
+        if arg == "--migrations-dir":
+            args[n + 1] = str(EXAMPLES / Path(args[n + 1]).name)
+        elif arg == "--backup-destination":
+            args[n + 1] = str(backups)
+    return args
+
+
+def databases(jobs: list[dict[str, Any]]) -> set[str]:
+    return {
+        a[n + 1] for job in jobs for a in [local_args(job, Path())] for n, x in enumerate(a[:-1]) if x == "--database"
+    }
+
+
+def drop(pg: PgServer, names: set[str]) -> None:
+    with pg.connect() as conn:
+        for name in sorted(names):
+            conn.execute(
+                psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(psycopg.sql.Identifier(name))
+            )
+
+
+def test_every_example_tenant_migrates_without_being_blocked(
+    example_fleet: Path, pg: PgServer, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    compiled = CliRunner().invoke(main, ["compile", "--root", str(example_fleet), "--today", TODAY])
+    assert compiled.exit_code == 0, compiled.output
+    instances = sorted((example_fleet / "rendered" / "instances").iterdir())
+    outcomes: list[tuple[str, str, str, int, object]] = []
+    created: set[str] = set()
+    try:
+        for instance in instances:
+            tenants = sorted((instance / "tenants").iterdir()) if (instance / "tenants").is_dir() else []
+            plans = {tenant.name: jobs_of(tenant) for tenant in tenants}
+            names = set().union(*(databases(jobs) for jobs in plans.values()))
+            drop(pg, names)  # each Instance has its own database server in the cluster: start afresh
+            created |= names
+            for tenant, jobs in plans.items():
+                for job in filter(shipped_here, jobs):
+                    run = run_cli(local_args(job, tmp_path / "backups"), cli_env)
+                    outcomes.append(
+                        (instance.name, tenant, job["metadata"]["name"], run.exit_code, run.summary.get("status"))
+                    )
+    finally:
+        drop(pg, created)  # the server is shared by the worker's tests: leave no tenant database behind
+    failed = [o for o in outcomes if o[3] != 0]
+    assert not failed, failed
+    ran = {(i, t) for i, t, *_ in outcomes}
+    assert ("arematics-prod", "xyz") in ran and ("arematics-prod", "acme") in ran and ("arematics-qa", "xyz") in ran
+    prod_xyz = [o for o in outcomes if o[:2] == ("arematics-prod", "xyz")]
+    assert len(prod_xyz) == 7  # 2 provisioning (tenant_xyz, tenant_xyz_de) + 5 migrations (3 + crm's 2 in de)
