@@ -55,9 +55,10 @@ class Edge:
 
 
 def unit_of(module: str) -> str | None:
-    """``compiler.render.jobs`` → ``render``; ``compiler`` itself and modules outside it → None."""
+    """``compiler.render.jobs`` → ``render``; ``compiler`` itself, names it defines (``compiler.__version__``) and
+    modules outside it → None."""
     parts = module.split(".")
-    return parts[1] if parts[0] == "compiler" and len(parts) > 1 else None
+    return parts[1] if parts[0] == "compiler" and len(parts) > 1 and parts[1] in units() else None
 
 
 def module_name(path: Path) -> str:
@@ -97,10 +98,12 @@ def import_edges() -> list[Edge]:
     return edges
 
 
-def units() -> set[str]:
-    return {p.stem for p in COMPILER.glob("*.py") if p.stem != "__init__"} | {
-        p.parent.name for p in COMPILER.glob("*/__init__.py")
-    }
+@functools.cache
+def units() -> frozenset[str]:
+    return frozenset(
+        {p.stem for p in COMPILER.glob("*.py") if p.stem != "__init__"}
+        | {p.parent.name for p in COMPILER.glob("*/__init__.py")}
+    )
 
 
 def test_every_unit_has_a_place_in_the_order() -> None:

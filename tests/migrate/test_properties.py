@@ -32,7 +32,15 @@ def test_tenant_databases_are_valid_identifiers_or_rejected(tenant: str) -> None
 @given(st.text(max_size=200))
 def test_normalisation_is_idempotent(text: str) -> None:
     assert normalise(normalise(text)) == normalise(text)
-    assert checksum(text) == checksum(text.replace("\n", "\r\n"))
+
+
+@given(st.text(max_size=200))
+def test_a_file_checked_out_with_crlf_has_the_checksum_of_its_lf_original(text: str) -> None:
+    """What git's autocrlf does to an LF file. (A lone CR before a line break is a line break of its own:
+    "a\r\nb" was never an LF file, so turning its LF into CRLF adds a line and the checksum rightly changes.)"""
+    lf = text.replace("\r", "")
+    assert checksum(lf) == checksum(lf.replace("\n", "\r\n"))
+    assert checksum("a\r\nb") != checksum("a\r\r\nb")
 
 
 @settings(max_examples=60, deadline=None)
