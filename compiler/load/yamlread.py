@@ -24,6 +24,8 @@ from typing import Any
 
 import yaml
 
+from compiler.load.flowdepth import too_deep_at
+
 Path = tuple[str | int, ...]
 
 
@@ -164,6 +166,9 @@ def parse(text: str, *, limits: Limits = DEFAULT_LIMITS, record_marks: bool = Fa
             f"file is {len(text)} bytes, over the {limits.max_bytes}-byte limit",
             "split the object or move bulky data out of the fleet repository",
         )
+    deep = too_deep_at(text, limits.max_depth)
+    if deep is not None:  # before libyaml, whose own flow-nesting limit would otherwise fire first
+        raise _nesting_problem(text[: deep + 1], limits, deep)
     try:
         loader = yaml.CSafeLoader(text)
         try:
@@ -172,6 +177,8 @@ def parse(text: str, *, limits: Limits = DEFAULT_LIMITS, record_marks: bool = Fa
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if "nesting depth" in (exc.problem or ""):  # safety net: a libyaml limit the pre-scan did not foresee
+            raise _too_deep(limits, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0) from None
         problem = exc.problem or exc.context or "invalid YAML"
         context = f" ({exc.context})" if exc.context and exc.problem else ""
         raise YamlProblem(
@@ -193,6 +200,34 @@ def parse(text: str, *, limits: Limits = DEFAULT_LIMITS, record_marks: bool = Fa
         ) from None
     except yaml.YAMLError as exc:
         raise YamlProblem("RLC101", f"YAML error: {exc}", "check the file is valid YAML") from None
+
+
+def _nesting_problem(head: str, limits: Limits, deep: int) -> YamlProblem:
+    """Where the event builder's limit fires in ``head``, the text up to the flow bracket over the limit (too
+    short for libyaml's own limit): block collections around the brackets count too, so it may fire before
+    ``deep``. Block nesting is found the same way as in any other file."""
+    try:
+        loader = yaml.CSafeLoader(head)
+        try:
+            _Builder(limits, False).run(loader.get_event)
+        finally:
+            loader.dispose()
+    except YamlProblem as problem:
+        if problem.code == "RLC103":
+            return problem
+    except yaml.YAMLError:
+        pass  # the cut text ends inside its collections: the bracket itself is the place
+    return _too_deep(limits, head.count("\n") + 1, deep - head.rfind("\n"))
+
+
+def _too_deep(limits: Limits, line: int, column: int) -> YamlProblem:
+    return YamlProblem(
+        "RLC103",
+        f"nesting deeper than {limits.max_depth} levels",
+        "flatten the structure; fleet objects are never this deep",
+        line,
+        column,
+    )
 
 
 def _codepoint(character: int | str) -> str:
@@ -307,14 +342,7 @@ class _Builder:
                 m.column + 1,
             )
         if len(self.stack) >= self.limits.max_depth:
-            m = ev.start_mark
-            raise YamlProblem(
-                "RLC103",
-                f"nesting deeper than {self.limits.max_depth} levels",
-                "flatten the structure; fleet objects are never this deep",
-                m.line + 1,
-                m.column + 1,
-            )
+            raise _too_deep(self.limits, ev.start_mark.line + 1, ev.start_mark.column + 1)
         path = self._child_path(parent) if self.record else ()
         if self.record:
             self.out.marks[path] = (ev.start_mark.line + 1, ev.start_mark.column + 1)
