@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from compiler.diagnostics import Diagnostic
-from compiler.load.documents import Document, SourceFile
+from compiler.load.documents import Document, SourceFile, field_path
 from compiler.load.yamlread import YamlProblem, parse
 from compiler.model.build import translate_error
 from compiler.model.settings import SETTINGS_FILE, Settings
@@ -30,7 +30,7 @@ def parse_settings(source: SourceFile) -> tuple[Settings, list[Diagnostic]]:
     try:
         parsed = parse(source.text)
     except YamlProblem as p:
-        return Settings(), [Diagnostic(source.path, p.line, p.column, p.code, p.message, p.hint)]
+        return Settings(), [Diagnostic(source.path, p.line, p.column, p.code, p.message, p.hint, field_path(p.field))]
     docs = [d for d in parsed.documents if d is not None]
     if len(docs) != 1:
         return Settings(), [

@@ -55,6 +55,8 @@ class YamlProblem(Exception):
     hint: str
     line: int = 0
     column: int = 0
+    field: Path = ()
+    """The field path, for problems with a value rather than with the text (e.g. a number too large to read)."""
 
 
 @dataclass(slots=True)
@@ -80,8 +82,29 @@ _NAN = frozenset({".nan", ".NaN", ".NAN"})
 _TAG = "tag:yaml.org,2002:"
 
 
+MAX_DIGITS = 640
+"""The most digits a whole number may have (in decimal, however it is written). Python refuses to convert longer
+ones between text and int (4300 digits by default, as little as 640 when configured: this is relc's own limit, so
+it fires first whatever the interpreter's setting), and converting them costs quadratic time."""
+
+_TOO_LARGE = 10**MAX_DIGITS
+
+
+class NumberTooLarge(ValueError):
+    """A plain scalar reads as a whole number with more than :data:`MAX_DIGITS` digits."""
+
+
+def _whole(text: str, digits: str, base: int) -> int:
+    if base == 10 and len(digits) > MAX_DIGITS:  # checked before converting: int() itself refuses or is slow
+        raise NumberTooLarge(text)
+    value = int(digits, base)
+    if base != 10 and abs(value) >= _TOO_LARGE:  # hex and octal convert in linear time; then no str() could print it
+        raise NumberTooLarge(text)
+    return value
+
+
 def resolve_plain(text: str) -> Any:
-    """Resolve a plain (unquoted) scalar by the YAML 1.2 core schema."""
+    """Resolve a plain (unquoted) scalar by the YAML 1.2 core schema; :class:`NumberTooLarge` past MAX_DIGITS."""
     if text in _NULLS:
         return None
     first = text[0]
@@ -93,11 +116,11 @@ def resolve_plain(text: str) -> Any:
         return text
     if first in "0123456789-+.":
         if _INT.match(text):
-            return int(text)
+            return _whole(text, text.lstrip("+-"), 10) * (-1 if first == "-" else 1)
         if _OCT.match(text):
-            return int(text[2:], 8)
+            return _whole(text, text[2:], 8)
         if _HEX.match(text):
-            return int(text[2:], 16)
+            return _whole(text, text[2:], 16)
         if _FLOAT.match(text):
             return float(text)
         if text in _INF:
@@ -116,13 +139,15 @@ def _tagged(tag: str, text: str, mark: Any) -> Any:
         if name == "str":
             return text
         if name == "int":
-            return int(text, 0)
+            return _tagged_int(text)
         if name == "float":
             return float(text)
         if name == "bool":
             return {"true": True, "false": False}[text.lower()]
         if name == "null":
             return None
+    except NumberTooLarge:
+        raise
     except (ValueError, KeyError):
         raise YamlProblem(
             "RLC101",
@@ -132,6 +157,17 @@ def _tagged(tag: str, text: str, mark: Any) -> Any:
             mark.column + 1,
         ) from None
     raise _unsupported_tag(tag, mark)
+
+
+def _tagged_int(text: str) -> int:
+    """``!!int``, as Python reads ``int(text, 0)``, within the digit limit of plain numbers (at most MAX_DIGITS
+    characters: then no interpreter setting makes ``int`` refuse it)."""
+    if len(text) > MAX_DIGITS:
+        raise NumberTooLarge(text)
+    value = int(text, 0)
+    if abs(value) >= _TOO_LARGE:
+        raise NumberTooLarge(text)
+    return value
 
 
 def _unsupported_tag(tag: str, mark: Any) -> YamlProblem:
@@ -290,10 +326,13 @@ class _Builder:
             self._set_key(frame, text, ev)
             return
         tag = ev.tag
-        if tag is None or tag == "!":
-            value = resolve_plain(text) if ev.implicit[0] and not ev.style else text
-        else:
-            value = _tagged(tag, text, ev.start_mark)
+        try:
+            if tag is None or tag == "!":
+                value = resolve_plain(text) if ev.implicit[0] and not ev.style else text
+            else:
+                value = _tagged(tag, text, ev.start_mark)
+        except NumberTooLarge:
+            raise self._too_large(text, ev.start_mark) from None
         if ev.anchor is not None:
             self.anchors[ev.anchor] = (value, 1)
         if frame is None or self.record:
@@ -309,6 +348,18 @@ class _Builder:
             frame.key = None
         else:
             container.append(value)  # type: ignore[union-attr]
+
+    def _too_large(self, text: str, mark: Any) -> YamlProblem:
+        """The value's field path from the open frames (recorded or not): each holds the key or index being filled."""
+        here: Path = tuple(f.key if type(f.value) is dict else len(f.value) for f in self.stack)  # type: ignore[misc]
+        return YamlProblem(
+            "RLC203",
+            f"the number '{text[:12]}…' ({len(text)} characters) is over relc's limit of {MAX_DIGITS} digits",
+            "quote it if it is text (an ID, a key); no field takes a number this large",
+            mark.line + 1,
+            mark.column + 1,
+            here,
+        )
 
     def _set_key(self, frame: _Frame, key: str, ev: Any) -> None:
         mapping = frame.value

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from compiler.diagnostics import Diagnostic, Severity
-from compiler.load.documents import Document, SourceFile
+from compiler.load.documents import Document, SourceFile, field_path
 from compiler.load.yamlread import DEFAULT_LIMITS, Limits, Parsed, YamlProblem, parse
 from compiler.model.common import API_VERSION
 from compiler.model.fleet import Entry, Fleet
@@ -40,6 +40,7 @@ def build_fleet(
         doc, found = _document(source, outcome, limits)
         problems.extend(found)
         if doc is None:
+            fleet.invalid.update(_presumed_identity(source.path))
             continue
         fleet.documents.append(doc)
         obj, found = _typed(doc)
@@ -64,7 +65,7 @@ def _document(
 ) -> tuple[Document | None, list[Diagnostic]]:
     if isinstance(parsed, YamlProblem):
         p = parsed
-        return None, [Diagnostic(source.path, p.line, p.column, p.code, p.message, p.hint)]
+        return None, [Diagnostic(source.path, p.line, p.column, p.code, p.message, p.hint, field_path(p.field))]
     docs = [d for d in parsed.documents if d is not None]
     if len(docs) != 1:
         message = "the file holds no object" if not docs else f"the file holds {len(docs)} objects"
@@ -120,6 +121,27 @@ def _identity(data: object) -> list[tuple[str, str]]:
         if isinstance(component, str) and isinstance(version, str):
             found.append((kind, f"{component}/{version.removeprefix('v')}"))
     return found
+
+
+_KIND_BY_FOLDER = {
+    "blueprints": "ReleaseBlueprint",
+    "releases/candidates": "ReleaseCandidate",
+    "releases/global": "GlobalProductionRelease",
+    "instances": "Instance",
+    "tenants": "Tenant",
+}
+
+
+def _presumed_identity(path: str) -> list[tuple[str, str]]:
+    """(kind, name) a file that could not be read most likely holds, by the README's folder and file-name
+    conventions: references to it are then not also reported as missing (its own diagnostic says why)."""
+    parts = path.rsplit(".", 1)[0].split("/")
+    if len(parts) == 4 and parts[:2] == ["blueprints", "components"]:
+        return [("ComponentVersion", f"{parts[2]}/{parts[3].removeprefix('v')}")]
+    for folder, kind in _KIND_BY_FOLDER.items():
+        if "/".join(parts[:-1]).startswith(folder):
+            return [(kind, parts[-1])]
+    return []
 
 
 def _unknown_kind(doc: Document, kind: object) -> Diagnostic:
