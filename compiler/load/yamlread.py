@@ -215,15 +215,7 @@ def parse(text: str, *, limits: Limits = DEFAULT_LIMITS, record_marks: bool = Fa
         mark = exc.problem_mark or exc.context_mark
         if "nesting depth" in (exc.problem or ""):  # safety net: a libyaml limit the pre-scan did not foresee
             raise _too_deep(limits, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0) from None
-        problem = exc.problem or exc.context or "invalid YAML"
-        context = f" ({exc.context})" if exc.context and exc.problem else ""
-        raise YamlProblem(
-            "RLC101",
-            f"YAML syntax error: {problem}{context}",
-            "check indentation, quoting and that every ':' after a key is followed by a space",
-            mark.line + 1 if mark else 0,
-            mark.column + 1 if mark else 0,
-        ) from None
+        raise _syntax_problem(exc) from None
     except yaml.reader.ReaderError as exc:  # bad encoding, control characters
         line = text.count("\n", 0, exc.position) + 1
         column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
@@ -236,6 +228,33 @@ def parse(text: str, *, limits: Limits = DEFAULT_LIMITS, record_marks: bool = Fa
         ) from None
     except yaml.YAMLError as exc:
         raise YamlProblem("RLC101", f"YAML error: {exc}", "check the file is valid YAML") from None
+
+
+_HINT = "check indentation, quoting and that every ':' after a key is followed by a space"
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError) -> YamlProblem:
+    """libyaml's error, placed at the construct that is broken.
+
+    libyaml reports where it noticed the problem (``problem_mark``: for an unclosed quote, the end of the file) and,
+    for most errors, the construct it was reading (``context_mark``: where the quote opened). A token (quoted,
+    plain or block scalar, key, tag, anchor) or a flow collection is what needs the fix, so its start is the place
+    and the hint says where libyaml noticed it. In a block collection the context is the collection's first line
+    (often line 1), while the line that breaks the indentation is the problem mark: that stays the place.
+    """
+    problem, context = exc.problem or exc.context or "invalid YAML", exc.context if exc.problem else None
+    at, seen = exc.problem_mark or exc.context_mark, exc.context_mark if exc.problem else None
+    message = f"YAML syntax error {context}: {problem}" if context else f"YAML syntax error: {problem}"
+    hint = _HINT
+    if context and seen is not None and at is not None and (seen.line, seen.column) != (at.line, at.column):
+        construct = context.split(" ", 3)[-1]  # "while scanning a quoted scalar" -> "quoted scalar"
+        if context.startswith("while scanning") or "flow" in context:
+            at, seen = seen, at
+            where = "at the end of the file" if "end of stream" in problem else f"at {seen.line + 1}:{seen.column + 1}"
+            hint = f"close or fix the {construct} that starts here (libyaml noticed the problem {where})"
+        else:
+            hint = f"{_HINT} (in the {construct} that starts at {seen.line + 1}:{seen.column + 1})"
+    return YamlProblem("RLC101", message, hint, at.line + 1 if at else 0, at.column + 1 if at else 0)
 
 
 def _nesting_problem(head: str, limits: Limits, deep: int) -> YamlProblem:
