@@ -22,6 +22,8 @@ from compiler.load.yamlread import DEFAULT_LIMITS, Limits
 
 FLEET_FOLDERS = ("blueprints", "releases", "instances", "tenants")
 YAML_SUFFIXES = (".yaml", ".yml")
+SETTINGS_FILE = "relc.yaml"
+"""Fleet-wide settings at the top of the fleet repository (optional): read here, typed in compiler.model."""
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 """Never follow a link swapped in after the directory was listed, never block on a FIFO swapped in likewise."""
@@ -75,6 +77,20 @@ def read_fleet(root: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[list[Source
                 problems.append(problem)
     sources.sort(key=lambda s: s.path)
     return sources, problems
+
+
+def read_settings_file(root: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[SourceFile | None, list[Diagnostic]]:
+    """``root``/relc.yaml through the same refusals as the fleet's files (links, pipes, size, encoding); None when
+    absent. Found by listing ``root``, so a link named relc.yaml is refused rather than followed."""
+    try:
+        with os.scandir(root) as listing:
+            entry = next((e for e in listing if e.name == SETTINGS_FILE), None)
+    except (FileNotFoundError, NotADirectoryError):  # no fleet there (validate --rendered --rendered-dir elsewhere)
+        return None, []
+    if entry is None or (_is_dir(entry) and not entry.is_symlink()):
+        return None, []
+    source, problem = _read_one(entry, SETTINGS_FILE, limits)
+    return source, [problem] if problem is not None else []
 
 
 def _read_one(entry: os.DirEntry[str], rel: str, limits: Limits) -> tuple[SourceFile | None, Diagnostic | None]:

@@ -22,6 +22,7 @@ from compiler.load.yamlread import DEFAULT_LIMITS, Limits, Parsed, YamlProblem, 
 from compiler.model.common import API_VERSION
 from compiler.model.fleet import Entry, Fleet
 from compiler.model.kinds import FOLDERS, KINDS, AnyKind, ComponentVersion, Tenant
+from compiler.model.settings import Settings
 
 
 def build_fleet(
@@ -29,11 +30,12 @@ def build_fleet(
     limits: Limits = DEFAULT_LIMITS,
     *,
     parse_all: Callable[[Sequence[SourceFile], Limits], Iterable[Parsed | YamlProblem]] | None = None,
+    settings: SourceFile | None = None,
 ) -> tuple[Fleet, list[Diagnostic]]:
-    """Type every source. ``parse_all`` lets the caller choose how files are parsed (e.g. on every core); its
-    outcomes are consumed as they come, so typing can overlap parsing."""
+    """Type every source, and relc.yaml (``settings``; None: absent). ``parse_all`` lets the caller choose how
+    files are parsed (e.g. on every core); its outcomes are consumed as they come, so typing can overlap parsing."""
     fleet = Fleet()
-    problems: list[Diagnostic] = []
+    fleet.settings, problems = build_settings(settings, limits)
     ordered = list(sources)
     outcomes = parse_all(ordered, limits) if parse_all else [_parse(s.text, limits) for s in ordered]
     for source, outcome in zip(ordered, outcomes, strict=True):
@@ -51,6 +53,21 @@ def build_fleet(
             problems.extend(_file_name(doc, obj))
             problems.extend(_add(fleet, obj, doc))
     return fleet, problems
+
+
+def build_settings(source: SourceFile | None, limits: Limits = DEFAULT_LIMITS) -> tuple[Settings, list[Diagnostic]]:
+    """relc.yaml typed like any kind (one object, unknown fields refused); the defaults when absent or invalid."""
+    if source is None:
+        return Settings(), []
+    doc, problems = _document(source, _parse(source.text, limits), limits)
+    if doc is None:
+        return Settings(), problems
+    if not isinstance(doc.data, dict):
+        return Settings(), [doc.diagnostic((), "RLC203", "settings must be a mapping", "write 'key: value' lines")]
+    try:
+        return Settings.model_validate(doc.data), []
+    except ValidationError as exc:
+        return Settings(), [translate_error(doc, Settings, err) for err in exc.errors()]
 
 
 def _parse(text: str, limits: Limits) -> Parsed | YamlProblem:

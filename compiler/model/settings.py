@@ -10,9 +10,10 @@ from typing import Literal
 
 from pydantic import Field
 
+from compiler.load.discover import SETTINGS_FILE
 from compiler.model.common import Name, Strict, Text
 
-SETTINGS_FILE = "relc.yaml"
+__all__ = ["SETTINGS_FILE", "Settings"]
 
 
 class Settings(Strict):
