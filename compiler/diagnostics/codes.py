@@ -27,6 +27,7 @@ _ALL = (
     Code("RLC106", "misplaced-kind", "the object lives in the wrong top-level folder"),
     Code("RLC107", "duplicate-name", "two objects of one kind share a name"),
     Code("RLC108", "file-name", "the file name does not match the object it holds"),
+    Code("RLC109", "wrong-folder", "the folder named after a field (tenants/<instance>/, …) names another value"),
     # 2xx: fields and types
     Code("RLC201", "unknown-field", "a field the schema does not define (typo?)"),
     Code("RLC202", "missing-field", "a required field is absent"),
