@@ -16,12 +16,16 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from compiler.diagnostics import Diagnostic
+from compiler.diagnostics import Diagnostic, Severity
 from compiler.load.documents import SourceFile
 from compiler.load.yamlread import DEFAULT_LIMITS, Limits
 
 FLEET_FOLDERS = ("blueprints", "releases", "instances", "tenants")
 YAML_SUFFIXES = (".yaml", ".yml")
+QUIET_SUFFIXES = (".md",)
+"""Documentation beside the objects (a README.md in tenants/): not read, and not worth a warning. Every other file
+that does not end in .yaml or .yml is a warning (RLC110): a `.YAML`, `.yml~` or `.json` file is almost always an
+object someone expects relc to read. Hidden entries (.gitkeep, .git/, editor swap files) are skipped silently."""
 SETTINGS_FILE = "relc.yaml"
 """Fleet-wide settings at the top of the fleet repository (optional): read here, typed in compiler.model."""
 
@@ -69,6 +73,8 @@ def read_fleet(root: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[list[Source
             continue
         for entry, rel in _walk(str(base), folder):
             if not entry.name.endswith(YAML_SUFFIXES):
+                if not entry.name.endswith(QUIET_SUFFIXES):
+                    problems.append(_not_read(entry.name, rel))
                 continue
             source, problem = _read_one(entry, rel, limits)
             if source is not None:
@@ -138,6 +144,28 @@ def _decode(raw: bytes, rel: str) -> tuple[SourceFile | None, Diagnostic | None]
             "save the file as UTF-8",
         )
     return SourceFile(rel, text.removeprefix("\ufeff")), None
+
+
+def _not_read(name: str, rel: str) -> Diagnostic:
+    lower = name.lower()
+    if lower.endswith(YAML_SUFFIXES):
+        suffix = "." + lower.rsplit(".", 1)[1]
+        hint = f"rename it to {name[: -len(suffix)]}{suffix}: the extension must be lower-case"
+    elif ".yaml" in lower or ".yml" in lower:
+        hint = "a backup or editor copy? delete it, or move it out of the fleet folders"
+    elif lower.endswith(".json"):
+        hint = f"rename it to {name[:-5]}.yaml if it holds a fleet object (JSON is YAML), or move it elsewhere"
+    else:
+        hint = "move it out of the fleet folders, or rename it to .yaml if it holds a fleet object"
+    return Diagnostic(
+        rel,
+        0,
+        0,
+        "RLC110",
+        "this file is not read: relc reads only files ending in .yaml or .yml (and skips README.md-style .md files)",
+        hint,
+        severity=Severity.WARNING,
+    )
 
 
 def _symlink(rel: str) -> Diagnostic:
