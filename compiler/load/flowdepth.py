@@ -26,16 +26,17 @@ _PLAIN = re.compile(r"(?:[^\s\[\]{},:]|:(?=[^\s\[\]{},]))+")
 _INDICATOR_END = frozenset(" \t\r\n[]{},")
 
 _NODE_START = re.compile(
-    r"""[ \t]*(?:---[ \t]+)?(?:[-?:][ \t]+)*                 # indentation, document start, block indicators
-    (?:(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'            # a quoted key
-        |(?:[^\s\#'"\[\]{}|>&!*?:-]|[-?:](?=\S))[^\n\#]*?)  # or a plain one
-       [ \t]*:(?:[ \t]+|(?=\n)|\Z))?                       # then ': '
-    (?:[!&][^\s]*[ \t]+)*                                  # tags and anchors
+    r"""[ \t]*+(?:---[ \t]++)?(?:[-?:][ \t]++)*+               # indentation, document start, block indicators
+    (?:(?:"(?:[^"\\\n]|\\.)*+"|'(?:[^'\n]|'')*+'             # a quoted key
+        |(?:[^\s\#'"\[\]{}|>&!*?:-]|[-?:](?=\S))(?:[^\n\#:]|:(?=[^ \t\n]))*+)  # or a plain one, to ': '
+       [ \t]*+:(?:[ \t]++|(?=\n)|\Z))?
+    (?:[!&]\S*+[ \t]++)*+                                    # tags and anchors
     """,
     re.VERBOSE,
 )
 """In block context: everything on a line before where a node (a flow collection, a quoted or block scalar) may
-start. What follows the match is a node's first character; anything else there is plain text or a comment."""
+start. What follows the match is a node's first character; anything else there is plain text or a comment.
+Possessive quantifiers throughout: no backtracking, so a hostile 1 MiB line costs linear time."""
 
 _BLOCK_SCALAR = re.compile(r"[|>][-+0-9]*[ \t]*(?:#[^\n]*)?(?=\n|\Z)")
 

@@ -7,6 +7,7 @@ depth" while a 999-deep one was RLC103. Every depth from 65 on must read the sam
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,21 @@ def test_pre_scan_agrees_with_the_parser(found: tuple[str, int], limit: int) -> 
         assert problem.code == "RLC103", problem
         refused = True
     assert refused == (depth > limit)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        " " * 500_000 + "a" + " " * 500_000 + "[" * 100,
+        "a:" * 500_000 + "[" * 100,
+        "a: [" + "! " * 200_000 + "[" * 100,
+        "a: b\n" * 200_000 + "[" * 100,
+    ],
+    ids=["spaces-around-a-key", "colons", "tags", "lines"],
+)
+def test_the_pre_scan_is_linear_on_hostile_lines(text: str) -> None:
+    """A lazy key pattern once made a 1 MiB line of spaces take minutes (quadratic backtracking); linear now, so
+    the bound is generous (~0.1 s measured) and still fails on a quadratic scan by orders of magnitude."""
+    started = time.perf_counter()
+    too_deep_at(text, 64)
+    assert time.perf_counter() - started < 5
