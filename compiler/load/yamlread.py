@@ -5,7 +5,9 @@ the interpreter on deeply nested input (a 100,000-deep ``[[[…`` segfaults), it
 last of two duplicate keys, reads ``no`` as ``False`` (YAML 1.1: the "Norway problem") and expands alias bombs.
 Here we drive the C parser's flat event stream and build values ourselves, iteratively, with:
 
-- limits on bytes, nesting depth, aliases and the *expanded* node count (alias bombs fail fast);
+- limits on bytes, nesting depth, aliases and the *expanded* node count (alias bombs fail fast), all relc's own
+  and checked before any library's (flow nesting is pre-scanned before libyaml reads ahead: see flowdepth.py);
+- whole numbers of at most MAX_DIGITS digits (Python refuses to convert longer ones): RLC203 at the field;
 - YAML 1.2 core-schema scalars (only ``true``/``false`` are booleans; no timestamps, no sexagesimals);
 - duplicate-key detection; keys are always the key's text;
 - positions recorded only on request (``record_marks``): the fast path builds values, and the rare file that
