@@ -15,11 +15,12 @@ from compiler.batch import paused_gc
 from compiler.diagnostics import Diagnostic, EnvironmentFailure, ExitCode, InvalidInput, RelcError, UsageError
 from compiler.diagnostics.report import OutputFormat, render
 from compiler.fanout import EMIT_THRESHOLD, PARSE_THRESHOLD, SERIAL, Workers
-from compiler.load.discover import FLEET_FOLDERS, read_fleet
+from compiler.load.discover import FLEET_FOLDERS, read_fleet, read_settings_file
 from compiler.load.migrations import read_shipped
 from compiler.load.parallel import parse_all
-from compiler.model.build import build_fleet
+from compiler.model.build import build_fleet, build_settings
 from compiler.model.fleet import Fleet
+from compiler.model.settings import Settings
 from compiler.options import CompileOptions, GraphOptions, SchemaOptions, ValidateOptions
 from compiler.resolve import Resolution, resolve
 from compiler.validate import run_rules
@@ -74,17 +75,31 @@ def check_root(root: Path) -> None:
 
 
 def load_fleet(root: Path, workers: Workers = SERIAL) -> tuple[Fleet, list[Diagnostic]]:
-    """Read (edge) and type (pure) the whole fleet, parsing on ``workers``."""
+    """Read (edge) and type (pure) the whole fleet, relc.yaml included (every command reports its errors), parsing
+    on ``workers``."""
     check_root(root)
     try:
         sources, problems = read_fleet(root)
+        settings, found = read_settings_file(root)
     except OSError as exc:  # an unreadable file or a failing disk: read_fleet names what it can, the root otherwise
         raise EnvironmentFailure.of(exc, "read", exc.filename or root) from exc
     threshold = workers.threshold(PARSE_THRESHOLD)
-    fleet, found = build_fleet(
-        sources, parse_all=lambda s, limits: parse_all(s, limits, workers=workers.count, threshold=threshold)
+    fleet, typed = build_fleet(
+        sources,
+        parse_all=lambda s, limits: parse_all(s, limits, workers=workers.count, threshold=threshold),
+        settings=settings,
     )
-    return fleet, problems + found
+    return fleet, problems + found + typed
+
+
+def load_settings(root: Path) -> tuple[Settings, list[Diagnostic]]:
+    """relc.yaml alone, for the command that checks rendered/ rather than the fleet."""
+    try:
+        source, problems = read_settings_file(root)
+    except OSError as exc:
+        raise EnvironmentFailure.of(exc, "read", exc.filename or root) from exc
+    settings, typed = build_settings(source)
+    return settings, problems + typed
 
 
 def analyse(root: Path, ctx_today: object, workers: Workers = SERIAL) -> tuple[Fleet, list[Diagnostic]]:
@@ -118,30 +133,32 @@ def validate(opts: ValidateOptions, console: Console) -> ExitCode:
 
 
 def validate_rendered(opts: ValidateOptions) -> list[Diagnostic]:
-    """The output, not the fleet: ``make run`` validates the fleet before compiling, so it is not repeated here."""
-    from compiler.load.settings import read_settings
+    """The output, not the fleet: ``make run`` validates the fleet before compiling, so it is not repeated here.
+    relc.yaml is read (it says where rendered/ is) and its errors reported; with them, rendered/ is checked only
+    where ``--rendered-dir`` says, since an invalid ``renderedPath`` cannot."""
     from compiler.outcheck.run import RenderedCheck, check_rendered
 
+    settings, problems = load_settings(opts.root)
     rendered = opts.rendered_dir
-    if rendered is None:  # where relc compile writes: relc.yaml's renderedPath (an invalid relc.yaml: the default)
-        rendered = opts.root / read_settings(opts.root)[0].rendered_path
+    if rendered is None:  # where relc compile writes: relc.yaml's renderedPath
+        if any(d.is_error for d in problems):
+            return problems
+        rendered = opts.root / settings.rendered_path
     try:
         shown = rendered.relative_to(opts.root).as_posix()
     except ValueError:
         shown = rendered.as_posix()
-    return check_rendered(RenderedCheck(rendered, shown, opts.kubeconform))
+    return problems + check_rendered(RenderedCheck(rendered, shown, opts.kubeconform))
 
 
 def compile(opts: CompileOptions, console: Console) -> ExitCode:
     """Validate, render, then write rendered/ atomically (or, with --check, compare)."""
     from compiler.emit import compile as emit
-    from compiler.load.settings import read_settings
     from compiler.render.context import RenderContext
     from compiler.render.pipeline import render_all
 
     fleet, problems, resolution = analysis(opts.root, opts.today, opts.workers)
-    settings, found = read_settings(opts.root)
-    problems += found
+    settings = fleet.settings
     if any(d.is_error for d in problems):
         raise InvalidInput(problems)
     if problems:  # warnings do not stop a compile, but are never silent

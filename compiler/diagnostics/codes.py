@@ -24,9 +24,11 @@ _ALL = (
     Code("RLC103", "unsafe-yaml", "too large, too deep, too many aliases, or an unsupported tag"),
     Code("RLC104", "document-count", "a file must hold exactly one object"),
     Code("RLC105", "unknown-kind", "apiVersion/kind is not one relc knows"),
-    Code("RLC106", "misplaced-kind", "the object lives in the wrong top-level folder"),
+    Code("RLC106", "misplaced-kind", "the object lives in another kind's folder"),
     Code("RLC107", "duplicate-name", "two objects of one kind share a name"),
     Code("RLC108", "file-name", "the file name does not match the object it holds"),
+    Code("RLC109", "wrong-folder", "the folder named after a field (tenants/<instance>/, …) names another value"),
+    Code("RLC110", "not-read", "a file in the fleet folders does not end in .yaml or .yml, so relc ignores it"),
     # 2xx: fields and types
     Code("RLC201", "unknown-field", "a field the schema does not define (typo?)"),
     Code("RLC202", "missing-field", "a required field is absent"),

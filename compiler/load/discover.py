@@ -16,12 +16,18 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
-from compiler.diagnostics import Diagnostic
+from compiler.diagnostics import Diagnostic, Severity
 from compiler.load.documents import SourceFile
 from compiler.load.yamlread import DEFAULT_LIMITS, Limits
 
 FLEET_FOLDERS = ("blueprints", "releases", "instances", "tenants")
 YAML_SUFFIXES = (".yaml", ".yml")
+QUIET_SUFFIXES = (".md",)
+"""Documentation beside the objects (a README.md in tenants/): not read, and not worth a warning. Every other file
+that does not end in .yaml or .yml is a warning (RLC110): a `.YAML`, `.yml~` or `.json` file is almost always an
+object someone expects relc to read. Hidden entries (.gitkeep, .git/, editor swap files) are skipped silently."""
+SETTINGS_FILE = "relc.yaml"
+"""Fleet-wide settings at the top of the fleet repository (optional): read here, typed in compiler.model."""
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 """Never follow a link swapped in after the directory was listed, never block on a FIFO swapped in likewise."""
@@ -67,6 +73,8 @@ def read_fleet(root: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[list[Source
             continue
         for entry, rel in _walk(str(base), folder):
             if not entry.name.endswith(YAML_SUFFIXES):
+                if not entry.name.endswith(QUIET_SUFFIXES):
+                    problems.append(_not_read(entry.name, rel))
                 continue
             source, problem = _read_one(entry, rel, limits)
             if source is not None:
@@ -75,6 +83,20 @@ def read_fleet(root: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[list[Source
                 problems.append(problem)
     sources.sort(key=lambda s: s.path)
     return sources, problems
+
+
+def read_settings_file(root: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[SourceFile | None, list[Diagnostic]]:
+    """``root``/relc.yaml through the same refusals as the fleet's files (links, pipes, size, encoding); None when
+    absent. Found by listing ``root``, so a link named relc.yaml is refused rather than followed."""
+    try:
+        with os.scandir(root) as listing:
+            entry = next((e for e in listing if e.name == SETTINGS_FILE), None)
+    except (FileNotFoundError, NotADirectoryError):  # no fleet there (validate --rendered --rendered-dir elsewhere)
+        return None, []
+    if entry is None or (_is_dir(entry) and not entry.is_symlink()):
+        return None, []
+    source, problem = _read_one(entry, SETTINGS_FILE, limits)
+    return source, [problem] if problem is not None else []
 
 
 def _read_one(entry: os.DirEntry[str], rel: str, limits: Limits) -> tuple[SourceFile | None, Diagnostic | None]:
@@ -124,6 +146,28 @@ def _decode(raw: bytes, rel: str) -> tuple[SourceFile | None, Diagnostic | None]
             "save the file as UTF-8",
         )
     return SourceFile(rel, text.removeprefix("\ufeff")), None
+
+
+def _not_read(name: str, rel: str) -> Diagnostic:
+    lower = name.lower()
+    if lower.endswith(YAML_SUFFIXES):
+        suffix = "." + lower.rsplit(".", 1)[1]
+        hint = f"rename it to {name[: -len(suffix)]}{suffix}: the extension must be lower-case"
+    elif ".yaml" in lower or ".yml" in lower:
+        hint = "a backup or editor copy? delete it, or move it out of the fleet folders"
+    elif lower.endswith(".json"):
+        hint = f"rename it to {name[:-5]}.yaml if it holds a fleet object (JSON is YAML), or move it elsewhere"
+    else:
+        hint = "move it out of the fleet folders, or rename it to .yaml if it holds a fleet object"
+    return Diagnostic(
+        rel,
+        0,
+        0,
+        "RLC110",
+        "this file is not read: relc reads only files ending in .yaml or .yml (and skips README.md-style .md files)",
+        hint,
+        severity=Severity.WARNING,
+    )
 
 
 def _symlink(rel: str) -> Diagnostic:

@@ -5,7 +5,9 @@ the interpreter on deeply nested input (a 100,000-deep ``[[[…`` segfaults), it
 last of two duplicate keys, reads ``no`` as ``False`` (YAML 1.1: the "Norway problem") and expands alias bombs.
 Here we drive the C parser's flat event stream and build values ourselves, iteratively, with:
 
-- limits on bytes, nesting depth, aliases and the *expanded* node count (alias bombs fail fast);
+- limits on bytes, nesting depth, aliases and the *expanded* node count (alias bombs fail fast), all relc's own
+  and checked before any library's (flow nesting is pre-scanned before libyaml reads ahead: see flowdepth.py);
+- whole numbers of at most MAX_DIGITS digits (Python refuses to convert longer ones): RLC203 at the field;
 - YAML 1.2 core-schema scalars (only ``true``/``false`` are booleans; no timestamps, no sexagesimals);
 - duplicate-key detection; keys are always the key's text;
 - positions recorded only on request (``record_marks``): the fast path builds values, and the rare file that
@@ -23,6 +25,8 @@ from sys import intern
 from typing import Any
 
 import yaml
+
+from compiler.load.flowdepth import too_deep_at
 
 Path = tuple[str | int, ...]
 
@@ -53,6 +57,8 @@ class YamlProblem(Exception):
     hint: str
     line: int = 0
     column: int = 0
+    field: Path = ()
+    """The field path, for problems with a value rather than with the text (e.g. a number too large to read)."""
 
 
 @dataclass(slots=True)
@@ -78,8 +84,29 @@ _NAN = frozenset({".nan", ".NaN", ".NAN"})
 _TAG = "tag:yaml.org,2002:"
 
 
+MAX_DIGITS = 640
+"""The most digits a whole number may have (in decimal, however it is written). Python refuses to convert longer
+ones between text and int (4300 digits by default, as little as 640 when configured: this is relc's own limit, so
+it fires first whatever the interpreter's setting), and converting them costs quadratic time."""
+
+_TOO_LARGE = 10**MAX_DIGITS
+
+
+class NumberTooLarge(ValueError):
+    """A plain scalar reads as a whole number with more than :data:`MAX_DIGITS` digits."""
+
+
+def _whole(text: str, digits: str, base: int) -> int:
+    if base == 10 and len(digits) > MAX_DIGITS:  # checked before converting: int() itself refuses or is slow
+        raise NumberTooLarge(text)
+    value = int(digits, base)
+    if base != 10 and abs(value) >= _TOO_LARGE:  # hex and octal convert in linear time; then no str() could print it
+        raise NumberTooLarge(text)
+    return value
+
+
 def resolve_plain(text: str) -> Any:
-    """Resolve a plain (unquoted) scalar by the YAML 1.2 core schema."""
+    """Resolve a plain (unquoted) scalar by the YAML 1.2 core schema; :class:`NumberTooLarge` past MAX_DIGITS."""
     if text in _NULLS:
         return None
     first = text[0]
@@ -91,11 +118,11 @@ def resolve_plain(text: str) -> Any:
         return text
     if first in "0123456789-+.":
         if _INT.match(text):
-            return int(text)
+            return _whole(text, text.lstrip("+-"), 10) * (-1 if first == "-" else 1)
         if _OCT.match(text):
-            return int(text[2:], 8)
+            return _whole(text, text[2:], 8)
         if _HEX.match(text):
-            return int(text[2:], 16)
+            return _whole(text, text[2:], 16)
         if _FLOAT.match(text):
             return float(text)
         if text in _INF:
@@ -114,13 +141,15 @@ def _tagged(tag: str, text: str, mark: Any) -> Any:
         if name == "str":
             return text
         if name == "int":
-            return int(text, 0)
+            return _tagged_int(text)
         if name == "float":
             return float(text)
         if name == "bool":
             return {"true": True, "false": False}[text.lower()]
         if name == "null":
             return None
+    except NumberTooLarge:
+        raise
     except (ValueError, KeyError):
         raise YamlProblem(
             "RLC101",
@@ -130,6 +159,17 @@ def _tagged(tag: str, text: str, mark: Any) -> Any:
             mark.column + 1,
         ) from None
     raise _unsupported_tag(tag, mark)
+
+
+def _tagged_int(text: str) -> int:
+    """``!!int``, as Python reads ``int(text, 0)``, within the digit limit of plain numbers (at most MAX_DIGITS
+    characters: then no interpreter setting makes ``int`` refuse it)."""
+    if len(text) > MAX_DIGITS:
+        raise NumberTooLarge(text)
+    value = int(text, 0)
+    if abs(value) >= _TOO_LARGE:
+        raise NumberTooLarge(text)
+    return value
 
 
 def _unsupported_tag(tag: str, mark: Any) -> YamlProblem:
@@ -164,6 +204,9 @@ def parse(text: str, *, limits: Limits = DEFAULT_LIMITS, record_marks: bool = Fa
             f"file is {len(text)} bytes, over the {limits.max_bytes}-byte limit",
             "split the object or move bulky data out of the fleet repository",
         )
+    deep = too_deep_at(text, limits.max_depth)
+    if deep is not None:  # before libyaml, whose own flow-nesting limit would otherwise fire first
+        raise _nesting_problem(text[: deep + 1], limits, deep)
     try:
         loader = yaml.CSafeLoader(text)
         try:
@@ -172,15 +215,9 @@ def parse(text: str, *, limits: Limits = DEFAULT_LIMITS, record_marks: bool = Fa
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "invalid YAML"
-        context = f" ({exc.context})" if exc.context and exc.problem else ""
-        raise YamlProblem(
-            "RLC101",
-            f"YAML syntax error: {problem}{context}",
-            "check indentation, quoting and that every ':' after a key is followed by a space",
-            mark.line + 1 if mark else 0,
-            mark.column + 1 if mark else 0,
-        ) from None
+        if "nesting depth" in (exc.problem or ""):  # safety net: a libyaml limit the pre-scan did not foresee
+            raise _too_deep(limits, mark.line + 1 if mark else 0, mark.column + 1 if mark else 0) from None
+        raise _syntax_problem(exc) from None
     except yaml.reader.ReaderError as exc:  # bad encoding, control characters
         line = text.count("\n", 0, exc.position) + 1
         column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
@@ -193,6 +230,61 @@ def parse(text: str, *, limits: Limits = DEFAULT_LIMITS, record_marks: bool = Fa
         ) from None
     except yaml.YAMLError as exc:
         raise YamlProblem("RLC101", f"YAML error: {exc}", "check the file is valid YAML") from None
+
+
+_HINT = "check indentation, quoting and that every ':' after a key is followed by a space"
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError) -> YamlProblem:
+    """libyaml's error, placed at the construct that is broken.
+
+    libyaml reports where it noticed the problem (``problem_mark``: for an unclosed quote, the end of the file) and,
+    for most errors, the construct it was reading (``context_mark``: where the quote opened). A token (quoted,
+    plain or block scalar, key, tag, anchor) or a flow collection is what needs the fix, so its start is the place
+    and the hint says where libyaml noticed it. In a block collection the context is the collection's first line
+    (often line 1), while the line that breaks the indentation is the problem mark: that stays the place.
+    """
+    problem, context = exc.problem or exc.context or "invalid YAML", exc.context if exc.problem else None
+    at, seen = exc.problem_mark or exc.context_mark, exc.context_mark if exc.problem else None
+    message = f"YAML syntax error {context}: {problem}" if context else f"YAML syntax error: {problem}"
+    hint = _HINT
+    if context and seen is not None and at is not None and (seen.line, seen.column) != (at.line, at.column):
+        construct = context.split(" ", 3)[-1]  # "while scanning a quoted scalar" -> "quoted scalar"
+        if context.startswith("while scanning") or "flow" in context:
+            at, seen = seen, at
+            where = "at the end of the file" if "end of stream" in problem else f"at {seen.line + 1}:{seen.column + 1}"
+            hint = f"close or fix the {construct} that starts here (libyaml noticed the problem {where})"
+        else:
+            hint = f"{_HINT} (in the {construct} that starts at {seen.line + 1}:{seen.column + 1})"
+    return YamlProblem("RLC101", message, hint, at.line + 1 if at else 0, at.column + 1 if at else 0)
+
+
+def _nesting_problem(head: str, limits: Limits, deep: int) -> YamlProblem:
+    """Where the event builder's limit fires in ``head``, the text up to the flow bracket over the limit (too
+    short for libyaml's own limit): block collections around the brackets count too, so it may fire before
+    ``deep``. Block nesting is found the same way as in any other file."""
+    try:
+        loader = yaml.CSafeLoader(head)
+        try:
+            _Builder(limits, False).run(loader.get_event)
+        finally:
+            loader.dispose()
+    except YamlProblem as problem:
+        if problem.code == "RLC103":
+            return problem
+    except yaml.YAMLError:
+        pass  # the cut text ends inside its collections: the bracket itself is the place
+    return _too_deep(limits, head.count("\n") + 1, deep - head.rfind("\n"))
+
+
+def _too_deep(limits: Limits, line: int, column: int) -> YamlProblem:
+    return YamlProblem(
+        "RLC103",
+        f"nesting deeper than {limits.max_depth} levels",
+        "flatten the structure; fleet objects are never this deep",
+        line,
+        column,
+    )
 
 
 def _codepoint(character: int | str) -> str:
@@ -255,10 +347,13 @@ class _Builder:
             self._set_key(frame, text, ev)
             return
         tag = ev.tag
-        if tag is None or tag == "!":
-            value = resolve_plain(text) if ev.implicit[0] and not ev.style else text
-        else:
-            value = _tagged(tag, text, ev.start_mark)
+        try:
+            if tag is None or tag == "!":
+                value = resolve_plain(text) if ev.implicit[0] and not ev.style else text
+            else:
+                value = _tagged(tag, text, ev.start_mark)
+        except NumberTooLarge:
+            raise self._too_large(text, ev.start_mark) from None
         if ev.anchor is not None:
             self.anchors[ev.anchor] = (value, 1)
         if frame is None or self.record:
@@ -274,6 +369,18 @@ class _Builder:
             frame.key = None
         else:
             container.append(value)  # type: ignore[union-attr]
+
+    def _too_large(self, text: str, mark: Any) -> YamlProblem:
+        """The value's field path from the open frames (recorded or not): each holds the key or index being filled."""
+        here: Path = tuple(f.key if type(f.value) is dict else len(f.value) for f in self.stack)  # type: ignore[misc]
+        return YamlProblem(
+            "RLC203",
+            f"the number '{text[:12]}…' ({len(text)} characters) is over relc's limit of {MAX_DIGITS} digits",
+            "quote it if it is text (an ID, a key); no field takes a number this large",
+            mark.line + 1,
+            mark.column + 1,
+            here,
+        )
 
     def _set_key(self, frame: _Frame, key: str, ev: Any) -> None:
         mapping = frame.value
@@ -307,14 +414,7 @@ class _Builder:
                 m.column + 1,
             )
         if len(self.stack) >= self.limits.max_depth:
-            m = ev.start_mark
-            raise YamlProblem(
-                "RLC103",
-                f"nesting deeper than {self.limits.max_depth} levels",
-                "flatten the structure; fleet objects are never this deep",
-                m.line + 1,
-                m.column + 1,
-            )
+            raise _too_deep(self.limits, ev.start_mark.line + 1, ev.start_mark.column + 1)
         path = self._child_path(parent) if self.record else ()
         if self.record:
             self.out.marks[path] = (ev.start_mark.line + 1, ev.start_mark.column + 1)

@@ -10,18 +10,19 @@ import difflib
 import types
 import typing
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import PurePosixPath
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from compiler.diagnostics import Diagnostic, Severity
-from compiler.load.documents import Document, SourceFile
+from compiler.diagnostics import Diagnostic
+from compiler.load.documents import Document, SourceFile, field_path
 from compiler.load.yamlread import DEFAULT_LIMITS, Limits, Parsed, YamlProblem, parse
 from compiler.model.common import API_VERSION
 from compiler.model.fleet import Entry, Fleet
 from compiler.model.kinds import FOLDERS, KINDS, AnyKind, ComponentVersion, Tenant
+from compiler.model.placement import file_name, folder_name, misplaced_kind
+from compiler.model.settings import Settings
 
 
 def build_fleet(
@@ -29,17 +30,19 @@ def build_fleet(
     limits: Limits = DEFAULT_LIMITS,
     *,
     parse_all: Callable[[Sequence[SourceFile], Limits], Iterable[Parsed | YamlProblem]] | None = None,
+    settings: SourceFile | None = None,
 ) -> tuple[Fleet, list[Diagnostic]]:
-    """Type every source. ``parse_all`` lets the caller choose how files are parsed (e.g. on --jobs workers);
-    its outcomes come in the order of the sources."""
+    """Type every source, and relc.yaml (``settings``; None: absent). ``parse_all`` lets the caller choose how
+    files are parsed (e.g. on --jobs workers); its outcomes come in the order of the sources."""
     fleet = Fleet()
-    problems: list[Diagnostic] = []
+    fleet.settings, problems = build_settings(settings, limits)
     ordered = list(sources)
     outcomes = parse_all(ordered, limits) if parse_all else [_parse(s.text, limits) for s in ordered]
     for source, outcome in zip(ordered, outcomes, strict=True):
         doc, found = _document(source, outcome, limits)
         problems.extend(found)
         if doc is None:
+            fleet.invalid.update(_presumed_identity(source.path))
             continue
         fleet.documents.append(doc)
         obj, found = _typed(doc)
@@ -47,9 +50,25 @@ def build_fleet(
         if obj is None:
             fleet.invalid.update(_identity(doc.data))
         else:
-            problems.extend(_file_name(doc, obj))
+            problems.extend(file_name(doc, obj))
+            problems.extend(folder_name(doc, obj))
             problems.extend(_add(fleet, obj, doc))
     return fleet, problems
+
+
+def build_settings(source: SourceFile | None, limits: Limits = DEFAULT_LIMITS) -> tuple[Settings, list[Diagnostic]]:
+    """relc.yaml typed like any kind (one object, unknown fields refused); the defaults when absent or invalid."""
+    if source is None:
+        return Settings(), []
+    doc, problems = _document(source, _parse(source.text, limits), limits)
+    if doc is None:
+        return Settings(), problems
+    if not isinstance(doc.data, dict):
+        return Settings(), [doc.diagnostic((), "RLC203", "settings must be a mapping", "write 'key: value' lines")]
+    try:
+        return Settings.model_validate(doc.data), []
+    except ValidationError as exc:
+        return Settings(), [translate_error(doc, Settings, err) for err in exc.errors()]
 
 
 def _parse(text: str, limits: Limits) -> Parsed | YamlProblem:
@@ -64,7 +83,7 @@ def _document(
 ) -> tuple[Document | None, list[Diagnostic]]:
     if isinstance(parsed, YamlProblem):
         p = parsed
-        return None, [Diagnostic(source.path, p.line, p.column, p.code, p.message, p.hint)]
+        return None, [Diagnostic(source.path, p.line, p.column, p.code, p.message, p.hint, field_path(p.field))]
     docs = [d for d in parsed.documents if d is not None]
     if len(docs) != 1:
         message = "the file holds no object" if not docs else f"the file holds {len(docs)} objects"
@@ -87,17 +106,7 @@ def _typed(doc: Document) -> tuple[AnyKind | None, list[Diagnostic]]:
     model = KINDS.get(kind) if isinstance(kind, str) else None
     if model is None:
         return None, [_unknown_kind(doc, kind)]
-    problems = []
-    folder = doc.path.split("/", 1)[0]  # str ops: PurePosixPath per file cost 0.3 s at 10,000 files
-    if folder != FOLDERS[model.__name__]:
-        problems.append(
-            doc.diagnostic(
-                ("kind",),
-                "RLC106",
-                f"a {kind} belongs under {FOLDERS[model.__name__]}/, not {folder}/",
-                f"move the file to {FOLDERS[model.__name__]}/",
-            )
-        )
+    problems = misplaced_kind(doc, model.__name__)
     try:
         return model.model_validate(data), problems
     except ValidationError as exc:
@@ -120,6 +129,18 @@ def _identity(data: object) -> list[tuple[str, str]]:
         if isinstance(component, str) and isinstance(version, str):
             found.append((kind, f"{component}/{version.removeprefix('v')}"))
     return found
+
+
+def _presumed_identity(path: str) -> list[tuple[str, str]]:
+    """(kind, name) a file that could not be read most likely holds, by the README's folder and file-name
+    conventions: references to it are then not also reported as missing (its own diagnostic says why)."""
+    parts = path.rsplit(".", 1)[0].split("/")
+    if len(parts) == 4 and parts[:2] == ["blueprints", "components"]:
+        return [("ComponentVersion", f"{parts[2]}/{parts[3].removeprefix('v')}")]
+    for kind, folder in sorted(FOLDERS.items(), key=lambda item: -len(item[1])):  # the most specific folder
+        if path.startswith(folder + "/") and kind != "ComponentVersion":
+            return [(kind, parts[-1])]
+    return []
 
 
 def _unknown_kind(doc: Document, kind: object) -> Diagnostic:
@@ -229,29 +250,6 @@ def _unwrap(annotation: Any, part: str | int | None) -> Any:
 
 
 # --- file names and duplicates -----------------------------------------------------------------------------
-
-
-def _expected_stem(obj: AnyKind) -> str:
-    if isinstance(obj, ComponentVersion):
-        return obj.spec.version
-    return obj.metadata.name
-
-
-def _file_name(doc: Document, obj: AnyKind) -> list[Diagnostic]:
-    stem = doc.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    expected = _expected_stem(obj)
-    if stem == expected:
-        return []
-    field = ("spec", "version") if isinstance(obj, ComponentVersion) else ("metadata", "name")
-    return [
-        doc.diagnostic(
-            field,
-            "RLC108",
-            f"the file is named '{stem}' but holds '{expected}'",
-            f"rename the file to {expected}{PurePosixPath(doc.path).suffix}: reviewers find objects by file name",
-            severity=Severity.WARNING,
-        )
-    ]
 
 
 def _add(fleet: Fleet, obj: AnyKind, doc: Document) -> list[Diagnostic]:

@@ -15,6 +15,7 @@ from compiler.model.kinds import (
     ReleaseCandidate,
     Tenant,
 )
+from compiler.model.settings import Settings
 
 T = TypeVar("T")
 
@@ -39,6 +40,8 @@ class Fleet:
     global_releases: dict[str, Entry[GlobalProductionRelease]] = field(default_factory=dict)
     instances: dict[str, Entry[Instance]] = field(default_factory=dict)
     tenants: dict[TenantKey, Entry[Tenant]] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
+    """relc.yaml, typed with the fleet so every command sees its errors (the defaults when absent or invalid)."""
     documents: list[Document] = field(default_factory=list)
     invalid: set[tuple[str, str]] = field(default_factory=set)
     """(kind, name) of objects present but invalid: a reference to one is not also reported as missing."""

@@ -319,9 +319,11 @@ KINDS: dict[str, type[AnyKind]] = {
 
 FOLDERS: dict[str, str] = {
     "ReleaseBlueprint": "blueprints",
-    "ComponentVersion": "blueprints",
-    "ReleaseCandidate": "releases",
-    "GlobalProductionRelease": "releases",
+    "ComponentVersion": "blueprints/components",
+    "ReleaseCandidate": "releases/candidates",
+    "GlobalProductionRelease": "releases/global",
     "Instance": "instances",
     "Tenant": "tenants",
 }
+"""Where each kind's files live (the README's input reference): a file elsewhere is RLC106. A ReleaseBlueprint's
+folder excludes blueprints/components/, which is the ComponentVersions'."""

@@ -11,9 +11,11 @@ from typing import Literal
 from pydantic import Field
 
 from compiler import __version__
+from compiler.load.discover import SETTINGS_FILE
 from compiler.model.common import Name, Strict, Text
 
-SETTINGS_FILE = "relc.yaml"
+__all__ = ["DEFAULT_MIGRATE_IMAGE", "MIGRATE_IMAGE_REPOSITORY", "SETTINGS_FILE", "Settings"]
+
 MIGRATE_IMAGE_REPOSITORY = "ghcr.io/relc-dev/relc-migrate"
 #: The relc-migrate image released together with this relc: one distribution, one version, so Jobs run the
 #: migrator that speaks this compiler's contract unless relc.yaml pins another.

@@ -15,6 +15,12 @@ from compiler.load.discover import FLEET_FOLDERS, YAML_SUFFIXES, read_fleet
 from compiler.load.documents import SourceFile
 from compiler.load.yamlread import Limits
 
+NOT_READ = "this file is not read: relc reads only files ending in .yaml or .yml (and skips README.md-style .md files)"
+
+
+def rel_of(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
 
 def _reference(root: Path, limits: Limits) -> tuple[list[SourceFile], list[tuple[str, int, str, str]]]:
     """The previous reader: os.walk, then lstat, stat and read_bytes per file."""
@@ -29,6 +35,8 @@ def _reference(root: Path, limits: Limits) -> tuple[list[SourceFile], list[tuple
             for name in sorted(n for n in filenames if not n.startswith(".")):
                 path = Path(dirpath, name)
                 if path.suffix not in YAML_SUFFIXES:
+                    if path.suffix != ".md":  # RLC110: every other file is a warning
+                        problems.append((rel_of(path, root), 0, "RLC110", NOT_READ))
                     continue
                 rel = path.relative_to(root).as_posix()
                 if path.is_symlink():
@@ -61,6 +69,8 @@ def _hostile_tree(root: Path, outside: Path) -> None:
         "tenants/b/z.yaml": "b: 1\n",
         "tenants/b/a.yml": "\ufeffa: 1\n",
         "tenants/b/c.txt": "not yaml",
+        "tenants/b/README.md": "# notes\n",
+        "tenants/b/d.YAML": "d: 1\n",
         "tenants/b/.hidden.yaml": "h: 1\n",
         "tenants/.hidden/x.yaml": "h: 1\n",
         "tenants/a/deep/er/x.yaml": "x: 1\n",
@@ -91,4 +101,4 @@ def test_scandir_reader_matches_the_os_walk_reader(tmp_path: Path) -> None:
     expected_sources, expected_problems = _reference(root, limits)
     assert sources == expected_sources
     assert _short(problems) == expected_problems
-    assert len(expected_sources) == 8 and len(expected_problems) == 5  # the tree exercises every branch
+    assert len(expected_sources) == 8 and len(expected_problems) == 7  # the tree exercises every branch

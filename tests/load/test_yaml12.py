@@ -86,4 +86,4 @@ def test_a_yaml_problem_propagates_through_context_managers() -> None:
     """It used to be a frozen, slotted dataclass: re-raising it from a generator context manager was a TypeError."""
     with pytest.raises(YamlProblem) as info, _passing_through():
         parse("key: [unclosed\n")
-    assert (info.value.code, info.value.line) == ("RLC101", 2)
+    assert (info.value.code, info.value.line) == ("RLC101", 1)  # where the flow sequence opens

@@ -166,7 +166,7 @@ def test_kubeconform_command_line_and_schema_locations(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output
     # a file that does not parse stays with the embedded validator, which still checks its readable documents
     assert found(result) == [
-        "rendered/instances/eu/platform/broken.yaml:7:RLC802",
+        "rendered/instances/eu/platform/broken.yaml:6:RLC802",
         "rendered/instances/eu/platform/broken.yaml:13:RLC802 data.b",
     ]
     run = recorded(bin_dir)
