@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compiler.diagnostics import Diagnostic, Severity
-from compiler.load.yamlread import DEFAULT_LIMITS, Limits, Parsed, Path, marks_of, position_in
+from compiler.load.yamlread import DEFAULT_LIMITS, FieldPath, Limits, Parsed, marks_of, position_in
 
 
-def field_path(path: Path) -> str:
+def field_path(path: FieldPath) -> str:
     """``('spec', 'apps', 0, 'name')`` → ``spec.apps[0].name``: how a reader finds the field in the file."""
     out: list[str] = []
     for part in path:
@@ -42,14 +42,14 @@ class Document:
     def path(self) -> str:
         return self.source.path
 
-    def position(self, path: Path, *, key: bool = False) -> tuple[int, int]:
+    def position(self, path: FieldPath, *, key: bool = False) -> tuple[int, int]:
         if self._marks is None:
             self._marks = marks_of(self.source.text, self.limits)
         return position_in(self._marks, path, key=key)
 
     def diagnostic(
         self,
-        path: Path,
+        path: FieldPath,
         code: str,
         message: str,
         hint: str,

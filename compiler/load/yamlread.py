@@ -28,7 +28,7 @@ import yaml
 
 from compiler.load.flowdepth import too_deep_at
 
-Path = tuple[str | int, ...]
+FieldPath = tuple[str | int, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +57,7 @@ class YamlProblem(Exception):
     hint: str
     line: int = 0
     column: int = 0
-    field: Path = ()
+    field: FieldPath = ()
     """The field path, for problems with a value rather than with the text (e.g. a number too large to read)."""
 
 
@@ -66,8 +66,8 @@ class Parsed:
     """The documents of one file; ``marks``/``key_marks`` map a field path to (line, column) when recorded."""
 
     documents: list[Any]
-    marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    key_marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    marks: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
+    key_marks: dict[FieldPath, tuple[int, int]] = field(default_factory=dict)
 
 
 _INT = re.compile(r"[-+]?[0-9]+\Z")
@@ -187,7 +187,7 @@ class _Frame:
 
     __slots__ = ("anchor", "key", "key_mark", "path", "size", "value")
 
-    def __init__(self, value: dict[str, Any] | list[Any], path: Path, anchor: str | None) -> None:
+    def __init__(self, value: dict[str, Any] | list[Any], path: FieldPath, anchor: str | None) -> None:
         self.value = value
         self.path = path
         self.anchor = anchor
@@ -372,7 +372,7 @@ class _Builder:
 
     def _too_large(self, text: str, mark: Any) -> YamlProblem:
         """The value's field path from the open frames (recorded or not): each holds the key or index being filled."""
-        here: Path = tuple(f.key if type(f.value) is dict else len(f.value) for f in self.stack)  # type: ignore[misc]
+        here: FieldPath = tuple(f.key if type(f.value) is dict else len(f.value) for f in self.stack)  # type: ignore[misc]
         return YamlProblem(
             "RLC203",
             f"the number '{text[:12]}…' ({len(text)} characters) is over relc's limit of {MAX_DIGITS} digits",
@@ -502,7 +502,7 @@ class _Builder:
             container.append(value)
 
     @staticmethod
-    def _child_path(parent: _Frame | None) -> Path:
+    def _child_path(parent: _Frame | None) -> FieldPath:
         if parent is None:
             return ()
         if type(parent.value) is dict:
@@ -511,7 +511,7 @@ class _Builder:
         return (*parent.path, len(parent.value))
 
 
-def locate(text: str, path: Path, *, key: bool = False, limits: Limits = DEFAULT_LIMITS) -> tuple[int, int]:
+def locate(text: str, path: FieldPath, *, key: bool = False, limits: Limits = DEFAULT_LIMITS) -> tuple[int, int]:
     """(line, column) of ``path`` in ``text``, or of its nearest recorded ancestor; (0, 0) if unreadable.
 
     ``key=True`` prefers the position of the mapping key (where an unknown or misspelt field is best shown).
@@ -527,7 +527,7 @@ def marks_of(text: str, limits: Limits = DEFAULT_LIMITS) -> Parsed | None:
         return None
 
 
-def position_in(parsed: Parsed | None, path: Path, *, key: bool = False) -> tuple[int, int]:
+def position_in(parsed: Parsed | None, path: FieldPath, *, key: bool = False) -> tuple[int, int]:
     """The lookup half of :func:`locate`, over an already parsed text."""
     if parsed is None:
         return (0, 0)

@@ -14,7 +14,7 @@ from typing import Any
 
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.load.documents import field_path
-from compiler.load.yamlread import Path, YamlProblem, locate, parse
+from compiler.load.yamlread import FieldPath, YamlProblem, locate, parse
 from compiler.outcheck.discover import CODE, RENDERED_LIMITS, RenderedText
 
 _SEPARATOR = re.compile(r"^---(\s.*)?$")
@@ -29,13 +29,13 @@ class RenderedDoc:
     first_line: int
     data: Any
 
-    def position(self, path: Path, *, key: bool = False) -> tuple[int, int]:
+    def position(self, path: FieldPath, *, key: bool = False) -> tuple[int, int]:
         # JSON is YAML 1.2 flow syntax, so the YAML reader locates fields in JSON files too.
         line, column = locate(self.text, path, key=key, limits=RENDERED_LIMITS)
         return (line + self.first_line - 1, column) if line else (0, 0)
 
     def diagnostic(
-        self, path: Path, message: str, hint: str, *, key: bool = False, severity: Severity = Severity.ERROR
+        self, path: FieldPath, message: str, hint: str, *, key: bool = False, severity: Severity = Severity.ERROR
     ) -> Diagnostic:
         line, column = self.position(path, key=key)
         return Diagnostic(self.file.shown, line, column, CODE, message, hint, field_path(path), severity)

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from jsonschema.exceptions import ValidationError, best_match
 
 from compiler.diagnostics import Diagnostic
-from compiler.load.yamlread import Path
+from compiler.load.yamlread import FieldPath
 from compiler.outcheck.documents import RenderedDoc
 
 
@@ -38,7 +38,7 @@ def _narrow(error: ValidationError) -> ValidationError:
     return error
 
 
-def _path(error: ValidationError) -> Path:
+def _path(error: ValidationError) -> FieldPath:
     return tuple(p for p in error.absolute_path if isinstance(p, str | int))
 
 

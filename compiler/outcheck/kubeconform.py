@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from compiler.diagnostics import Diagnostic, EnvironmentFailure, RelcError, UsageError
-from compiler.load.yamlread import Path as FieldPath
+from compiler.load.yamlread import FieldPath
 from compiler.outcheck.builtin import KUBERNETES_VERSION
 from compiler.outcheck.discover import CODE
 from compiler.outcheck.documents import RenderedDoc

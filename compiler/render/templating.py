@@ -18,7 +18,7 @@ from jinja2 import meta
 
 from compiler.diagnostics import Diagnostic
 from compiler.load.documents import Document
-from compiler.load.yamlread import Path
+from compiler.load.yamlread import FieldPath
 from compiler.render.sandbox import MAX_STEPS, MAX_TEXT, BoundedSandbox, TemplateLimit
 
 _MARKERS = ("{{", "{%", "{#")
@@ -53,7 +53,7 @@ class Templates:
             replace(found, message=f"{found.message} (in {_names(where)})") for found, where in self._failures.items()
         ]
 
-    def render(self, values: object, context: Mapping[str, Any], doc: Document, at: Path, where: str) -> Any:
+    def render(self, values: object, context: Mapping[str, Any], doc: Document, at: FieldPath, where: str) -> Any:
         """A copy of ``values`` with every template string rendered; failures become diagnostics (value: '').
         ``where`` names the Instance being rendered, for the diagnostic."""
         if isinstance(values, dict):
@@ -81,7 +81,7 @@ class Templates:
             return variable in names
         return False
 
-    def _string(self, text: str, context: Mapping[str, Any], doc: Document, at: Path, where: str) -> str:
+    def _string(self, text: str, context: Mapping[str, Any], doc: Document, at: FieldPath, where: str) -> str:
         try:
             template = self._cache.get(text)
             if template is None:
@@ -103,7 +103,7 @@ def _names(instances: list[str]) -> str:
     return ", ".join(instances[:_SHOWN]) + (f" and {more} more" if more > 0 else "")
 
 
-def _diagnostic(doc: Document, at: Path, exc: Exception) -> Diagnostic:
+def _diagnostic(doc: Document, at: FieldPath, exc: Exception) -> Diagnostic:
     reason = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     if isinstance(exc, TemplateLimit):
         hint = (

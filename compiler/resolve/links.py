@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from compiler.diagnostics import Diagnostic
 from compiler.load.documents import Document
-from compiler.load.yamlread import Path
+from compiler.load.yamlread import FieldPath
 from compiler.model.fleet import Entry, Fleet
 from compiler.model.kinds import BlueprintType, GlobalProductionRelease
 from compiler.resolve.bundles import Bundle, Need
@@ -70,7 +70,7 @@ class Resolved:
 
     link: Link
     doc: Document
-    path: Path
+    path: FieldPath
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from compiler.diagnostics import Diagnostic
 from compiler.load.documents import Document
-from compiler.load.yamlread import Path
+from compiler.load.yamlread import FieldPath
 from compiler.model import names
 from compiler.model.fleet import Entry
 from compiler.model.kinds import Tenant
@@ -34,7 +34,7 @@ class Derived(NamedTuple):
     origin: str  # who derived it, for people
     identity: Hashable  # who derived it, for deduplication (the same origin may be reached twice)
     doc: Document
-    path: Path
+    path: FieldPath
 
 
 _HINTS = {

@@ -11,12 +11,12 @@ from collections.abc import Collection, Iterator
 
 from compiler.diagnostics import Diagnostic
 from compiler.load.documents import Document
-from compiler.load.yamlread import Path
+from compiler.load.yamlread import FieldPath
 from compiler.model.kinds import BlueprintType, TenantRole
 from compiler.validate.context import Context
 
 
-def unknown(doc: Document, path: Path, what: str, name: str, known: Collection[str]) -> Diagnostic:
+def unknown(doc: Document, path: FieldPath, what: str, name: str, known: Collection[str]) -> Diagnostic:
     """The one shape of an unresolved reference: the name, what it should be, and the closest existing name."""
     close = difflib.get_close_matches(name, sorted(known), n=1)
     if close:

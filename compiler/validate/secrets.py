@@ -20,7 +20,7 @@ from typing import Any
 
 from compiler.diagnostics import Diagnostic
 from compiler.load.documents import Document
-from compiler.load.yamlread import Path
+from compiler.load.yamlread import FieldPath
 from compiler.validate.context import Context
 
 VAULT_REF = re.compile(r"vault:[^#\s]+#[^#\s]+\Z")
@@ -87,7 +87,7 @@ def _suspect(value: Any) -> bool:
     return False
 
 
-def _walk(doc: Document, value: Any, path: Path) -> Iterator[Diagnostic]:
+def _walk(doc: Document, value: Any, path: FieldPath) -> Iterator[Diagnostic]:
     """Recursive: the loader bounds the depth (Limits.max_depth), so the stack cannot overflow."""
     if isinstance(value, dict):
         for key, item in value.items():
@@ -105,7 +105,7 @@ def _walk(doc: Document, value: Any, path: Path) -> Iterator[Diagnostic]:
         yield from _shapes(doc, value, path)
 
 
-def _literal_items(doc: Document, path: Path, key: str, items: list[Any]) -> Iterator[Diagnostic]:
+def _literal_items(doc: Document, path: FieldPath, key: str, items: list[Any]) -> Iterator[Diagnostic]:
     """A list under a secret-named key (``passwords: [...]``, ``apiKeys: [...]``): each scalar is a secret."""
     for i, item in enumerate(items):
         if _is_literal(item):
@@ -134,7 +134,7 @@ def _is_literal(value: Any) -> bool:
     return bool(text) and not VAULT_REF.match(text) and not _TEMPLATE.match(text)
 
 
-def _literal(doc: Document, path: Path, key: str, value: Any) -> Diagnostic:
+def _literal(doc: Document, path: FieldPath, key: str, value: Any) -> Diagnostic:
     text = str(value)
     if text.startswith("vault:"):
         return doc.diagnostic(
@@ -146,7 +146,7 @@ def _literal(doc: Document, path: Path, key: str, value: Any) -> Diagnostic:
     return doc.diagnostic(path, "RLC701", f"'{key}' holds a literal secret {redact(text)!r}", _HINT)
 
 
-def _shapes(doc: Document, text: str, path: Path) -> Iterator[Diagnostic]:
+def _shapes(doc: Document, text: str, path: FieldPath) -> Iterator[Diagnostic]:
     if len(text) < _SHORTEST or _ANY_SHAPE.search(text) is None:
         return  # the common case, decided by one scan
     dsn = _DSN.search(text)

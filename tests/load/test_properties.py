@@ -18,8 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from compiler.load.yamlread import Path as FieldPath
-from compiler.load.yamlread import YamlProblem, locate, parse
+from compiler.load.yamlread import FieldPath, YamlProblem, locate, parse
 from tests.conftest import EXAMPLES
 from tests.load.cli import ACME, run
 
