@@ -77,6 +77,23 @@ def read_fleet(root: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[list[Source
     return sources, problems
 
 
+def read_named(folder: Path, name: str, rel: str, limits: Limits = DEFAULT_LIMITS) -> SourceFile | Diagnostic | None:
+    """The file ``name`` in ``folder``, or why it was refused exactly as a fleet file is; None when there is none.
+
+    For the few files outside the fleet folders that relc reads (a migrations folder's dependencies.yml): the
+    same checks (no links, no pipes, the size limit, UTF-8) without walking a tree for them.
+    """
+    try:
+        with os.scandir(folder) as listing:
+            entry = next((e for e in listing if e.name == name), None)
+    except OSError:
+        return None
+    if entry is None:
+        return None
+    source, refused = _read_one(entry, rel, limits)
+    return source if source is not None else refused
+
+
 def _read_one(entry: os.DirEntry[str], rel: str, limits: Limits) -> tuple[SourceFile | None, Diagnostic | None]:
     if entry.is_symlink():
         return None, _symlink(rel)
