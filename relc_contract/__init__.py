@@ -2,8 +2,10 @@
 
 The compiler renders Kubernetes Jobs that run ``relc-migrate`` and the registry relc-migrate loads; this package
 is the only place that knows what both sides must agree on: the names derived from a tenant (databases, schemas,
-Vault path, Job name), a Job's command line, environment, mounts and user, and the ``infra.service_versions``
-table and upsert. The compiler calls the ``*_argv`` functions, ``job_environment``, ``init_container_command``,
+Vault path, Job name), a Job's command line, environment, mounts and user, the ``infra.service_versions``
+table and upsert, and what a migrations folder's ``dependencies.yml`` means (:func:`read_dependencies`: relc-migrate
+enforces it, the compiler checks ComponentVersions against it; each reads the file with its own YAML loader and
+hands the data here). The compiler calls the ``*_argv`` functions, ``job_environment``, ``init_container_command``,
 ``job_name`` and the name functions; relc-migrate's click CLI parses exactly what those produce (tests
 round-trip every invocation, and every Job of the compiled example fleet, through the parser).
 
