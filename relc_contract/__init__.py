@@ -295,6 +295,126 @@ def migrate_argv(inv: MigrateInvocation) -> tuple[str, ...]:
     return tuple(argv)
 
 
+@dataclass(frozen=True, slots=True)
+class TenantStep:
+    """One step of a tenant's migration: bring ``service``'s ``schemas`` in ``database`` to ``version``.
+
+    ``backup``: dump those schemas first (the tenant's policy, or a destructive pinned version)."""
+
+    service: str
+    version: str
+    database: str
+    schemas: tuple[str, ...]
+    backup: bool = False
+
+
+_STEP_BACKUP: Final = "backup"
+STEP_FORMAT: Final = "SERVICE@VERSION:DATABASE:SCHEMA[,SCHEMA...][:backup]"
+
+
+def step_text(step: TenantStep) -> str:
+    """A step as one ``--step`` value: ``entity@2.1.0:tenant_acme:entity,entity-crm:backup``.
+
+    Unambiguous because names never hold ``@ : ,`` (validate_identifier) and semantic versions never do either.
+    """
+    text = f"{step.service}@{step.version}:{step.database}:{','.join(step.schemas)}"
+    return f"{text}:{_STEP_BACKUP}" if step.backup else text
+
+
+def parse_step(text: str) -> TenantStep:
+    """The inverse of :func:`step_text`, checking every name and the version; IdentifierError saying why not."""
+    parts = text.split(":")
+    head, _, version = parts[0].partition("@")
+    if len(parts) not in (3, 4) or not version or (len(parts) == 4 and parts[3] != _STEP_BACKUP):
+        raise IdentifierError(f"step {text[:_SHOWN]!r} is not {STEP_FORMAT}")
+    if normalised_semver(version) != version:
+        raise IdentifierError(f"step {text[:_SHOWN]!r}: {version!r} is not a semantic version (e.g. 2.1.0)")
+    schemas = tuple(parts[2].split(","))
+    validate_identifier(head, "service")
+    validate_identifier(parts[1], "database")
+    for schema in schemas:
+        validate_schema(schema)
+    if len(set(schemas)) != len(schemas):
+        raise IdentifierError(f"step {text[:_SHOWN]!r} lists a schema twice")
+    return TenantStep(head, version, parts[1], schemas, len(parts) == 4)
+
+
+@dataclass(frozen=True, slots=True)
+class TenantMigrateInvocation:
+    """``relc-migrate migrate-tenant``: every schema of one tenant, step by step, in one process.
+
+    ``steps`` are in the candidate's migration order (a service before the services that require it, the main
+    database before country databases); relc-migrate runs them in that order under one cluster slot and stops
+    at the first step that fails, so dependency order is the program's, not Argo CD hook waves'. ``database`` is
+    the tenant's main database: where the schema registry that answers a country database's ``requires`` is.
+    Each service's files are read from ``<migrations_root>/<service>``.
+    """
+
+    tenant: str
+    database: str
+    steps: tuple[TenantStep, ...]
+    migrations_root: str = MIGRATIONS_MOUNT_ROOT
+    dry_run: bool = False
+    backup_destination: str | None = None
+    backup_timeout_seconds: int = DEFAULT_BACKUP_TIMEOUT_SECONDS
+    backup_retries: int = DEFAULT_BACKUP_RETRIES
+    lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS
+    slot_wait_seconds: float = DEFAULT_SLOT_WAIT_SECONDS
+    lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS
+    statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS
+    lock_retries: int = DEFAULT_LOCK_RETRIES
+
+
+def step_invocation(inv: TenantMigrateInvocation, step: TenantStep) -> MigrateInvocation:
+    """What one step of a tenant run is, as the one-service ``migrate`` would run it (same checks, same locks)."""
+    return MigrateInvocation(
+        tenant=inv.tenant,
+        service=step.service,
+        database=step.database,
+        schemas=step.schemas,
+        desired_version=step.version,
+        migrations_dir=f"{inv.migrations_root.rstrip('/')}/{step.service}",
+        dependency_database=None if step.database == inv.database else inv.database,
+        dry_run=inv.dry_run,
+        backup_before_migration=step.backup,
+        backup_destination=inv.backup_destination,
+        backup_timeout_seconds=inv.backup_timeout_seconds,
+        backup_retries=inv.backup_retries,
+        lock_wait_seconds=inv.lock_wait_seconds,
+        slot_wait_seconds=inv.slot_wait_seconds,
+        lock_timeout_ms=inv.lock_timeout_ms,
+        statement_timeout_ms=inv.statement_timeout_ms,
+        lock_retries=inv.lock_retries,
+    )
+
+
+def migrate_tenant_argv(inv: TenantMigrateInvocation) -> tuple[str, ...]:
+    """The container args of a tenant's migration Job (one per tenant), in a stable order."""
+    argv = ["migrate-tenant", "--tenant", inv.tenant, "--database", inv.database]
+    argv += ["--migrations-root", inv.migrations_root]
+    for step in inv.steps:
+        argv += ["--step", step_text(step)]
+    argv += _flag("--dry-run", inv.dry_run)
+    if inv.backup_destination is not None:
+        argv += ["--backup-destination", inv.backup_destination]
+    argv += [
+        "--backup-timeout", str(inv.backup_timeout_seconds),
+        "--backup-retries", str(inv.backup_retries),
+        "--lock-wait", _num(inv.lock_wait_seconds),
+        "--slot-wait", _num(inv.slot_wait_seconds),
+        "--lock-timeout-ms", str(inv.lock_timeout_ms),
+        "--statement-timeout-ms", str(inv.statement_timeout_ms),
+        "--lock-retries", str(inv.lock_retries),
+    ]  # fmt: skip
+    return tuple(argv)
+
+
+def tenant_job_name(inv: TenantMigrateInvocation) -> str:
+    """``mig-<tenant>-<hash10>``: any new version, schema, step order or dry-run flag makes a new Job."""
+    extra = "\n".join(step_text(s) for s in inv.steps) + (":dry-run" if inv.dry_run else "")
+    return job_name("migrate", inv.tenant, extra=extra)
+
+
 def provision_argv(inv: ProvisionInvocation) -> tuple[str, ...]:
     """The container args of a provisioning Job (TenantProvisionJob / AppProvisionJob)."""
     if len(inv.schemas) != len(inv.services):
@@ -353,8 +473,10 @@ def job_environment(
 def init_container_command(service: str) -> tuple[str, ...]:
     """The init container's command: the service image (at the pinned version) copies its migrations.
 
-    It runs in the service image itself, so nothing ever execs into a running pod; the target is the shared
-    emptyDir mounted at MIGRATIONS_VOLUME_MOUNT in both containers. Needs only ``cp`` in the service image.
+    It runs in the service image itself, so nothing ever execs into a running pod; the target is the service's
+    own subfolder of the shared emptyDir mounted at MIGRATIONS_VOLUME_MOUNT, so a tenant's Job has one init
+    container per service image and none overwrites another's files. Needs only ``cp`` in the service image
+    (Kubernetes image volumes would not, but the API version relc validates against, 1.30, has none).
     """
     validate_identifier(service, "service")
     return ("cp", "-R", f"{IMAGE_MIGRATIONS_ROOT}/{service}", f"{MIGRATIONS_MOUNT_ROOT}/{service}")
@@ -608,6 +730,10 @@ class RunSummary(TypedDict, total=False):
     schemas: list[dict[str, object]]  #: per schema: from/to version, applied, rolled_back, resumed files
     changes: dict[str, int]  #: dry run: added / dropped / altered catalog objects
     backup: str  #: where the backup before migration was written
+    # migrate-tenant
+    steps: list[dict[str, object]]  #: per step run, in order: service, database, outcome and its schemas
+    steps_total: int  #: how many steps the plan has (more than ``steps`` when a step failed)
+    noop: bool  #: nothing to do: no slot was taken, nothing was written
     # provision / deprovision
     database_created: bool
     schemas_created: list[str]

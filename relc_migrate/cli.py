@@ -315,6 +315,72 @@ def retry_cmd(**params: Any) -> None:
     _run_migration("retry", params, "")
 
 
+def _step(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[contract.TenantStep, ...]:
+    try:
+        return tuple(contract.parse_step(value) for value in values)
+    except IdentifierError as err:
+        raise click.BadParameter(str(err), ctx=ctx, param=param) from None
+
+
+def tenant_invocation_from_params(params: Mapping[str, Any]) -> contract.TenantMigrateInvocation:
+    """The frozen invocation from click's parsed parameters (the inverse of contract.migrate_tenant_argv)."""
+    return contract.TenantMigrateInvocation(
+        tenant=params["tenant"],
+        database=params["database"],
+        steps=tuple(params["steps"]),
+        migrations_root=params["migrations_root"],
+        dry_run=params["dry_run"],
+        backup_destination=params["backup_destination"],
+        backup_timeout_seconds=params["backup_timeout_seconds"],
+        backup_retries=params["backup_retries"],
+        lock_wait_seconds=params["lock_wait_seconds"],
+        slot_wait_seconds=params["slot_wait_seconds"],
+        lock_timeout_ms=params["lock_timeout_ms"],
+        statement_timeout_ms=params["statement_timeout_ms"],
+        lock_retries=params["lock_retries"],
+    )
+
+
+@cli.command("migrate-tenant")
+@click.option("--tenant", required=True)
+@click.option("--database", required=True, help="The tenant's main database (its schema registry).")
+@click.option("--migrations-root", default=contract.MIGRATIONS_MOUNT_ROOT, show_default=True,
+              help="Holds one folder of migration files per service.")  # fmt: skip
+@click.option("--step", "steps", multiple=True, required=True, callback=_step,
+              help=f"{contract.STEP_FORMAT}; repeat, in migration order.")  # fmt: skip
+@click.option("--dry-run", is_flag=True)
+@click.option("--backup-destination", default=None)
+@click.option("--backup-timeout", "backup_timeout_seconds", type=int, default=contract.DEFAULT_BACKUP_TIMEOUT_SECONDS)
+@click.option("--backup-retries", type=int, default=contract.DEFAULT_BACKUP_RETRIES)
+@click.option("--lock-wait", "lock_wait_seconds", type=float, default=contract.DEFAULT_LOCK_WAIT_SECONDS)
+@click.option("--slot-wait", "slot_wait_seconds", type=float, default=contract.DEFAULT_SLOT_WAIT_SECONDS)
+@click.option("--lock-timeout-ms", type=int, default=contract.DEFAULT_LOCK_TIMEOUT_MS)
+@click.option("--statement-timeout-ms", type=int, default=contract.DEFAULT_STATEMENT_TIMEOUT_MS)
+@click.option("--lock-retries", type=int, default=contract.DEFAULT_LOCK_RETRIES)
+def migrate_tenant_cmd(**params: Any) -> None:
+    """Migrate every schema of a tenant, step by step in one process; stop at the first failing step.
+
+    Nothing to do (every schema complete at its version, no drift): exit 0 at once, without a cluster slot."""
+    from relc_migrate import tenant as tenant_run
+
+    inv = tenant_invocation_from_params(params)
+    base = {"tenant": inv.tenant, "database": inv.database, "dry_run": inv.dry_run, "steps_total": len(inv.steps)}
+
+    def body(rt: Runtime, metrics: Metrics) -> Outcome:
+        result = tenant_run.run_tenant(inv, rt, metrics)
+        fields: dict[str, Any] = {"noop": result.noop, "steps": [r.as_json() for r in result.steps]}
+        fields["applied"] = sum(len(s.applied) for r in result.steps if r.result for s in r.result.schemas)
+        if result.error is None:
+            return Outcome(fields, outcome="dry_run" if inv.dry_run and not result.noop else "ok")
+        code, outcome, message = _error_outcome(result.error)
+        step = result.steps[-1].step
+        message = f"step {len(result.steps)} of {result.total} ({step.service} in {step.database}): {message}"
+        click.echo(f"relc-migrate: {outcome}: {message}", err=True)
+        return Outcome({**fields, "message": message}, code, outcome)
+
+    run_command("migrate-tenant", body, base=base, migration_labels=(inv.tenant, tenant_run.WHOLE_TENANT, "plan"))
+
+
 @cli.command("provision")
 @click.option("--tenant", required=True)
 @click.option("--database", required=True)

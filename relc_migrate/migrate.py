@@ -122,23 +122,24 @@ def app_name(kind: str, inv: MigrateInvocation) -> str:
 
 
 @contextmanager
-def cluster_slot(rt: Runtime, inv: MigrateInvocation, metrics: Metrics) -> Iterator[int | None]:
-    """Hold one of the cluster's slots (infra database) for the block; no infra DSN means no limit."""
+def cluster_slot(rt: Runtime, tenant: str, service: str, wait_seconds: float, metrics: Metrics) -> Iterator[int | None]:
+    """Hold one of the cluster's slots (infra database) for the block; no infra DSN means no limit.
+
+    ``service`` is who holds it, for humans reading infra.migration_slots (``*``: a whole tenant's run)."""
     if rt.infra_dsn is None:
         log.warning("no infra database configured: the cluster-wide concurrency limit is not enforced")
         yield None
         return
-    with db.connect(rt.infra_dsn, None, app_name("slot", inv)) as conn:
+    with db.connect(rt.infra_dsn, None, f"slot:{tenant}:{service}") as conn:
         slots.ensure_infra(conn)
         metrics.queued(slots.queue_length(conn))
         slot = slots.acquire_slot(
-            conn, rt.concurrency_limit, inv.tenant, inv.service, rt.job, inv.slot_wait_seconds,
-            lambda: rt.stop.requested,
+            conn, rt.concurrency_limit, tenant, service, rt.job, wait_seconds, lambda: rt.stop.requested,
         )  # fmt: skip
         if slot is None:
             rt.stop.check()
             raise LockedError(
-                f"skipped: no migration slot (limit {rt.concurrency_limit}) freed within {inv.slot_wait_seconds:g}s"
+                f"skipped: no migration slot (limit {rt.concurrency_limit}) freed within {wait_seconds:g}s"
             )
         try:
             yield slot.number
@@ -235,17 +236,28 @@ def _check_dependencies(
         return unmet_requirements(dep_conn, migrations.requires, target)
 
 
+def load_migrations(inv: MigrateInvocation) -> MigrationSet:
+    """The service's whole migrations folder, linted (MigrationFilesError when it has errors)."""
+    return load_folder(Path(inv.migrations_dir or default_migrations_dir(inv.service)), inv.service)
+
+
 def run(req: MigrateRequest, rt: Runtime, metrics: Metrics) -> MigrateResult:
     """The whole run; raises a typed error (see errors.py) for every outcome but success."""
     inv = req.invocation
     validate_invocation(inv)
     if req.mode != "retry":
         _version(inv.desired_version, "desired version")
-    migrations = load_folder(Path(inv.migrations_dir or default_migrations_dir(inv.service)), inv.service)
+    migrations = load_migrations(inv)
+    with cluster_slot(rt, inv.tenant, inv.service, inv.slot_wait_seconds, metrics):
+        return run_step(req, rt, metrics, migrations)
+
+
+def run_step(req: MigrateRequest, rt: Runtime, metrics: Metrics, migrations: MigrationSet) -> MigrateResult:
+    """One service's schemas in one database, the cluster slot already held (by ``run`` or a tenant run):
+    the tenant:service lock, recovery, plan, dependencies, backup, apply."""
     with ExitStack() as stack:
-        stack.enter_context(cluster_slot(rt, inv, metrics))
-        tenant_lock(rt, inv, stack)
-        conn = _open_work_connection(rt, inv, stack)
+        tenant_lock(rt, req.invocation, stack)
+        conn = _open_work_connection(rt, req.invocation, stack)
         rt.stop.watch(conn)
         stack.callback(rt.stop.watch, None)
         return _locked_run(req, rt, metrics, conn, migrations)

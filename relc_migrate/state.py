@@ -89,7 +89,7 @@ def ensure_bookkeeping(conn: psycopg.Connection, wait_seconds: float = 30.0) -> 
 
     The fast path is a catalog lookup, so the lock is only contended on a fresh database.
     """
-    if _bookkeeping_present(conn):
+    if bookkeeping_present(conn):
         return
     deadline = time.monotonic() + wait_seconds
     while True:
@@ -104,7 +104,7 @@ def ensure_bookkeeping(conn: psycopg.Connection, wait_seconds: float = 30.0) -> 
         time.sleep(0.05)
 
 
-def _bookkeeping_present(conn: psycopg.Connection) -> bool:
+def bookkeeping_present(conn: psycopg.Connection) -> bool:
     row = conn.execute("SELECT to_regclass('relc.deletion_request') IS NOT NULL").fetchone()
     return bool(row and row[0])
 

@@ -12,7 +12,7 @@ import click
 import pytest
 
 import relc_contract as contract
-from relc_migrate.cli import cli, invocation_from_params, provision_invocation
+from relc_migrate.cli import cli, invocation_from_params, provision_invocation, tenant_invocation_from_params
 
 
 def _parse(argv: tuple[str, ...]) -> tuple[str, dict[str, object]]:
@@ -48,6 +48,62 @@ def _with_default_dir(inv: contract.MigrateInvocation) -> contract.MigrateInvoca
     import dataclasses
 
     return dataclasses.replace(inv, migrations_dir=contract.default_migrations_dir(inv.service))
+
+
+@pytest.mark.parametrize(
+    "inv",
+    [
+        contract.TenantMigrateInvocation(
+            "acme", "tenant_acme", (contract.TenantStep("auth", "1.2.0", "tenant_acme", ("auth",)),)
+        ),
+        contract.TenantMigrateInvocation(
+            tenant="acme-corp", database="tenant_acme_corp",
+            steps=(
+                contract.TenantStep("payments", "2.1.0-rc.1+build.7", "tenant_acme_corp",
+                                    ("payments", "payments-crm"), backup=True),
+                contract.TenantStep("entity", "1.2.0", "tenant_acme_corp_de", ("entity-crm",)),
+            ),
+            migrations_root="/somewhere", dry_run=True, backup_destination="s3://bucket/prefix",
+            backup_timeout_seconds=120, backup_retries=4, lock_wait_seconds=2.5, slot_wait_seconds=60,
+            lock_timeout_ms=1000, statement_timeout_ms=0, lock_retries=1,
+        ),
+    ],
+)  # fmt: skip
+def test_migrate_tenant_argv_round_trips(inv: contract.TenantMigrateInvocation) -> None:
+    name, params = _parse(contract.migrate_tenant_argv(inv))
+    assert name == "migrate-tenant"
+    assert tenant_invocation_from_params(params) == inv
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("auth:tenant_a:auth", "step 'auth:tenant_a:auth' is not SERVICE@VERSION:DATABASE:SCHEMA[,SCHEMA...][:backup]"),
+        ("auth@1.2.0:tenant_a:auth:now", "step 'auth@1.2.0:tenant_a:auth:now' is not "
+         "SERVICE@VERSION:DATABASE:SCHEMA[,SCHEMA...][:backup]"),
+        ("auth@v1.2.0:tenant_a:auth",
+         "step 'auth@v1.2.0:tenant_a:auth': 'v1.2.0' is not a semantic version (e.g. 2.1.0)"),
+        ("auth@1.2.0:tenant_a:relc", "schema 'relc' is reserved (reserved: information_schema, infra, public, relc)"),
+        ("auth@1.2.0:tenant_a:auth,auth", "step 'auth@1.2.0:tenant_a:auth,auth' lists a schema twice"),
+        ('au"th@1.2.0:tenant_a:auth', "service 'au\"th' may only contain a-z, 0-9, '_' and '-' and must start with "
+         "a letter or '_'"),
+    ],
+)  # fmt: skip
+def test_a_malformed_step_is_refused_saying_why(text: str, message: str) -> None:
+    with pytest.raises(contract.IdentifierError) as err:
+        contract.parse_step(text)
+    assert str(err.value) == message
+
+
+def test_the_tenant_job_name_changes_with_any_step() -> None:
+    step = contract.TenantStep("auth", "1.2.0", "tenant_acme", ("auth",))
+    one = contract.TenantMigrateInvocation("acme", "tenant_acme", (step,))
+    newer = contract.TenantMigrateInvocation(
+        "acme", "tenant_acme", (contract.TenantStep("auth", "1.3.0", "tenant_acme", ("auth",)),)
+    )
+    dry = contract.TenantMigrateInvocation("acme", "tenant_acme", (step,), dry_run=True)
+    names = {contract.tenant_job_name(i) for i in (one, newer, dry)}
+    assert len(names) == 3 and all(n.startswith("mig-acme-") and len(n) == len("mig-acme-") + 10 for n in names)
 
 
 def test_provision_argv_round_trips() -> None:

@@ -1,0 +1,151 @@
+"""``migrate-tenant``: every schema of one tenant, in the candidate's migration order, in one process.
+
+Why one process: a tenant on a 20-service candidate used to get 20+ Jobs (a pod, an interpreter and a slot each),
+ordered by Argo CD hook waves. Here the order is the plan's: each step is exactly a one-service ``migrate`` run
+(same lock, recovery, drift and dependency checks, backup), the steps run one after another under ONE cluster
+slot, and the first step that fails stops the run, so a service never migrates before one it requires.
+
+Why check first: most syncs change nothing for most tenants. Before queueing for a slot the run reads each
+database's schema registry and history (read-only, no lock): when every schema is ``complete`` at its desired
+version with no file left to apply and no drift, it returns at once without taking a slot or writing anything.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+
+import psycopg
+
+from relc_contract import (
+    TenantMigrateInvocation,
+    TenantStep,
+    step_invocation,
+    validate_identifier,
+    validate_tenant,
+)
+from relc_migrate import db, migrate, state
+from relc_migrate.errors import RelcMigrateError, UsageError
+from relc_migrate.findings import MigrationFilesError
+from relc_migrate.folder import MigrationSet, parse_version
+from relc_migrate.metrics import Metrics
+from relc_migrate.plan import make_plan
+from relc_migrate.runtime import Runtime
+
+log = logging.getLogger("relc_migrate")
+
+#: The slot holder's "service" in infra.migration_slots when one runner migrates a whole tenant.
+WHOLE_TENANT = "*"
+
+StepError = RelcMigrateError | MigrationFilesError | psycopg.Error
+
+
+@dataclass
+class StepReport:
+    """One step that ran (or was the one that failed), for the JSON summary."""
+
+    step: TenantStep
+    outcome: str
+    result: migrate.MigrateResult | None = None
+
+    def as_json(self) -> dict[str, object]:
+        found: dict[str, object] = {
+            "service": self.step.service,
+            "database": self.step.database,
+            "to_version": self.step.version,
+            "outcome": self.outcome,
+        }
+        if self.result is not None:
+            found["schemas"] = [s.as_json() for s in self.result.schemas]
+            if self.result.backup is not None:
+                found["backup"] = self.result.backup.location
+        return found
+
+
+@dataclass
+class TenantResult:
+    """What a tenant run did: the steps that ran, in order, and the error that stopped it (if any)."""
+
+    total: int
+    noop: bool = False
+    steps: list[StepReport] = field(default_factory=list)
+    error: StepError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    step: TenantStep
+    request: migrate.MigrateRequest
+    migrations: MigrationSet
+
+
+def _prepare(inv: TenantMigrateInvocation) -> list[_Step]:
+    """Every name and every migrations folder checked (and each folder read once) before any connection."""
+    validate_tenant(inv.tenant)
+    validate_identifier(inv.database, "database")
+    if not inv.steps:
+        raise UsageError("at least one --step is required")
+    seen: set[tuple[str, str]] = set()
+    folders: dict[str, MigrationSet] = {}
+    prepared = []
+    for step in inv.steps:
+        if (step.service, step.database) in seen:
+            raise UsageError(f"step {step.service} in {step.database} is listed twice")
+        seen.add((step.service, step.database))
+        request = migrate.MigrateRequest(step_invocation(inv, step))
+        migrate.validate_invocation(request.invocation)
+        if step.service not in folders:
+            folders[step.service] = migrate.load_migrations(request.invocation)
+        prepared.append(_Step(step, request, folders[step.service]))
+    return prepared
+
+
+def _has_work(conn: psycopg.Connection, step: _Step) -> bool:
+    """Whether ``step`` would change anything; raises DriftError / OutOfOrderError as the locked run would."""
+    if not state.bookkeeping_present(conn):
+        return True
+    rows = {row.schema_name: row for row in state.registry_rows(conn, step.step.service)}
+    desired = parse_version(step.step.version)
+    for schema in step.step.schemas:
+        row = rows.get(schema)
+        if row is None or row.status != "complete" or row.current_version != str(desired):
+            return True
+        if make_plan(conn, step.migrations, schema, desired, row.current_version).direction != "none":
+            return True
+    return False
+
+
+def anything_to_do(rt: Runtime, tenant: str, steps: list[_Step]) -> bool:
+    """Read-only, before any slot or lock: one connection per database, closed before queueing."""
+    with ExitStack() as stack:
+        conns: dict[str, psycopg.Connection] = {}
+        for step in steps:
+            database = step.step.database
+            if database not in conns:
+                conns[database] = stack.enter_context(db.connect(rt.dsn, database, f"check:{tenant}"))
+            if _has_work(conns[database], step):
+                return True
+    return False
+
+
+def run_tenant(inv: TenantMigrateInvocation, rt: Runtime, metrics: Metrics) -> TenantResult:
+    """Check, then (only if there is work) take one slot and run the steps in order, stopping at the first
+    failure; errors in the input (names, folders, drift found by the check) raise before anything ran."""
+    steps = _prepare(inv)
+    result = TenantResult(total=len(steps))
+    if not anything_to_do(rt, inv.tenant, steps):
+        log.info("%s: every schema is at its desired version; nothing to do", inv.tenant)
+        result.noop = True
+        return result
+    with migrate.cluster_slot(rt, inv.tenant, WHOLE_TENANT, inv.slot_wait_seconds, metrics):
+        for step in steps:
+            try:
+                ran = migrate.run_step(step.request, rt, metrics, step.migrations)
+            except (RelcMigrateError, MigrationFilesError, psycopg.Error) as err:
+                outcome = err.outcome if isinstance(err, RelcMigrateError) else "failed"
+                result.steps.append(StepReport(step.step, outcome))
+                result.error = err
+                return result
+            result.steps.append(StepReport(step.step, "dry_run" if inv.dry_run else "ok", ran))
+    return result
