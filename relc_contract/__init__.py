@@ -295,29 +295,38 @@ def migrate_argv(inv: MigrateInvocation) -> tuple[str, ...]:
     return tuple(argv)
 
 
+MAIN_DATABASE: Final = "main"
+"""A step's database field for the tenant's own database; otherwise it is the country of a country database."""
+
+
 @dataclass(frozen=True, slots=True)
 class TenantStep:
-    """One step of a tenant's migration: bring ``service``'s ``schemas`` in ``database`` to ``version``.
+    """One step of a tenant's migration: bring ``service``'s ``schemas`` to ``version`` in the tenant's main
+    database (``country`` None) or in its database for ``country`` (a country-scoped app's schemas).
 
-    ``backup``: dump those schemas first (the tenant's policy, or a destructive pinned version)."""
+    ``backup``: dump those schemas first (the tenant's policy, or a destructive pinned version). The database is
+    never named, only derived from the tenant (:func:`tenant_database`), so a step cannot reach another tenant's.
+    """
 
     service: str
     version: str
-    database: str
+    country: str | None
     schemas: tuple[str, ...]
     backup: bool = False
 
 
 _STEP_BACKUP: Final = "backup"
-STEP_FORMAT: Final = "SERVICE@VERSION:DATABASE:SCHEMA[,SCHEMA...][:backup]"
+STEP_FORMAT: Final = f"SERVICE@VERSION:{MAIN_DATABASE}|COUNTRY:SCHEMA[,SCHEMA...][:{_STEP_BACKUP}]"
 
 
 def step_text(step: TenantStep) -> str:
-    """A step as one ``--step`` value: ``entity@2.1.0:tenant_acme:entity,entity-crm:backup``.
+    """A step as one ``--step`` value: ``auth@1.2.0:main:auth``, ``entity@1.2.0:de:entity-crm:backup``.
 
-    Unambiguous because names never hold ``@ : ,`` (validate_identifier) and semantic versions never do either.
+    Unambiguous because names never hold ``@ : ,`` (validate_identifier) and semantic versions never do either;
+    it holds nothing of the tenant, so every tenant of a candidate shares it (and the Job's stencil).
     """
-    text = f"{step.service}@{step.version}:{step.database}:{','.join(step.schemas)}"
+    where = MAIN_DATABASE if step.country is None else step.country
+    text = f"{step.service}@{step.version}:{where}:{','.join(step.schemas)}"
     return f"{text}:{_STEP_BACKUP}" if step.backup else text
 
 
@@ -329,14 +338,18 @@ def parse_step(text: str) -> TenantStep:
         raise IdentifierError(f"step {text[:_SHOWN]!r} is not {STEP_FORMAT}")
     if normalised_semver(version) != version:
         raise IdentifierError(f"step {text[:_SHOWN]!r}: {version!r} is not a semantic version (e.g. 2.1.0)")
+    country = None if parts[1] == MAIN_DATABASE else parts[1]
+    if country is not None and not _COUNTRY_RE.fullmatch(country):
+        raise IdentifierError(
+            f"step {text[:_SHOWN]!r}: {country!r} is neither {MAIN_DATABASE!r} nor a lower-case ISO 3166-1 alpha-2 code"
+        )
     schemas = tuple(parts[2].split(","))
     validate_identifier(head, "service")
-    validate_identifier(parts[1], "database")
     for schema in schemas:
         validate_schema(schema)
     if len(set(schemas)) != len(schemas):
         raise IdentifierError(f"step {text[:_SHOWN]!r} lists a schema twice")
-    return TenantStep(head, version, parts[1], schemas, len(parts) == 4)
+    return TenantStep(head, version, country, schemas, len(parts) == 4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,13 +358,12 @@ class TenantMigrateInvocation:
 
     ``steps`` are in the candidate's migration order (a service before the services that require it, the main
     database before country databases); relc-migrate runs them in that order under one cluster slot and stops
-    at the first step that fails, so dependency order is the program's, not Argo CD hook waves'. ``database`` is
-    the tenant's main database: where the schema registry that answers a country database's ``requires`` is.
+    at the first step that fails, so dependency order is the program's, not Argo CD hook waves'. Databases are
+    derived from ``tenant``; a country database's ``requires`` are answered by the main database's registry.
     Each service's files are read from ``<migrations_root>/<service>``.
     """
 
     tenant: str
-    database: str
     steps: tuple[TenantStep, ...]
     migrations_root: str = MIGRATIONS_MOUNT_ROOT
     dry_run: bool = False
@@ -366,15 +378,17 @@ class TenantMigrateInvocation:
 
 
 def step_invocation(inv: TenantMigrateInvocation, step: TenantStep) -> MigrateInvocation:
-    """What one step of a tenant run is, as the one-service ``migrate`` would run it (same checks, same locks)."""
+    """One step of a tenant run as the one-service ``migrate`` would run it (same checks, same locks); the
+    databases derived from the tenant (IdentifierError for a bad tenant or country)."""
+    main = tenant_database(inv.tenant)
     return MigrateInvocation(
         tenant=inv.tenant,
         service=step.service,
-        database=step.database,
+        database=main if step.country is None else tenant_database(inv.tenant, step.country),
         schemas=step.schemas,
         desired_version=step.version,
         migrations_dir=f"{inv.migrations_root.rstrip('/')}/{step.service}",
-        dependency_database=None if step.database == inv.database else inv.database,
+        dependency_database=None if step.country is None else main,
         dry_run=inv.dry_run,
         backup_before_migration=step.backup,
         backup_destination=inv.backup_destination,
@@ -390,8 +404,7 @@ def step_invocation(inv: TenantMigrateInvocation, step: TenantStep) -> MigrateIn
 
 def migrate_tenant_argv(inv: TenantMigrateInvocation) -> tuple[str, ...]:
     """The container args of a tenant's migration Job (one per tenant), in a stable order."""
-    argv = ["migrate-tenant", "--tenant", inv.tenant, "--database", inv.database]
-    argv += ["--migrations-root", inv.migrations_root]
+    argv = ["migrate-tenant", "--tenant", inv.tenant, "--migrations-root", inv.migrations_root]
     for step in inv.steps:
         argv += ["--step", step_text(step)]
     argv += _flag("--dry-run", inv.dry_run)
@@ -409,10 +422,10 @@ def migrate_tenant_argv(inv: TenantMigrateInvocation) -> tuple[str, ...]:
     return tuple(argv)
 
 
-def tenant_job_name(inv: TenantMigrateInvocation) -> str:
+def tenant_job_name(tenant: str, steps: tuple[TenantStep, ...], dry_run: bool) -> str:
     """``mig-<tenant>-<hash10>``: any new version, schema, step order or dry-run flag makes a new Job."""
-    extra = "\n".join(step_text(s) for s in inv.steps) + (":dry-run" if inv.dry_run else "")
-    return job_name("migrate", inv.tenant, extra=extra)
+    extra = "\n".join(step_text(s) for s in steps) + (":dry-run" if dry_run else "")
+    return job_name("migrate", tenant, extra=extra)
 
 
 def provision_argv(inv: ProvisionInvocation) -> tuple[str, ...]:

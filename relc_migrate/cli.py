@@ -326,7 +326,6 @@ def tenant_invocation_from_params(params: Mapping[str, Any]) -> contract.TenantM
     """The frozen invocation from click's parsed parameters (the inverse of contract.migrate_tenant_argv)."""
     return contract.TenantMigrateInvocation(
         tenant=params["tenant"],
-        database=params["database"],
         steps=tuple(params["steps"]),
         migrations_root=params["migrations_root"],
         dry_run=params["dry_run"],
@@ -342,8 +341,7 @@ def tenant_invocation_from_params(params: Mapping[str, Any]) -> contract.TenantM
 
 
 @cli.command("migrate-tenant")
-@click.option("--tenant", required=True)
-@click.option("--database", required=True, help="The tenant's main database (its schema registry).")
+@click.option("--tenant", required=True, help="Its databases are derived from it (tenant_<slug>[_<country>]).")
 @click.option("--migrations-root", default=contract.MIGRATIONS_MOUNT_ROOT, show_default=True,
               help="Holds one folder of migration files per service.")  # fmt: skip
 @click.option("--step", "steps", multiple=True, required=True, callback=_step,
@@ -364,7 +362,7 @@ def migrate_tenant_cmd(**params: Any) -> None:
     from relc_migrate import tenant as tenant_run
 
     inv = tenant_invocation_from_params(params)
-    base = {"tenant": inv.tenant, "database": inv.database, "dry_run": inv.dry_run, "steps_total": len(inv.steps)}
+    base = {"tenant": inv.tenant, "dry_run": inv.dry_run, "steps_total": len(inv.steps)}
 
     def body(rt: Runtime, metrics: Metrics) -> Outcome:
         result = tenant_run.run_tenant(inv, rt, metrics)
@@ -373,8 +371,8 @@ def migrate_tenant_cmd(**params: Any) -> None:
         if result.error is None:
             return Outcome(fields, outcome="dry_run" if inv.dry_run and not result.noop else "ok")
         code, outcome, message = _error_outcome(result.error)
-        step = result.steps[-1].step
-        message = f"step {len(result.steps)} of {result.total} ({step.service} in {step.database}): {message}"
+        last = result.steps[-1]
+        message = f"step {len(result.steps)} of {result.total} ({last.step.service} in {last.database}): {message}"
         click.echo(f"relc-migrate: {outcome}: {message}", err=True)
         return Outcome({**fields, "message": message}, code, outcome)
 

@@ -18,13 +18,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from relc_contract import (
-    TenantMigrateInvocation,
-    TenantStep,
-    step_invocation,
-    validate_identifier,
-    validate_tenant,
-)
+from relc_contract import TenantMigrateInvocation, TenantStep, step_invocation, validate_tenant
 from relc_migrate import db, migrate, state
 from relc_migrate.errors import RelcMigrateError, UsageError
 from relc_migrate.findings import MigrationFilesError
@@ -46,13 +40,14 @@ class StepReport:
     """One step that ran (or was the one that failed), for the JSON summary."""
 
     step: TenantStep
+    database: str
     outcome: str
     result: migrate.MigrateResult | None = None
 
     def as_json(self) -> dict[str, object]:
         found: dict[str, object] = {
             "service": self.step.service,
-            "database": self.step.database,
+            "database": self.database,
             "to_version": self.step.version,
             "outcome": self.outcome,
         }
@@ -79,21 +74,24 @@ class _Step:
     request: migrate.MigrateRequest
     migrations: MigrationSet
 
+    @property
+    def database(self) -> str:
+        return self.request.invocation.database
+
 
 def _prepare(inv: TenantMigrateInvocation) -> list[_Step]:
     """Every name and every migrations folder checked (and each folder read once) before any connection."""
     validate_tenant(inv.tenant)
-    validate_identifier(inv.database, "database")
     if not inv.steps:
         raise UsageError("at least one --step is required")
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str | None]] = set()
     folders: dict[str, MigrationSet] = {}
     prepared = []
     for step in inv.steps:
-        if (step.service, step.database) in seen:
-            raise UsageError(f"step {step.service} in {step.database} is listed twice")
-        seen.add((step.service, step.database))
         request = migrate.MigrateRequest(step_invocation(inv, step))
+        if (step.service, step.country) in seen:
+            raise UsageError(f"step {step.service} in {request.invocation.database} is listed twice")
+        seen.add((step.service, step.country))
         migrate.validate_invocation(request.invocation)
         if step.service not in folders:
             folders[step.service] = migrate.load_migrations(request.invocation)
@@ -121,7 +119,7 @@ def anything_to_do(rt: Runtime, tenant: str, steps: list[_Step]) -> bool:
     with ExitStack() as stack:
         conns: dict[str, psycopg.Connection] = {}
         for step in steps:
-            database = step.step.database
+            database = step.database
             if database not in conns:
                 conns[database] = stack.enter_context(db.connect(rt.dsn, database, f"check:{tenant}"))
             if _has_work(conns[database], step):
@@ -144,8 +142,8 @@ def run_tenant(inv: TenantMigrateInvocation, rt: Runtime, metrics: Metrics) -> T
                 ran = migrate.run_step(step.request, rt, metrics, step.migrations)
             except (RelcMigrateError, MigrationFilesError, psycopg.Error) as err:
                 outcome = err.outcome if isinstance(err, RelcMigrateError) else "failed"
-                result.steps.append(StepReport(step.step, outcome))
+                result.steps.append(StepReport(step.step, step.database, outcome))
                 result.error = err
                 return result
-            result.steps.append(StepReport(step.step, "dry_run" if inv.dry_run else "ok", ran))
+            result.steps.append(StepReport(step.step, step.database, "dry_run" if inv.dry_run else "ok", ran))
     return result

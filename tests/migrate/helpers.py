@@ -59,11 +59,9 @@ def copy_service(tmp: Path, service: str, *, upto: str | None = None) -> Path:
 def tenant_args(tenant: str, *steps: str, root: Path | None = None, **options: object) -> list[str]:
     """argv of migrate-tenant for ``service@version`` steps in the tenant's main database, built with the
     contract exactly as the compiler does."""
-    database = contract.tenant_database(tenant)
     inv = contract.TenantMigrateInvocation(
         tenant=tenant,
-        database=database,
-        steps=tuple(contract.parse_step(f"{step}:{database}:{step.split('@')[0]}") for step in steps),
+        steps=tuple(contract.parse_step(f"{step}:main:{step.split('@')[0]}") for step in steps),
         migrations_root=str(root or EXAMPLES),
         lock_wait_seconds=float(options.pop("lock_wait_seconds", 5.0)),  # type: ignore[arg-type]
         **options,  # type: ignore[arg-type]

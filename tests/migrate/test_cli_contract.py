@@ -53,15 +53,13 @@ def _with_default_dir(inv: contract.MigrateInvocation) -> contract.MigrateInvoca
 @pytest.mark.parametrize(
     "inv",
     [
+        contract.TenantMigrateInvocation("acme", (contract.TenantStep("auth", "1.2.0", None, ("auth",)),)),
         contract.TenantMigrateInvocation(
-            "acme", "tenant_acme", (contract.TenantStep("auth", "1.2.0", "tenant_acme", ("auth",)),)
-        ),
-        contract.TenantMigrateInvocation(
-            tenant="acme-corp", database="tenant_acme_corp",
+            tenant="acme-corp",
             steps=(
-                contract.TenantStep("payments", "2.1.0-rc.1+build.7", "tenant_acme_corp",
-                                    ("payments", "payments-crm"), backup=True),
-                contract.TenantStep("entity", "1.2.0", "tenant_acme_corp_de", ("entity-crm",)),
+                contract.TenantStep("payments", "2.1.0-rc.1+build.7", None, ("payments", "payments-crm"),
+                                    backup=True),
+                contract.TenantStep("entity", "1.2.0", "de", ("entity-crm",)),
             ),
             migrations_root="/somewhere", dry_run=True, backup_destination="s3://bucket/prefix",
             backup_timeout_seconds=120, backup_retries=4, lock_wait_seconds=2.5, slot_wait_seconds=60,
@@ -78,14 +76,16 @@ def test_migrate_tenant_argv_round_trips(inv: contract.TenantMigrateInvocation) 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("auth:tenant_a:auth", "step 'auth:tenant_a:auth' is not SERVICE@VERSION:DATABASE:SCHEMA[,SCHEMA...][:backup]"),
-        ("auth@1.2.0:tenant_a:auth:now", "step 'auth@1.2.0:tenant_a:auth:now' is not "
-         "SERVICE@VERSION:DATABASE:SCHEMA[,SCHEMA...][:backup]"),
-        ("auth@v1.2.0:tenant_a:auth",
-         "step 'auth@v1.2.0:tenant_a:auth': 'v1.2.0' is not a semantic version (e.g. 2.1.0)"),
-        ("auth@1.2.0:tenant_a:relc", "schema 'relc' is reserved (reserved: information_schema, infra, public, relc)"),
-        ("auth@1.2.0:tenant_a:auth,auth", "step 'auth@1.2.0:tenant_a:auth,auth' lists a schema twice"),
-        ('au"th@1.2.0:tenant_a:auth', "service 'au\"th' may only contain a-z, 0-9, '_' and '-' and must start with "
+        ("auth:main:auth", "step 'auth:main:auth' is not SERVICE@VERSION:main|COUNTRY:SCHEMA[,SCHEMA...][:backup]"),
+        ("auth@1.2.0:main:auth:now", "step 'auth@1.2.0:main:auth:now' is not "
+         "SERVICE@VERSION:main|COUNTRY:SCHEMA[,SCHEMA...][:backup]"),
+        ("auth@v1.2.0:main:auth",
+         "step 'auth@v1.2.0:main:auth': 'v1.2.0' is not a semantic version (e.g. 2.1.0)"),
+        ("auth@1.2.0:main:relc", "schema 'relc' is reserved (reserved: information_schema, infra, public, relc)"),
+        ("auth@1.2.0:main:auth,auth", "step 'auth@1.2.0:main:auth,auth' lists a schema twice"),
+        ("auth@1.2.0:DE:auth", "step 'auth@1.2.0:DE:auth': 'DE' is neither 'main' nor a lower-case ISO 3166-1 "
+         "alpha-2 code"),
+        ('au"th@1.2.0:main:auth', "service 'au\"th' may only contain a-z, 0-9, '_' and '-' and must start with "
          "a letter or '_'"),
     ],
 )  # fmt: skip
@@ -96,14 +96,12 @@ def test_a_malformed_step_is_refused_saying_why(text: str, message: str) -> None
 
 
 def test_the_tenant_job_name_changes_with_any_step() -> None:
-    step = contract.TenantStep("auth", "1.2.0", "tenant_acme", ("auth",))
-    one = contract.TenantMigrateInvocation("acme", "tenant_acme", (step,))
-    newer = contract.TenantMigrateInvocation(
-        "acme", "tenant_acme", (contract.TenantStep("auth", "1.3.0", "tenant_acme", ("auth",)),)
-    )
-    dry = contract.TenantMigrateInvocation("acme", "tenant_acme", (step,), dry_run=True)
-    names = {contract.tenant_job_name(i) for i in (one, newer, dry)}
-    assert len(names) == 3 and all(n.startswith("mig-acme-") and len(n) == len("mig-acme-") + 10 for n in names)
+    step = (contract.TenantStep("auth", "1.2.0", None, ("auth",)),)
+    newer = (contract.TenantStep("auth", "1.3.0", None, ("auth",)),)
+    in_de = (contract.TenantStep("auth", "1.2.0", "de", ("auth",)),)
+    runs = ((step, False), (newer, False), (in_de, False), (step, True))
+    names = {contract.tenant_job_name("acme", steps, dry) for steps, dry in runs}
+    assert len(names) == 4 and all(n.startswith("mig-acme-") and len(n) == len("mig-acme-") + 10 for n in names)
 
 
 def test_provision_argv_round_trips() -> None:

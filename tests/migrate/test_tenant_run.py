@@ -94,7 +94,7 @@ def test_a_drifted_file_is_refused_even_when_there_is_nothing_to_do(
 
 def test_a_bad_step_is_a_usage_error(relc: Any, tenant: str) -> None:
     args = tenant_args(tenant, "auth@1.2.0")
-    args[args.index("--step") + 1] = "auth@1.2:tenant_x:auth"
+    args[args.index("--step") + 1] = "auth@1.2:main:auth"
     run = relc(*args)
     assert run.exit_code == 2
     assert "'1.2' is not a semantic version" in run.output
