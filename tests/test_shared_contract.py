@@ -19,7 +19,7 @@ from click.testing import CliRunner
 import relc_contract as contract
 from compiler.cli import main
 from relc_migrate.cli import cli as migrate_cli
-from relc_migrate.cli import invocation_from_params, provision_invocation
+from relc_migrate.cli import provision_invocation, tenant_invocation_from_params
 from tests.conftest import REPO, TODAY
 
 DOCKERFILE = REPO / "images/relc-migrate/Dockerfile"
@@ -62,33 +62,36 @@ def _env(job: dict[str, Any]) -> dict[str, str]:
     return {e["name"]: e["value"] for e in container["env"]}
 
 
-def test_migration_jobs_carry_the_names_relc_migrate_derives(compiled_jobs: list[dict[str, Any]]) -> None:
+def test_one_migration_job_per_tenant_carrying_the_names_relc_migrate_derives(
+    compiled_jobs: list[dict[str, Any]],
+) -> None:
     prefixes = _vault_prefixes()
-    checked = 0
+    tenants: list[tuple[str, str]] = []
     for job in compiled_jobs:
         command, params = _parse(job)
-        if command != "migrate":
+        if command != "migrate-tenant":
+            assert command in ("provision", "registry-sync"), command  # no per-service migrate Job is left
             continue
-        desired = str(params.pop("desired_version"))
-        inv = invocation_from_params(params, desired)
-        main_db = contract.tenant_database(inv.tenant)
-        if inv.dependency_database is None:  # the tenant's own database
-            assert inv.database == main_db
-        else:  # a country database of a country-scoped app, which checks its dependencies in the main one
-            assert inv.dependency_database == main_db
-            assert inv.database == contract.tenant_database(inv.tenant, inv.database.rpartition("_")[2])
-        for schema in inv.schemas:
-            app = schema[len(inv.service) + 1 :] or None
-            assert schema == contract.service_schema(inv.service, app), job["metadata"]["name"]
-        extra = f"{inv.database}:dry-run" if inv.dry_run else inv.database
-        name = contract.job_name("migrate", inv.tenant, inv.service, inv.desired_version, extra)
-        assert job["metadata"]["name"] == name == _env(job)[contract.ENV_JOB_NAME]
+        inv = tenant_invocation_from_params(params)
         instance = job["metadata"]["labels"]["relc.dev/instance"]
+        tenants.append((instance, inv.tenant))
+        for step in inv.steps:
+            one = contract.step_invocation(inv, step)  # the databases relc-migrate derives from the tenant
+            assert one.database == contract.tenant_database(inv.tenant, step.country)
+            assert one.dependency_database == (None if step.country is None else contract.tenant_database(inv.tenant))
+            for schema in step.schemas:
+                app = schema[len(step.service) + 1 :] or None
+                assert schema == contract.service_schema(step.service, app), job["metadata"]["name"]
+        assert inv.migrations_root == contract.MIGRATIONS_MOUNT_ROOT
+        name = contract.tenant_job_name(inv.tenant, inv.steps, inv.dry_run)
+        assert job["metadata"]["name"] == name == _env(job)[contract.ENV_JOB_NAME]
+        inits = job["spec"]["template"]["spec"]["initContainers"]
+        services = list(dict.fromkeys(step.service for step in inv.steps))
+        assert [c["command"] for c in inits] == [list(contract.init_container_command(s)) for s in services]
         annotations = job["spec"]["template"]["metadata"]["annotations"]
         vault = contract.vault_path(prefixes[instance], inv.tenant)
         assert annotations["vault.hashicorp.com/agent-inject-secret-tenant-db-dsn"] == vault
-        checked += 1
-    assert checked >= 5, f"only {checked} migration Jobs: the example fleet should exercise more"
+    assert len(tenants) == len(set(tenants)) >= 5, tenants  # one per tenant, and the fleet exercises several
 
 
 def test_provisioning_jobs_carry_the_names_relc_migrate_derives(compiled_jobs: list[dict[str, Any]]) -> None:

@@ -1,20 +1,24 @@
-"""The Kubernetes Jobs that run relc-migrate: provisioning (per database) and migration (per service and database).
+"""The Kubernetes Jobs that run relc-migrate: provisioning (per database) and migration (ONE per tenant).
 
 Every command line, environment variable, mount path and Job name comes from ``relc_contract``, the
 module relc-migrate's own CLI parses, so the compiler and the companion cannot drift. This module only adds
 the Kubernetes around it.
 
-Migrations never exec into running pods (so no role grants pods/exec): an init container runs the service
-image at the tenant's pinned tag (plus the Instance's imageTagSuffix) and copies /migrations/<service> into an
-emptyDir; the relc-migrate container reads it from there.
+A tenant's migration Job runs ``relc-migrate migrate-tenant`` with one ``--step`` per service and database in
+the candidate's migration order: the program runs the steps in that order in one process under one cluster
+slot and stops at the first failure, so a service never migrates before one it requires (design: dependency
+order enforced by the program, not by hook waves), and a tenant costs one pod, not one per service.
 
-Both kinds are Argo CD PreSync hooks of the tenant's folder, so they run, in sync-wave order, before the
-tenant's custom resources are applied: provisioning at WAVE_PROVISION, then one wave per position in the
-candidate's migration order starting at WAVE_MIGRATE (Argo CD waits for a wave's Jobs to succeed before the
-next), so payments migrates before entity when entity requires it. The delete policy is BeforeHookCreation:
-the last run's Job (its logs and termination message) stays inspectable until the next sync replaces it,
-instead of vanishing on success (HookSucceeded) or on failure; ttlSecondsAfterFinished removes Jobs whose
-name the next sync no longer renders (a new desired version hashes to a new name).
+Migrations never exec into running pods (so no role grants pods/exec): one init container per service runs the
+service image at the tenant's pinned tag (plus the Instance's imageTagSuffix) and copies /migrations/<service>
+into its own subfolder of an emptyDir; the relc-migrate container reads them all from there. (Kubernetes image
+volumes would spare service images the ``cp``, but the API relc validates against, 1.30, has none.)
+
+Both kinds are Argo CD PreSync hooks of the tenant's folder, so they run before the tenant's custom resources
+are applied: provisioning at WAVE_PROVISION, migration at WAVE_MIGRATE. The delete policy is
+BeforeHookCreation: the last run's Job (its logs and termination message) stays inspectable until the next sync
+replaces it, instead of vanishing on success (HookSucceeded) or on failure; ttlSecondsAfterFinished removes
+Jobs whose name the next sync no longer renders (a new desired version hashes to a new name).
 
 Credentials are files the Vault agent injector writes to /vault/secrets before the containers start
 (pre-populate only, so no sidecar keeps a finished Job alive); no credential value is ever rendered.
@@ -49,7 +53,8 @@ from compiler.render.tenantplan import SchemaSlot, ServicePin, TenantLayout, bac
 HOOK = "argocd.argoproj.io/hook"
 HOOK_DELETE_POLICY = "argocd.argoproj.io/hook-delete-policy"
 MAIN_CONTAINER = "relc-migrate"
-INIT_CONTAINER = "copy-migrations"
+INIT_CONTAINER_PREFIX = "copy"
+"""Init containers are ``copy-<service>`` (one per service image; container names must differ in a pod)."""
 MIGRATIONS_VOLUME = "migrations"
 TMP_VOLUME = "tmp"
 TTL_SECONDS_AFTER_FINISHED = 86_400
@@ -206,7 +211,7 @@ class _InstanceKit:
         self.cluster = spec.cluster
         self.infra = _admin_dsn(instance, spec.database.infra_database)
         self.provision_vault = vault_annotations(self.vault_namespace, _admin_dsn(instance), self.infra)
-        self.inits: dict[ServicePin, list[Manifest]] = {}
+        self.inits: dict[tuple[ServicePin, ...], list[Manifest]] = {}
 
     def env(self, job_name: str) -> list[Manifest]:
         pairs = contract.job_environment(
@@ -228,13 +233,14 @@ class _InstanceKit:
             "volumeMounts": mounts,
         }
 
-    def init_containers(self, pin: ServicePin) -> list[Manifest]:
-        """The init container copying /migrations/<service> out of the service image at the pinned tag."""
-        found = self.inits.get(pin)
+    def init_containers(self, pins: tuple[ServicePin, ...]) -> list[Manifest]:
+        """One init container per service: its image at the pinned tag copies /migrations/<service> into
+        <mount>/<service>, its own subfolder of the shared emptyDir (needs ``cp`` in the service image)."""
+        found = self.inits.get(pins)
         if found is None:
-            found = self.inits[pin] = [
+            found = self.inits[pins] = [
                 {
-                    "name": INIT_CONTAINER,
+                    "name": names.k8s_name(INIT_CONTAINER_PREFIX, pin.service),
                     "image": pin.image,
                     "imagePullPolicy": "IfNotPresent",
                     "command": list(contract.init_container_command(pin.service)),
@@ -242,6 +248,7 @@ class _InstanceKit:
                     "securityContext": _SECURITY_CONTEXT,
                     "volumeMounts": [_MIGRATIONS_MOUNT_RW],
                 }
+                for pin in pins
             ]
         return found
 
@@ -284,12 +291,11 @@ class ProvisionShape:
 @dataclass(frozen=True, slots=True, eq=False)
 class MigrationShape:
     kit: _InstanceKit
-    pin: ServicePin
-    schemas: int
-    dependency: bool
-    """an app database: relc-migrate checks the tenant database's versions (--dependency-database)"""
+    pins: tuple[ServicePin, ...]
+    """the services whose images ship migrations (an init container each), in migration order"""
+    steps: tuple[contract.TenantStep, ...]
+    """in migration order; they name databases by country, so tenants with the same apps and countries share them"""
     dry_run: bool
-    backup: bool
     destination: bool
 
 
@@ -302,21 +308,14 @@ class ProvisionTexts(NamedTuple):
 
 
 class MigrationTexts(NamedTuple):
-    """The per-tenant strings of a migration Job; in ``Templated.texts`` its schemas follow them (one text each,
-    their number is the shape's ``schemas``)."""
+    """The per-tenant strings of a tenant's migration Job."""
 
     name: str
     tenant: str
-    database: str
     vault_path: str
     vault_template: str
-    dependency: str
-    """the tenant's main database when ``MigrationShape.dependency``, else empty"""
     destination: str
     """the backup destination when ``MigrationShape.destination``, else empty"""
-
-
-_MIGRATION_TEXTS = len(MigrationTexts._fields)
 
 
 def _provision_job(shape: ProvisionShape, texts: tuple[str, ...]) -> Manifest:
@@ -333,43 +332,29 @@ def _provision_job(shape: ProvisionShape, texts: tuple[str, ...]) -> Manifest:
 
 
 def _migration_job(shape: MigrationShape, texts: tuple[str, ...]) -> Manifest:
-    t, schemas = MigrationTexts._make(texts[:_MIGRATION_TEXTS]), texts[_MIGRATION_TEXTS:]
-    kit, pin, timeout = shape.kit, shape.pin, shape.kit.timeout
-    inv = contract.MigrateInvocation(
+    t, kit = MigrationTexts._make(texts), shape.kit
+    timeout = kit.timeout
+    inv = contract.TenantMigrateInvocation(
         tenant=t.tenant,
-        service=pin.service,
-        database=t.database,
-        schemas=schemas,
-        desired_version=pin.version,
-        dependency_database=t.dependency if shape.dependency else None,
+        steps=shape.steps,
         dry_run=shape.dry_run,
-        backup_before_migration=shape.backup,
         backup_destination=t.destination if shape.destination else None,
         backup_timeout_seconds=timeout,
         slot_wait_seconds=float(timeout),
         statement_timeout_ms=min(contract.DEFAULT_STATEMENT_TIMEOUT_MS, timeout * 1000),
     )
     pod: Manifest = {
-        "initContainers": kit.init_containers(pin),
-        "containers": [kit.main_container(contract.migrate_argv(inv), t.name, [_TMP_MOUNT, _MIGRATIONS_MOUNT_RO])],
+        "initContainers": kit.init_containers(shape.pins),
+        "containers": [
+            kit.main_container(contract.migrate_tenant_argv(inv), t.name, [_TMP_MOUNT, _MIGRATIONS_MOUNT_RO])
+        ],
         "volumes": [_MIGRATIONS_VOLUME, _TMP_VOLUME],
     }
-    labels = _labels(kit.name, t.tenant, "migration", pin.service)
+    labels = _labels(kit.name, t.tenant, "migration", None)
     vault = vault_annotations(kit.vault_namespace, (t.vault_path, t.vault_template), kit.infra)
-    # One attempt may wait for a concurrency slot (timeout), back up (timeout) and migrate (timeout).
-    attempt = timeout * (3 if shape.backup else 2)
-    return kit.job(t.name, labels, migration_wave(pin), pod, vault, attempt)
-
-
-@dataclass(frozen=True, slots=True)
-class _TenantFacts:
-    """What every migration Job of one tenant shares, worked out once per tenant instead of once per Job."""
-
-    layout: TenantLayout
-    vault: VaultFile
-    destination: str | None
-    """where its backups go, if the Instance names a backupDestination"""
-    dry_run: bool
+    # One attempt may wait for the slot (timeout), then each step may back up (timeout) and migrate (timeout).
+    attempt = timeout * (1 + sum(2 if step.backup else 1 for step in shape.steps))
+    return kit.job(t.name, labels, WAVE_MIGRATE, pod, vault, attempt)
 
 
 class JobRenderer:
@@ -407,43 +392,27 @@ class JobRenderer:
     # --- migration ------------------------------------------------------------------------------------------
 
     def migrations(self, instance: Instance, layout: TenantLayout) -> list[Templated[MigrationShape]]:
+        """The tenant's one migration Job: a step per service and database, in migration order."""
         kit = self._kit(instance)
-        tenant = _TenantFacts(
-            layout,
-            tenant_dsn(instance, layout.name),
-            backup_destination(instance, layout.name),
-            layout.tenant.spec.policies.dry_run,
+        dry_run = layout.tenant.spec.policies.dry_run
+        groups = migration_groups(layout)
+        steps = tuple(
+            contract.TenantStep(
+                pin.service,
+                pin.version,
+                slots[0].country,
+                tuple(s.schema for s in slots),
+                backup_required(layout, slots[0]),
+            )
+            for pin, slots in groups
         )
-        return [self._migration(kit, tenant, pin, db, slots) for pin, db, slots in migration_groups(layout)]
-
-    def _migration(
-        self,
-        kit: _InstanceKit,
-        tenant: _TenantFacts,
-        pin: ServicePin,
-        database: str,
-        slots: tuple[SchemaSlot, ...],
-    ) -> Templated[MigrationShape]:
-        layout, dry_run = tenant.layout, tenant.dry_run
-        backup = backup_required(layout, slots[0])  # one pin: the same for every slot of the group
-        destination = tenant.destination if backup else None
-        dependency = database != layout.database
-        extra = f"{database}:dry-run" if dry_run else database
-        name = contract.job_name("migrate", layout.name, pin.service, pin.version, extra)
-        shape = self._shapes.get(
-            MigrationShape, kit, pin, len(slots), dependency, dry_run, backup, destination is not None
-        )
-        vault_path, vault_template = tenant.vault
-        texts = MigrationTexts(
-            name,
-            layout.name,
-            database,
-            vault_path,
-            vault_template,
-            layout.database if dependency else "",
-            destination or "",
-        )
-        return Templated(_migration_job, shape, (*texts, *(s.schema for s in slots)))
+        destination = backup_destination(instance, layout.name) if any(s.backup for s in steps) else None
+        pins = tuple(dict.fromkeys(pin for pin, _ in groups))
+        shape = self._shapes.get(MigrationShape, kit, pins, steps, dry_run, destination is not None)
+        vault_path, vault_template = tenant_dsn(instance, layout.name)
+        name = contract.tenant_job_name(layout.name, steps, dry_run)
+        texts = MigrationTexts(name, layout.name, vault_path, vault_template, destination or "")
+        return [Templated(_migration_job, shape, texts)]
 
     # --- registry sync --------------------------------------------------------------------------------------
     def registry_sync(self, instance: Instance, configmap: str, key: str, digest: str) -> Manifest:
@@ -467,16 +436,12 @@ class JobRenderer:
         return job
 
 
-def migration_groups(layout: TenantLayout) -> list[tuple[ServicePin, str, tuple[SchemaSlot, ...]]]:
-    """(service, database, schemas): one migration Job each, in migration order, the main database first."""
+def migration_groups(layout: TenantLayout) -> list[tuple[ServicePin, tuple[SchemaSlot, ...]]]:
+    """(service, its schemas in one database): one step each, in migration order, the main database first."""
     groups: dict[tuple[str, str], list[SchemaSlot]] = {}
     for slot in layout.slots():
         groups.setdefault((slot.pin.service, slot.database), []).append(slot)
     ordered = sorted(
         groups.values(), key=lambda s: (s[0].pin.position, s[0].database != layout.database, s[0].database)
     )
-    return [(slots[0].pin, slots[0].database, tuple(slots)) for slots in ordered]
-
-
-def migration_wave(pin: ServicePin) -> str:
-    return str(int(WAVE_MIGRATE) + pin.position)
+    return [(slots[0].pin, tuple(slots)) for slots in ordered]

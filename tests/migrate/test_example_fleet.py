@@ -1,10 +1,10 @@
 """The example fleet's rendered Jobs, run by relc-migrate against the example migrations: no tenant is blocked.
 
 The Jobs' own argument lists (compiled from the example fleet here, not written by hand) are run in their sync-wave
-order, per Instance on a fresh server state, with only the in-cluster paths swapped for local ones: the image's
-``/migrations/<service>`` becomes this repository's ``migrations/<service>``, the backup destination a temporary
-folder. DroneUp's services keep no migrations here: their tenants are provisioned, not migrated. Before RLC406,
-tenant xyz in arematics-prod (platform-2025-05, payments 2.0.0) was blocked here (exit 3): entity's
+order, per Instance on a fresh server state, with only the in-cluster paths swapped for local ones: the Job's
+migrations root (where its init containers copy each image's ``/migrations/<service>``) becomes this repository's
+``migrations/``, the backup destination a temporary folder. DroneUp's services keep no migrations here: their
+tenants are provisioned, not migrated. Before RLC406, tenant xyz in arematics-prod (platform-2025-05, payments 2.0.0) was blocked here (exit 3): entity's
 dependencies.yml requires payments >= 2.1.0.
 """
 
@@ -18,6 +18,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+import relc_contract as contract
 from compiler.cli import main
 from tests.conftest import TODAY
 from tests.migrate.conftest import run_cli
@@ -43,15 +44,15 @@ def jobs_of(folder: Path) -> list[dict[str, Any]]:
 def shipped_here(job: dict[str, Any]) -> bool:
     """Whether the repository keeps the Job's migrations (the example's auth, entity, payments; not DroneUp's)."""
     args = job["spec"]["template"]["spec"]["containers"][0]["args"]
-    folders = [Path(args[n + 1]).name for n, arg in enumerate(args[:-1]) if arg == "--migrations-dir"]
-    return all((EXAMPLES / folder).is_dir() for folder in folders)
+    services = [contract.parse_step(args[n + 1]).service for n, arg in enumerate(args[:-1]) if arg == "--step"]
+    return all((EXAMPLES / service).is_dir() for service in services)
 
 
 def local_args(job: dict[str, Any], backups: Path) -> list[str]:
     args: list[str] = list(job["spec"]["template"]["spec"]["containers"][0]["args"])
     for n, arg in enumerate(args[:-1]):
-        if arg == "--migrations-dir":
-            args[n + 1] = str(EXAMPLES / Path(args[n + 1]).name)
+        if arg == "--migrations-root":
+            args[n + 1] = str(EXAMPLES)
         elif arg == "--backup-destination":
             args[n + 1] = str(backups)
     return args
@@ -99,4 +100,4 @@ def test_every_example_tenant_migrates_without_being_blocked(
     ran = {(i, t) for i, t, *_ in outcomes}
     assert ("arematics-prod", "xyz") in ran and ("arematics-prod", "acme") in ran and ("arematics-qa", "xyz") in ran
     prod_xyz = [o for o in outcomes if o[:2] == ("arematics-prod", "xyz")]
-    assert len(prod_xyz) == 7  # 2 provisioning (tenant_xyz, tenant_xyz_de) + 5 migrations (3 + crm's 2 in de)
+    assert len(prod_xyz) == 3  # 2 provisioning (tenant_xyz, tenant_xyz_de) + 1 migration of all its schemas

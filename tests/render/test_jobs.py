@@ -19,13 +19,15 @@ def _jobs(root: Path, folder: str = XYZ, file: str = "migrations.yaml") -> list[
     return list(files(root, tenancy.render)[f"{folder}/{file}"].manifests())
 
 
-def _by(jobs: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
-    """(service, database) → Job."""
-    out = {}
-    for job in jobs:
-        args = _main(job)["args"]
-        out[args[args.index("--service") + 1], args[args.index("--database") + 1]] = job
-    return out
+def _job(root: Path, folder: str = XYZ) -> dict[str, Any]:
+    """The tenant's one migration Job."""
+    (job,) = _jobs(root, folder)
+    return job
+
+
+def _steps(job: dict[str, Any]) -> list[contract.TenantStep]:
+    args = _main(job)["args"]
+    return [contract.parse_step(args[i + 1]) for i, arg in enumerate(args) if arg == "--step"]
 
 
 def _main(job: dict[str, Any]) -> dict[str, Any]:
@@ -34,54 +36,54 @@ def _main(job: dict[str, Any]) -> dict[str, Any]:
     return main
 
 
-def test_one_job_per_service_and_database_in_migration_order(example_fleet: Path) -> None:
-    jobs = _jobs(example_fleet)
-    keys = list(_by(jobs))
-    assert keys == [
-        ("payments", "tenant_xyz"),
-        ("payments", "tenant_xyz_de"),
-        ("auth", "tenant_xyz"),
-        ("entity", "tenant_xyz"),
-        ("entity", "tenant_xyz_de"),
+def test_one_job_per_tenant_with_a_step_per_service_and_database_in_migration_order(example_fleet: Path) -> None:
+    job = _job(example_fleet)
+    # platform-2025-07: migrationOrder payments, auth, entity; the main database before the country's
+    assert [(s.service, s.country) for s in _steps(job)] == [
+        ("payments", None),
+        ("payments", "de"),
+        ("auth", None),
+        ("entity", None),
+        ("entity", "de"),
     ]
-    waves = [j["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"] for j in jobs]
-    assert waves == ["0", "0", "1", "2", "2"]  # platform-2025-07: migrationOrder payments, auth, entity
-    for job in jobs:
-        meta = job["metadata"]
-        assert meta["annotations"]["argocd.argoproj.io/hook"] == "PreSync"
-        assert meta["annotations"]["argocd.argoproj.io/hook-delete-policy"] == "BeforeHookCreation"
-        assert meta["namespace"] == "arematics-test-tenancy" and len(meta["name"]) <= 63
+    meta = job["metadata"]
+    assert meta["annotations"]["argocd.argoproj.io/sync-wave"] == "0"
+    assert meta["annotations"]["argocd.argoproj.io/hook"] == "PreSync"
+    assert meta["annotations"]["argocd.argoproj.io/hook-delete-policy"] == "BeforeHookCreation"
+    assert meta["namespace"] == "arematics-test-tenancy" and len(meta["name"]) <= 63
 
 
 def test_argv_and_env_come_from_the_contract(example_fleet: Path) -> None:
-    job = _by(_jobs(example_fleet))["entity", "tenant_xyz_de"]
+    job = _job(example_fleet)
     main = _main(job)
-    expected = contract.MigrateInvocation(
+    steps = (
+        contract.TenantStep("payments", "2.1.0", None, ("payments",), backup=True),
+        contract.TenantStep("payments", "2.1.0", "de", ("payments-crm",), backup=True),
+        contract.TenantStep("auth", "1.4.0", None, ("auth",), backup=True),
+        contract.TenantStep("entity", "2.3.0", None, ("entity",), backup=True),
+        contract.TenantStep("entity", "2.3.0", "de", ("entity-crm",), backup=True),
+    )
+    expected = contract.TenantMigrateInvocation(
         tenant="xyz",
-        service="entity",
-        database="tenant_xyz_de",
-        schemas=("entity-crm",),
-        desired_version="2.3.0",
-        dependency_database="tenant_xyz",
-        backup_before_migration=True,
+        steps=steps,
         backup_destination="s3://arematics-tenant-backups/arematics-test/xyz",
         backup_timeout_seconds=600,
         slot_wait_seconds=600.0,
         statement_timeout_ms=600_000,
     )
-    assert main["args"] == list(contract.migrate_argv(expected))
+    assert main["args"] == list(contract.migrate_tenant_argv(expected))
     assert main["image"] == f"ghcr.io/relc-dev/relc-migrate:{compiler.__version__}"  # the default: relc's version
     env = {e["name"]: e["value"] for e in main["env"]}
     name = job["metadata"]["name"]
     assert env == dict(
         contract.job_environment(job_name=name, image=main["image"], concurrency_limit=3, cluster="test")
     )
-    assert name == contract.job_name("migrate", "xyz", "entity", "2.3.0", "tenant_xyz_de")
+    assert name == contract.tenant_job_name("xyz", steps, False)
     assert main["terminationMessagePath"] == contract.TERMINATION_LOG_PATH
 
 
 def test_credentials_are_vault_files_never_values(example_fleet: Path) -> None:
-    job = _by(_jobs(example_fleet))["auth", "tenant_xyz"]
+    job = _job(example_fleet)
     annotations = job["spec"]["template"]["metadata"]["annotations"]
     env = {e["name"]: e["value"] for e in _main(job)["env"]}
     tenant_file = env[contract.ENV_DB_DSN_FILE].rsplit("/", 1)[1]
@@ -97,16 +99,28 @@ def test_credentials_are_vault_files_never_values(example_fleet: Path) -> None:
     assert not any(k in env for k in (contract.ENV_DB_DSN, contract.ENV_INFRA_DSN))
 
 
-def test_init_container_copies_migrations_from_the_pinned_image(example_fleet: Path) -> None:
-    job = _by(_jobs(example_fleet))["payments", "tenant_xyz"]
+def test_one_init_container_per_service_image_each_into_its_own_folder(example_fleet: Path) -> None:
+    job = _job(example_fleet)
     pod = job["spec"]["template"]["spec"]
-    (init,) = pod["initContainers"]
-    assert init["image"] == "registry.arematics.example/payments:2.1.0-test"  # pin + Instance imageTagSuffix
-    assert init["command"] == list(contract.init_container_command("payments"))
-    mounts = {c["name"]: c["volumeMounts"] for c in (init, _main(job))}
+    inits = pod["initContainers"]
+    assert [(c["name"], c["image"]) for c in inits] == [  # pin + Instance imageTagSuffix, in migration order
+        ("copy-payments", "registry.arematics.example/payments:2.1.0-test"),
+        ("copy-auth", "registry.arematics.example/auth:1.4.0-test"),
+        ("copy-entity", "registry.arematics.example/entity:2.3.0-test"),
+    ]
+    assert [c["command"] for c in inits] == [
+        ["cp", "-R", "/migrations/payments", "/work/migrations/payments"],
+        ["cp", "-R", "/migrations/auth", "/work/migrations/auth"],
+        ["cp", "-R", "/migrations/entity", "/work/migrations/entity"],
+    ]
+    assert [list(contract.init_container_command(s)) for s in ("payments", "auth", "entity")] == [
+        c["command"] for c in inits
+    ]
+    args = _main(job)["args"]
+    assert args[args.index("--migrations-root") + 1] == contract.MIGRATIONS_MOUNT_ROOT
     shared = {"name": "migrations", "mountPath": contract.MIGRATIONS_VOLUME_MOUNT}
-    assert shared in mounts["copy-migrations"]
-    assert {**shared, "readOnly": True} in mounts["relc-migrate"]
+    assert all(c["volumeMounts"] == [shared] for c in inits)
+    assert {**shared, "readOnly": True} in _main(job)["volumeMounts"]
     assert {"name": "migrations", "emptyDir": {}} in pod["volumes"]
 
 
@@ -116,12 +130,12 @@ def test_component_image_tag_is_used_when_declared(example_fleet: Path) -> None:
         "version: 2.1.0",
         "version: 2.1.0\n  imageTag: v2.1.0-b7",
     )
-    job = _by(_jobs(example_fleet))["payments", "tenant_xyz"]
-    assert job["spec"]["template"]["spec"]["initContainers"][0]["image"].endswith(":v2.1.0-b7-test")
+    (payments, *_) = _job(example_fleet)["spec"]["template"]["spec"]["initContainers"]
+    assert payments["image"] == "registry.arematics.example/payments:v2.1.0-b7-test"
 
 
 def test_pod_is_locked_down_and_limits_follow_the_instance(example_fleet: Path) -> None:
-    job = _by(_jobs(example_fleet))["auth", "tenant_xyz"]
+    job = _job(example_fleet)
     spec = job["spec"]
     pod = spec["template"]["spec"]
     assert pod["serviceAccountName"] == "relc-migrate" and pod["restartPolicy"] == "Never"
@@ -132,7 +146,8 @@ def test_pod_is_locked_down_and_limits_follow_the_instance(example_fleet: Path) 
         assert ctx["allowPrivilegeEscalation"] is False
         assert "requests" in container["resources"]
     assert spec["backoffLimit"] == 2  # migration.retries
-    assert pod["activeDeadlineSeconds"] == 3 * 600  # slot wait + backup + migration, 10m each
+    # slot wait, then per step (five, each backing up) backup + migration: 10m each
+    assert pod["activeDeadlineSeconds"] == (1 + 5 * 2) * 600
     assert spec["activeDeadlineSeconds"] == 3 * pod["activeDeadlineSeconds"]
     assert spec["ttlSecondsAfterFinished"] > 0
     fail = spec["podFailurePolicy"]["rules"][0]
@@ -142,33 +157,28 @@ def test_pod_is_locked_down_and_limits_follow_the_instance(example_fleet: Path) 
 
 def test_new_desired_version_makes_a_new_job_name(example_fleet: Path) -> None:
     folder = "instances/arematics-prod/tenants/xyz"
-    before = _by(_jobs(example_fleet, folder))
+    before = _job(example_fleet, folder)
     edit(example_fleet / "tenants/arematics-prod/xyz.yaml", "platform-2025-05", "platform-2025-07")
-    after = _by(_jobs(example_fleet, folder))
-    assert before.keys() == after.keys()
-
-    def desired(job: dict[str, Any]) -> str:
-        args = _main(job)["args"]
-        return str(args[args.index("--desired-version") + 1])
-
-    moved = {k for k in before if desired(before[k]) != desired(after[k])}
-    renamed = {k for k in before if before[k]["metadata"]["name"] != after[k]["metadata"]["name"]}
+    after = _job(example_fleet, folder)
+    old = {(s.service, s.country): s.version for s in _steps(before)}
+    new = {(s.service, s.country): s.version for s in _steps(after)}
+    assert old.keys() == new.keys()
+    moved = {key for key in old if old[key] != new[key]}
     # auth 1.2.0 -> 1.4.0 and entity 2.0.0 -> 2.3.0 move (in both databases); payments is 2.1.0 in both candidates
     assert {service for service, _ in moved} == {"auth", "entity"}
-    assert renamed == moved
+    assert before["metadata"]["name"] != after["metadata"]["name"]
 
 
 def test_dry_run_policy_reaches_the_job(example_fleet: Path) -> None:
     folder = "instances/droneup-production/tenants/cherokee-nation"
-    (job, _) = _jobs(example_fleet, folder)
-    assert "--dry-run" in _main(job)["args"]
+    assert "--dry-run" in _main(_job(example_fleet, folder))["args"]
 
 
 def test_backup_destination_per_tenant(example_fleet: Path) -> None:
     """Each tenant's backups go under the Instance's destination (an Instance without one is RLC606)."""
     path = example_fleet / "instances/arematics-test.yaml"
     edit(path, "s3://arematics-tenant-backups/arematics-test", "s3://backups/arematics-test/")
-    args = _main(_by(_jobs(example_fleet))["auth", "tenant_xyz"])["args"]
+    args = _main(_job(example_fleet))["args"]
     assert args[args.index("--backup-destination") + 1] == "s3://backups/arematics-test/xyz"
 
 
@@ -179,7 +189,7 @@ def test_long_tenant_names_keep_job_names_within_63(example_fleet: Path) -> None
     edit(src.with_name(f"{long}.yaml"), "name: xyz", f"name: {long}")
     out = files(example_fleet, tenancy.render)
     jobs = [d for p, f in out.items() if long in p for d in f.manifests() if d["kind"] == "Job"]
-    assert len(jobs) == 7  # two provisioning, five migration
+    assert len(jobs) == 3  # two provisioning, one migration
     names = [j["metadata"]["name"] for j in jobs]
     assert all(len(n) <= 63 for n in names) and len(set(names)) == len(names)
 
