@@ -4,8 +4,8 @@ The Jobs' own argument lists (compiled from the example fleet here, not written 
 order, per Instance on a fresh server state, with only the in-cluster paths swapped for local ones: the Job's
 migrations root (where its init containers copy each image's ``/migrations/<service>``) becomes this repository's
 ``migrations/``, the backup destination a temporary folder. DroneUp's services keep no migrations here: their
-tenants are provisioned, not migrated. Before RLC406, tenant xyz in arematics-prod (platform-2025-05, payments 2.0.0) was blocked here (exit 3): entity's
-dependencies.yml requires payments >= 2.1.0.
+tenants are provisioned, not migrated. Before RLC406, tenant xyz in arematics-prod (platform-2025-05, payments
+2.0.0) was blocked here (exit 3): entity's dependencies.yml requires payments >= 2.1.0.
 """
 
 from __future__ import annotations
