@@ -20,17 +20,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import click
-import psycopg
 
 import relc_contract as contract
 from relc_contract import ExitCode, IdentifierError
 from relc_migrate.errors import RelcMigrateError, UsageError
 from relc_migrate.findings import MigrationFilesError
-from relc_migrate.metrics import Metrics
-from relc_migrate.runtime import Runtime
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported when a command runs: --version and --help load neither psycopg nor prometheus_client
+    from relc_migrate.metrics import Metrics
     from relc_migrate.migrate import Mode
+    from relc_migrate.runtime import Runtime
 
 log = logging.getLogger("relc_migrate")
 TERMINATION_LOG_LIMIT = 4096
@@ -50,6 +49,8 @@ def _secret(env: Mapping[str, str], file_var: str, value_var: str) -> str | None
 
 def read_runtime(env: Mapping[str, str]) -> Runtime:
     """The run's credentials and identity from the (Vault-injected) environment; never from arguments."""
+    from relc_migrate.runtime import Runtime
+
     dsn = _secret(env, contract.ENV_DB_DSN_FILE, contract.ENV_DB_DSN)
     if not dsn:
         raise UsageError(
@@ -108,6 +109,8 @@ def emit_summary(summary: dict[str, Any], env: Mapping[str, str]) -> None:
 
 
 def _error_outcome(err: BaseException) -> tuple[ExitCode, str, str]:
+    import psycopg
+
     if isinstance(err, RelcMigrateError):
         return err.exit_code, err.outcome, str(err)
     if isinstance(err, MigrationFilesError):
@@ -144,6 +147,11 @@ def run_command(
     migration_labels: tuple[str, str, str] | None = None,
 ) -> None:
     """Run one command body with the single error handler, the summary, metrics and the SIGTERM route."""
+    import psycopg
+
+    from relc_migrate.metrics import Metrics
+    from relc_migrate.runtime import Runtime
+
     env = os.environ
     started = time.monotonic()
     summary: dict[str, Any] = {"command": command, **(base or {})}
