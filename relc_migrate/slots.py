@@ -3,8 +3,14 @@
 Advisory locks are per database, so tenant databases cannot count runners across the cluster; the infra
 database can. A runner holds slot ``i`` as ``pg_try_advisory_lock(SLOT_NAMESPACE, i)`` on a dedicated
 connection, so a killed runner frees its slot when the server drops its connection: no lease to expire, no
-cleanup Job. ``infra.migration_slots`` mirrors the holders for humans (the lock is the truth), and
-``infra.migration_queue`` lists waiting runners for the migration_queue_length metric.
+cleanup Job. ``infra.migration_slots`` mirrors the holders for humans (the lock is the truth).
+
+Waiting runners queue in arrival order: each takes a ticket (a sequence) in ``infra.migration_queue`` and only
+the first live ticket may try the slots. A runner that frees a slot, or leaves the queue, NOTIFYs the others,
+so the next in line tries at once instead of at its next poll (polling left slots idle: with 3 slots, all 3
+were rarely busy at once). A killed holder sends nothing, but the server drops its lock with its connection;
+waiters also re-check every POLL_SECONDS, so that slot is taken within that time. The queue doubles as the
+migration_queue_length metric.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from typing import Final
 
 import psycopg
 
-from relc_migrate.locks import Backoff, try_lock, unlock
+from relc_migrate.locks import try_lock, unlock
 
 #: classid of slot locks ("relc" + 2); objid is the slot number
 SLOT_NAMESPACE: Final = 0x72656C65
@@ -37,13 +43,19 @@ DDL: Final = (
         service     text NOT NULL,
         enqueued_at timestamptz NOT NULL DEFAULT now()
     )""",
+    "ALTER TABLE infra.migration_queue ADD COLUMN IF NOT EXISTS ticket bigint",
+    "CREATE SEQUENCE IF NOT EXISTS infra.migration_ticket",  # last: its presence means the DDL is complete
 )
 _DDL_LOCK: Final = (SLOT_NAMESPACE, -1)
+#: The LISTEN/NOTIFY channel on which a freed slot (or a waiter leaving the queue) wakes the waiting runners.
+CHANNEL: Final = "relc_migration_slots"
+#: How often a waiter re-checks without a notification (a killed holder frees its slot silently).
+POLL_SECONDS: Final = 0.5
 
 
 def ensure_infra(conn: psycopg.Connection) -> None:
     """Create the slot tables once; concurrent first runners serialise on a transaction-level try-lock."""
-    present = conn.execute("SELECT to_regclass('infra.migration_queue') IS NOT NULL").fetchone()
+    present = conn.execute("SELECT to_regclass('infra.migration_ticket') IS NOT NULL").fetchone()
     if present and present[0]:
         return
     while True:
@@ -66,6 +78,7 @@ class Slot:
     def release(self) -> None:
         self.conn.execute("DELETE FROM infra.migration_slots WHERE slot = %s", (self.number,))
         unlock(self.conn, (SLOT_NAMESPACE, self.number))
+        self.conn.execute(f"NOTIFY {CHANNEL}")
 
 
 def _try_any(conn: psycopg.Connection, limit: int) -> int | None:
@@ -93,30 +106,43 @@ def acquire_slot(
     wait_seconds: float,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> Slot | None:
-    """Take one of ``limit`` slots, waiting (bounded, jittered) up to ``wait_seconds``; None if none freed."""
+    """Take one of ``limit`` slots in arrival order, waiting up to ``wait_seconds``; None if none came free."""
     ensure_infra(conn)
-    found: list[int] = []
-
-    def attempt() -> bool:
-        number = _try_any(conn, limit)
-        if number is not None:
-            found.append(number)
-        return number is not None
-
-    if attempt():
-        return _claimed(conn, found[0], tenant, service, job)
+    deadline = time.monotonic() + wait_seconds
+    conn.execute(f"LISTEN {CHANNEL}")
     conn.execute(
-        """INSERT INTO infra.migration_queue (pid, tenant, service) VALUES (pg_backend_pid(), %s, %s)
+        """INSERT INTO infra.migration_queue (pid, tenant, service, ticket)
+           VALUES (pg_backend_pid(), %s, %s, nextval('infra.migration_ticket'))
            ON CONFLICT (pid) DO UPDATE SET tenant = excluded.tenant, service = excluded.service,
-                                           enqueued_at = now()""",
+                                           ticket = excluded.ticket, enqueued_at = now()""",
         (tenant, service),
     )
     try:
-        if not Backoff(wait_seconds, initial=0.05, cap=1.0).poll(attempt, should_stop):
-            return None
+        while True:
+            number = _try_any(conn, limit) if _first_in_line(conn) else None
+            if number is not None:
+                return _claimed(conn, number, tenant, service, job)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or should_stop():
+                return None
+            # psycopg keeps notices that arrive during a query and yields them first: none is missed
+            for _ in conn.notifies(timeout=min(remaining, POLL_SECONDS), stop_after=1):
+                pass
     finally:
-        conn.execute("DELETE FROM infra.migration_queue WHERE pid = pg_backend_pid()")
-    return _claimed(conn, found[0], tenant, service, job)
+        if not conn.closed and not conn.broken:
+            conn.execute("DELETE FROM infra.migration_queue WHERE pid = pg_backend_pid()")
+            conn.execute(f"UNLISTEN {CHANNEL}")
+            conn.execute(f"NOTIFY {CHANNEL}")  # the next in line may try now
+
+
+def _first_in_line(conn: psycopg.Connection) -> bool:
+    """No live runner holds an older ticket (a killed waiter's row stays, but its backend is gone)."""
+    row = conn.execute(
+        """SELECT NOT EXISTS (
+               SELECT 1 FROM infra.migration_queue q JOIN pg_stat_activity a ON a.pid = q.pid
+               WHERE q.ticket < (SELECT ticket FROM infra.migration_queue WHERE pid = pg_backend_pid()))"""
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def _claimed(conn: psycopg.Connection, number: int, tenant: str, service: str, job: str | None) -> Slot:

@@ -339,3 +339,46 @@ def test_a_killed_runner_frees_its_slot(relc: Any, pg: Any, cli_env: dict[str, s
     holder.wait(10)
     freed = relc(*migrate_args(tenant, "payments", "2.0.0", slot_wait_seconds=10), **env)
     assert freed.exit_code == 0, freed.output
+
+
+def test_waiting_runners_get_slots_in_arrival_order_and_at_once(pg: Any) -> None:
+    """Limit 1, held; five runners queue one after another; each release hands the slot to the next in line
+    within a fraction of the old polling interval (a NOTIFY wakes it), in the order they arrived."""
+    from relc_migrate import slots
+
+    with pg.connect() as conn:
+        conn.execute("DROP DATABASE IF EXISTS relc_infra_fifo")
+        conn.execute("CREATE DATABASE relc_infra_fifo")
+    order: list[int] = []
+    handovers: list[float] = []
+    released = [time.monotonic()]
+
+    def runner(index: int) -> None:
+        with psycopg.connect(pg.dsn("relc_infra_fifo"), autocommit=True) as conn:
+            slot = slots.acquire_slot(conn, 1, f"fifo-{index}", "svc", None, 30)
+            assert slot is not None
+            handovers.append(time.monotonic() - released[0])
+            order.append(index)
+            time.sleep(0.05)
+            released[0] = time.monotonic()
+            slot.release()
+
+    with psycopg.connect(pg.dsn("relc_infra_fifo"), autocommit=True) as holder:
+        first = slots.acquire_slot(holder, 1, "holder", "svc", None, 5)
+        assert first is not None
+        threads = []
+        for index in range(5):
+            threads.append(threading.Thread(target=runner, args=(index,)))
+            threads[-1].start()
+            wait_for(lambda: _queued(holder) == len(threads), what=f"{index + 1} queued runners")
+        released[0] = time.monotonic()
+        first.release()
+        for thread in threads:
+            thread.join(60)
+    assert order == [0, 1, 2, 3, 4]
+    assert max(handovers) < slots.POLL_SECONDS, handovers
+
+
+def _queued(conn: psycopg.Connection) -> int:
+    row = conn.execute("SELECT count(*) FROM infra.migration_queue").fetchone()
+    return int(row[0]) if row else 0
