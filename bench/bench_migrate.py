@@ -1,15 +1,20 @@
 """Benchmark (not a test): provision and migrate N tenants on one local PostgreSQL under a concurrency limit.
 
 Each tenant is provisioned (database + auth/entity/payments schemas) and then migrated to the newest example
-version of auth, payments and entity (entity last: it requires the other two), exactly as the Jobs would,
-through relc_migrate's core calls with the cluster slots enforced in a real infra database. Runners are
-threads (2 x limit of them, so the slot limit, not the thread count, is what binds): a Job's Python start-up
-(~0.5 s of CPU) is measured once separately instead of 3 x N times, which would only benchmark the
-interpreter on a 2-core machine.
+version of auth, payments and entity (entity last: it requires the other two), exactly as its one Job would
+(``migrate-tenant``: one run per tenant, one cluster slot, the three services as steps), through relc_migrate's
+core calls with the slots enforced in a real infra database. Runners are threads (2 x limit of them, so the
+slot limit, not the thread count, is what binds): a Job's Python start-up is measured separately (``--version``
+and a no-op run, as real processes) instead of N times, which would only benchmark the interpreter.
 
-    .venv/bin/python bench/bench_migrate.py --tenants 100 1000 --limits 3 8
+Side by side, in the same run and on a fresh server each: the floor, a minimal psycopg loop with ``limit``
+threads doing the same work without any of relc-migrate's safety (CREATE DATABASE, CREATE SCHEMA, then every
+statement of the same files, one transaction per file, no bookkeeping, locks, history or checks). The ratio
+relc / floor is what relc-migrate's safety costs.
 
-Prints one line per (N, limit): tenants per minute and peak memory; JSON lines with --json.
+    .venv/bin/python bench/bench_migrate.py --tenants 1000 --limits 8 --repeat 3
+
+Prints one line per (N, limit, run) and the best of the repeats; JSON lines with --json.
 """
 
 from __future__ import annotations
@@ -31,8 +36,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import relc_contract as contract  # noqa: E402
-from relc_migrate import migrate, provision  # noqa: E402
-from relc_migrate.folder import load_folder  # noqa: E402
+from relc_migrate import provision, tenant  # noqa: E402
+from relc_migrate.folder import MigrationSet, load_folder  # noqa: E402
 from relc_migrate.metrics import Metrics  # noqa: E402
 from relc_migrate.runtime import Runtime  # noqa: E402
 from tests.migrate.pgserver import PgServer, start  # noqa: E402
@@ -42,6 +47,7 @@ SERVICES = ("auth", "payments", "entity")
 
 @dataclass
 class Figures:
+    mode: str  #: relc (migrate-tenant) or floor (the minimal loop)
     tenants: int
     limit: int
     seconds: float
@@ -59,15 +65,44 @@ def newest(service: str) -> str:
 
 
 def one_tenant(rt: Runtime, name: str, versions: dict[str, str]) -> None:
+    """Provision, then the tenant's one migrate-tenant run (what its two Jobs do)."""
     database = contract.tenant_database(name)
     provision.provision(contract.ProvisionInvocation(name, database, SERVICES, SERVICES), rt)
-    for service in SERVICES:
-        inv = contract.MigrateInvocation(
-            tenant=name, service=service, database=database, schemas=(service,),
-            desired_version=versions[service], migrations_dir=str(REPO / "migrations" / service),
-            lock_wait_seconds=30,
-        )  # fmt: skip
-        migrate.run(migrate.MigrateRequest(inv), rt, Metrics(None))
+    steps = tuple(contract.TenantStep(s, versions[s], None, (s,)) for s in ORDER)
+    inv = contract.TenantMigrateInvocation(name, steps, migrations_root=str(REPO / "migrations"), lock_wait_seconds=30)
+    result = tenant.run_tenant(inv, rt, Metrics(None))
+    if result.error is not None:
+        raise result.error
+
+
+ORDER = ("auth", "payments", "entity")  #: the migration order: entity requires the other two
+
+
+def floor_tenant(dsn: str, name: str, sets: dict[str, MigrationSet]) -> None:
+    """The minimal loop: the same database, schemas and statements, nothing else."""
+    import psycopg
+    from psycopg import sql
+
+    database = contract.tenant_database(name)
+    with psycopg.connect(dsn, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+    with psycopg.connect(dsn, dbname=database, autocommit=True) as conn:
+        for service in ORDER:
+            conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(service)))
+            conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(service)))
+            migrations = sets[service]
+            for file in migrations.files:
+                if file.no_transaction:
+                    for statement in file.up:
+                        conn.execute(statement.sql)
+                    continue
+                with conn.transaction():
+                    for statement in file.up:
+                        conn.execute(statement.sql)
+            if migrations.init_data is not None:
+                with conn.transaction():
+                    for statement in migrations.init_data.statements:
+                        conn.execute(statement.sql)
 
 
 class PeakSlots(threading.Thread):
@@ -91,13 +126,14 @@ class PeakSlots(threading.Thread):
                 time.sleep(0.01)
 
 
-def run(n: int, limit: int, report: Callable[[Figures], None]) -> Figures:
+def run(mode: str, n: int, limit: int, report: Callable[[Figures], None]) -> Figures:
     server = start(max_connections=max(100, limit * 2 * 4 + 20))
     try:
         with server.connect() as conn:
             conn.execute("CREATE DATABASE relc_infra")
         rt = Runtime(dsn=server.dsn(), infra_dsn=server.dsn("relc_infra"), concurrency_limit=limit)
-        versions = {s: newest(s) for s in SERVICES}
+        sets = {s: load_folder(REPO / "migrations" / s, s) for s in SERVICES}
+        versions = {s: str(sets[s].files[-1].version) for s in SERVICES}
         work: queue.Queue[str] = queue.Queue()
         for i in range(n):
             work.put(f"bench-{i:05d}")
@@ -112,12 +148,16 @@ def run(n: int, limit: int, report: Callable[[Figures], None]) -> Figures:
                 except queue.Empty:
                     return
                 try:
-                    one_tenant(rt, name, versions)
+                    if mode == "relc":
+                        one_tenant(rt, name, versions)
+                    else:
+                        floor_tenant(server.dsn(), name, sets)
                 except Exception as err:  # a benchmark reports failures and keeps going
                     failures.append(f"{name}: {err}")
 
         started = time.monotonic()
-        threads = [threading.Thread(target=worker) for _ in range(limit * 2)]
+        # relc: 2 x limit runners contend for `limit` slots; the floor has no slots, so `limit` threads
+        threads = [threading.Thread(target=worker) for _ in range(limit * 2 if mode == "relc" else limit)]
         for t in threads:
             t.start()
         for t in threads:
@@ -128,57 +168,97 @@ def run(n: int, limit: int, report: Callable[[Figures], None]) -> Figures:
         if failures:
             print(f"  {len(failures)} failure(s), first: {failures[0]}", file=sys.stderr)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        figures = Figures(n, limit, seconds, len(failures), sampler.peak, rss)
+        figures = Figures(mode, n, limit, seconds, len(failures), sampler.peak, rss)
         report(figures)  # before the teardown: removing 1,000 databases' files takes minutes
         return figures
     finally:
         server.stop()
 
 
-def single_job_rss_mib() -> float:
-    """Peak RSS of one real ``relc-migrate migrate`` process (what a Job's memory request must cover)."""
+@dataclass
+class Process:
+    rss_mib: float  #: peak RSS of one tenant's first migrate-tenant run
+    version_seconds: float  #: ``relc-migrate --version``, best of 5
+    noop_seconds: float  #: a migrate-tenant run with nothing to do (the steady state of every sync), best of 5
+
+
+def one_job_process() -> Process:
+    """One real ``relc-migrate`` process per Job: its memory, and the start-up a no-op sync pays per tenant."""
     server = start()
     try:
+        with server.connect() as conn:
+            conn.execute("CREATE DATABASE relc_infra")
         env = {
             **os.environ,
             "RELC_DB_DSN": server.dsn(),
+            "RELC_INFRA_DSN": server.dsn("relc_infra"),
             "RELC_TERMINATION_LOG": "",
             "RELC_METRICS_FILE": "/dev/null",
         }
-        cli = [sys.executable, "-m", "relc_migrate"]
-        inv = contract.ProvisionInvocation("job-rss", "tenant_job_rss", ("auth",), ("auth",))
+        cli = [str(Path(sys.executable).with_name("relc-migrate"))]
+        inv = contract.ProvisionInvocation("job-rss", "tenant_job_rss", SERVICES, SERVICES)
         subprocess.run([*cli, *contract.provision_argv(inv)], env=env, check=True, capture_output=True)
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        mig = contract.MigrateInvocation("job-rss", "auth", "tenant_job_rss", ("auth",), newest("auth"),
-                                         migrations_dir=str(REPO / "migrations" / "auth"))  # fmt: skip
-        subprocess.run([*cli, *contract.migrate_argv(mig)], env=env, check=True, capture_output=True)
-        return max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+        steps = tuple(contract.TenantStep(s, newest(s), None, (s,)) for s in ORDER)
+        argv = contract.migrate_tenant_argv(
+            contract.TenantMigrateInvocation("job-rss", steps, migrations_root=str(REPO / "migrations"))
+        )
+        subprocess.run([*cli, *argv], env=env, check=True, capture_output=True)
+        rss = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+
+        def best(args: tuple[str, ...]) -> float:
+            times = []
+            for _ in range(5):
+                started = time.monotonic()
+                subprocess.run([*cli, *args], env=env, check=True, capture_output=True)
+                times.append(time.monotonic() - started)
+            return min(times)
+
+        return Process(rss, best(("--version",)), best(argv))
     finally:
         server.stop()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tenants", type=int, nargs="+", default=[100, 1000])
-    parser.add_argument("--limits", type=int, nargs="+", default=[3, 8])
+    parser.add_argument("--tenants", type=int, nargs="+", default=[1000])
+    parser.add_argument("--limits", type=int, nargs="+", default=[8])
+    parser.add_argument("--repeat", type=int, default=1, help="Runs of each (N, limit, mode); the best is kept.")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    print(f"one relc-migrate Job process: peak RSS {single_job_rss_mib():.0f} MiB")
+    print(f"load average at start: {os.getloadavg()[0]:.2f}")
+    job = one_job_process()
+    print(
+        f"one relc-migrate Job process: peak RSS {job.rss_mib:.0f} MiB; --version {job.version_seconds:.3f} s, "
+        f"a no-op migrate-tenant run {job.noop_seconds:.3f} s (best of 5)"
+    )
 
     def report(f: Figures) -> None:
         if args.json:
             print(json.dumps({**f.__dict__, "tenants_per_minute": round(f.per_minute, 1)}))
         else:
             print(
-                f"N={f.tenants:<5} limit={f.limit}: {f.per_minute:7.1f} tenants/min ({f.seconds:6.1f} s, "
-                f"{3 * f.tenants} migrations), peak slots {f.peak_slots}, failures {f.failures}, "
+                f"{f.mode:<5} N={f.tenants:<5} limit={f.limit}: {f.per_minute:7.1f} tenants/min ({f.seconds:6.1f} s, "
+                f"{3 * f.tenants} schemas), peak slots {f.peak_slots}, failures {f.failures}, "
                 f"bench process peak RSS {f.bench_rss_mib:.0f} MiB"
             )
         sys.stdout.flush()
 
     for n in args.tenants:
         for limit in args.limits:
-            run(n, limit, report)
+            best: dict[str, Figures] = {}
+            for _ in range(args.repeat):
+                for mode in ("relc", "floor"):  # interleaved: both see the same machine load
+                    figures = run(mode, n, limit, report)
+                    if mode not in best or figures.seconds < best[mode].seconds:
+                        best[mode] = figures
+            relc, floor = best["relc"], best["floor"]
+            print(
+                f"best of {args.repeat}: N={n} limit={limit}: relc {relc.seconds:.1f} s "
+                f"({relc.per_minute:.0f}/min), floor {floor.seconds:.1f} s ({floor.per_minute:.0f}/min), "
+                f"relc = {100 * relc.per_minute / floor.per_minute:.0f}% of the floor; "
+                f"load average now {os.getloadavg()[0]:.2f}"
+            )
     return 0
 
 
