@@ -283,16 +283,7 @@ def migrate_argv(inv: MigrateInvocation) -> tuple[str, ...]:
     argv += _flag("--backup", inv.backup_before_migration)
     if inv.backup_destination is not None:
         argv += ["--backup-destination", inv.backup_destination]
-    argv += [
-        "--backup-timeout", str(inv.backup_timeout_seconds),
-        "--backup-retries", str(inv.backup_retries),
-        "--lock-wait", _num(inv.lock_wait_seconds),
-        "--slot-wait", _num(inv.slot_wait_seconds),
-        "--lock-timeout-ms", str(inv.lock_timeout_ms),
-        "--statement-timeout-ms", str(inv.statement_timeout_ms),
-        "--lock-retries", str(inv.lock_retries),
-    ]  # fmt: skip
-    return tuple(argv)
+    return (*argv, *_limits_argv(inv))
 
 
 MAIN_DATABASE: Final = "main"
@@ -410,7 +401,18 @@ def migrate_tenant_argv(inv: TenantMigrateInvocation) -> tuple[str, ...]:
     argv += _flag("--dry-run", inv.dry_run)
     if inv.backup_destination is not None:
         argv += ["--backup-destination", inv.backup_destination]
-    argv += [
+    return (*argv, *_limits_argv(inv))
+
+
+def tenant_job_name(tenant: str, steps: tuple[TenantStep, ...], dry_run: bool) -> str:
+    """``mig-<tenant>-<hash10>``: any new version, schema, step order or dry-run flag makes a new Job."""
+    extra = "\n".join(step_text(s) for s in steps) + (":dry-run" if dry_run else "")
+    return job_name("migrate", tenant, extra=extra)
+
+
+def _limits_argv(inv: MigrateInvocation | TenantMigrateInvocation) -> tuple[str, ...]:
+    """The backup, wait and timeout options both migration commands take, in a stable order."""
+    return (
         "--backup-timeout", str(inv.backup_timeout_seconds),
         "--backup-retries", str(inv.backup_retries),
         "--lock-wait", _num(inv.lock_wait_seconds),
@@ -418,14 +420,7 @@ def migrate_tenant_argv(inv: TenantMigrateInvocation) -> tuple[str, ...]:
         "--lock-timeout-ms", str(inv.lock_timeout_ms),
         "--statement-timeout-ms", str(inv.statement_timeout_ms),
         "--lock-retries", str(inv.lock_retries),
-    ]  # fmt: skip
-    return tuple(argv)
-
-
-def tenant_job_name(tenant: str, steps: tuple[TenantStep, ...], dry_run: bool) -> str:
-    """``mig-<tenant>-<hash10>``: any new version, schema, step order or dry-run flag makes a new Job."""
-    extra = "\n".join(step_text(s) for s in steps) + (":dry-run" if dry_run else "")
-    return job_name("migrate", tenant, extra=extra)
+    )  # fmt: skip
 
 
 def provision_argv(inv: ProvisionInvocation) -> tuple[str, ...]:

@@ -207,16 +207,18 @@ def cli(verbose: bool) -> None:
     )
 
 
-def _migrate_options(fn: Callable[..., None]) -> Callable[..., None]:
-    options = [
-        click.option("--tenant", required=True),
-        click.option("--service", required=True),
-        click.option("--database", required=True),
-        click.option("--schema", "schemas", multiple=True, required=True, help="Repeat for each schema."),
-        click.option("--migrations-dir", default=None, help="Default: /work/migrations/<service>."),
-        click.option("--dependency-database", default=None),
-        click.option("--dry-run", is_flag=True),
-        click.option("--backup", "backup_before_migration", is_flag=True),
+_LIMIT_PARAMS = (
+    "backup_destination", "backup_timeout_seconds", "backup_retries", "lock_wait_seconds", "slot_wait_seconds",
+    "lock_timeout_ms", "statement_timeout_ms", "lock_retries",
+)  # fmt: skip
+"""The options both migration commands take (contract._limits_argv and --backup-destination)."""
+
+
+_Option = Callable[[Callable[..., None]], Callable[..., None]]
+
+
+def _limit_options() -> list[_Option]:
+    return [
         click.option("--backup-destination", default=None),
         click.option("--backup-timeout", "backup_timeout_seconds", type=int,
                      default=contract.DEFAULT_BACKUP_TIMEOUT_SECONDS),
@@ -228,6 +230,20 @@ def _migrate_options(fn: Callable[..., None]) -> Callable[..., None]:
         click.option("--lock-timeout-ms", type=int, default=contract.DEFAULT_LOCK_TIMEOUT_MS),
         click.option("--statement-timeout-ms", type=int, default=contract.DEFAULT_STATEMENT_TIMEOUT_MS),
         click.option("--lock-retries", type=int, default=contract.DEFAULT_LOCK_RETRIES),
+    ]  # fmt: skip
+
+
+def _migrate_options(fn: Callable[..., None]) -> Callable[..., None]:
+    options: list[_Option] = [
+        click.option("--tenant", required=True),
+        click.option("--service", required=True),
+        click.option("--database", required=True),
+        click.option("--schema", "schemas", multiple=True, required=True, help="Repeat for each schema."),
+        click.option("--migrations-dir", default=None, help="Default: /work/migrations/<service>."),
+        click.option("--dependency-database", default=None),
+        click.option("--dry-run", is_flag=True),
+        click.option("--backup", "backup_before_migration", is_flag=True),
+        *_limit_options(),
         click.option("--diff-json", type=click.Path(dir_okay=False), default=None,
                      help="Dry run: also write the catalog diff as JSON to this file."),
     ]  # fmt: skip
@@ -248,14 +264,7 @@ def invocation_from_params(params: Mapping[str, Any], desired_version: str) -> c
         dependency_database=params["dependency_database"],
         dry_run=params["dry_run"],
         backup_before_migration=params["backup_before_migration"],
-        backup_destination=params["backup_destination"],
-        backup_timeout_seconds=params["backup_timeout_seconds"],
-        backup_retries=params["backup_retries"],
-        lock_wait_seconds=params["lock_wait_seconds"],
-        slot_wait_seconds=params["slot_wait_seconds"],
-        lock_timeout_ms=params["lock_timeout_ms"],
-        statement_timeout_ms=params["statement_timeout_ms"],
-        lock_retries=params["lock_retries"],
+        **{name: params[name] for name in _LIMIT_PARAMS},
     )
 
 
@@ -323,6 +332,17 @@ def retry_cmd(**params: Any) -> None:
     _run_migration("retry", params, "")
 
 
+def _with(options: Callable[[], list[_Option]]) -> _Option:
+    """Apply a list of click options as one decorator (in the list's order in --help)."""
+
+    def decorate(fn: Callable[..., None]) -> Callable[..., None]:
+        for option in reversed(options()):
+            fn = option(fn)
+        return fn
+
+    return decorate
+
+
 def _step(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[contract.TenantStep, ...]:
     try:
         return tuple(contract.parse_step(value) for value in values)
@@ -337,14 +357,7 @@ def tenant_invocation_from_params(params: Mapping[str, Any]) -> contract.TenantM
         steps=tuple(params["steps"]),
         migrations_root=params["migrations_root"],
         dry_run=params["dry_run"],
-        backup_destination=params["backup_destination"],
-        backup_timeout_seconds=params["backup_timeout_seconds"],
-        backup_retries=params["backup_retries"],
-        lock_wait_seconds=params["lock_wait_seconds"],
-        slot_wait_seconds=params["slot_wait_seconds"],
-        lock_timeout_ms=params["lock_timeout_ms"],
-        statement_timeout_ms=params["statement_timeout_ms"],
-        lock_retries=params["lock_retries"],
+        **{name: params[name] for name in _LIMIT_PARAMS},
     )
 
 
@@ -355,14 +368,7 @@ def tenant_invocation_from_params(params: Mapping[str, Any]) -> contract.TenantM
 @click.option("--step", "steps", multiple=True, required=True, callback=_step,
               help=f"{contract.STEP_FORMAT}; repeat, in migration order.")  # fmt: skip
 @click.option("--dry-run", is_flag=True)
-@click.option("--backup-destination", default=None)
-@click.option("--backup-timeout", "backup_timeout_seconds", type=int, default=contract.DEFAULT_BACKUP_TIMEOUT_SECONDS)
-@click.option("--backup-retries", type=int, default=contract.DEFAULT_BACKUP_RETRIES)
-@click.option("--lock-wait", "lock_wait_seconds", type=float, default=contract.DEFAULT_LOCK_WAIT_SECONDS)
-@click.option("--slot-wait", "slot_wait_seconds", type=float, default=contract.DEFAULT_SLOT_WAIT_SECONDS)
-@click.option("--lock-timeout-ms", type=int, default=contract.DEFAULT_LOCK_TIMEOUT_MS)
-@click.option("--statement-timeout-ms", type=int, default=contract.DEFAULT_STATEMENT_TIMEOUT_MS)
-@click.option("--lock-retries", type=int, default=contract.DEFAULT_LOCK_RETRIES)
+@_with(_limit_options)
 def migrate_tenant_cmd(**params: Any) -> None:
     """Migrate every schema of a tenant, step by step in one process; stop at the first failing step.
 
