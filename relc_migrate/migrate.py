@@ -151,6 +151,11 @@ def cluster_slot(rt: Runtime, tenant: str, service: str, wait_seconds: float, me
 def tenant_lock(rt: Runtime, inv: MigrateInvocation, stack: ExitStack) -> None:
     """Take the tenant:service advisory lock on a dedicated connection, or raise LockedError."""
     conn = stack.enter_context(db.connect(rt.dsn, inv.database, app_name("lock", inv)))
+    take_lock(rt, inv, conn)
+
+
+def take_lock(rt: Runtime, inv: MigrateInvocation, conn: psycopg.Connection) -> None:
+    """The tenant:service advisory lock on ``conn`` (a connection used for locks only), or LockedError."""
     key = locks.lock_key(inv.tenant, inv.service)
     if not locks.acquire(conn, key, inv.lock_wait_seconds, lambda: rt.stop.requested):
         rt.stop.check()
@@ -183,11 +188,43 @@ def clear_stale_backends(conn: psycopg.Connection, inv: MigrateInvocation, wait_
 
 
 def _open_work_connection(rt: Runtime, inv: MigrateInvocation, stack: ExitStack) -> psycopg.Connection:
-    conn = stack.enter_context(db.connect(rt.dsn, inv.database, app_name("migrate", inv)))
+    return prepare_work_connection(stack.enter_context(db.connect(rt.dsn, inv.database, app_name("migrate", inv))))
+
+
+def prepare_work_connection(conn: psycopg.Connection) -> psycopg.Connection:
     # if this runner is killed, the server aborts its statement within a second instead of finishing it
     conn.execute("SET client_connection_check_interval = 1000")
     state.ensure_bookkeeping(conn)
     return conn
+
+
+@dataclass(frozen=True, slots=True)
+class Connections:
+    """One database's lock and work connections, opened once and shared by the steps a tenant run has there:
+    connecting (a server process each) was most of a small step's cost."""
+
+    lock: psycopg.Connection
+    work: psycopg.Connection
+
+
+def run_step_on(
+    req: MigrateRequest, rt: Runtime, metrics: Metrics, migrations: MigrationSet, conns: Connections
+) -> MigrateResult:
+    """:func:`run_step` on connections the caller holds: the same lock, recovery, plan, backup and apply. The
+    work connection takes this step's application_name, which is what recovery looks for after a kill."""
+    inv = req.invocation
+    take_lock(rt, inv, conns.lock)
+    try:
+        name = f"{db.APP_PREFIX}:{app_name('migrate', inv)}"[:63]
+        conns.work.execute("SELECT set_config('application_name', %s, false)", (name,))
+        rt.stop.watch(conns.work)
+        try:
+            return _locked_run(req, rt, metrics, conns.work, migrations)
+        finally:
+            rt.stop.watch(None)
+    finally:
+        if not conns.lock.closed and not conns.lock.broken:
+            locks.unlock(conns.lock, locks.lock_key(inv.tenant, inv.service))
 
 
 def _check_schemas(conn: psycopg.Connection, inv: MigrateInvocation) -> dict[str, state.RegistryRow]:

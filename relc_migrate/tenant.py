@@ -114,17 +114,9 @@ def _has_work(conn: psycopg.Connection, step: _Step) -> bool:
     return False
 
 
-def anything_to_do(rt: Runtime, tenant: str, steps: list[_Step]) -> bool:
-    """Read-only, before any slot or lock: one connection per database, closed before queueing."""
-    with ExitStack() as stack:
-        conns: dict[str, psycopg.Connection] = {}
-        for step in steps:
-            database = step.database
-            if database not in conns:
-                conns[database] = stack.enter_context(db.connect(rt.dsn, database, f"check:{tenant}"))
-            if _has_work(conns[database], step):
-                return True
-    return False
+def anything_to_do(steps: list[_Step], conns: dict[str, psycopg.Connection]) -> bool:
+    """Read-only, before any slot or lock, on one connection per database (kept for the run if there is work)."""
+    return any(_has_work(conns[step.database], step) for step in steps)
 
 
 def run_tenant(inv: TenantMigrateInvocation, rt: Runtime, metrics: Metrics) -> TenantResult:
@@ -132,14 +124,25 @@ def run_tenant(inv: TenantMigrateInvocation, rt: Runtime, metrics: Metrics) -> T
     failure; errors in the input (names, folders, drift found by the check) raise before anything ran."""
     steps = _prepare(inv)
     result = TenantResult(total=len(steps))
-    if not anything_to_do(rt, inv.tenant, steps):
-        log.info("%s: every schema is at its desired version; nothing to do", inv.tenant)
-        result.noop = True
-        return result
-    with migrate.cluster_slot(rt, inv.tenant, WHOLE_TENANT, inv.slot_wait_seconds, metrics):
+    with ExitStack() as stack:
+        work: dict[str, psycopg.Connection] = {}
+        for step in steps:
+            if step.database not in work:
+                work[step.database] = stack.enter_context(db.connect(rt.dsn, step.database, f"check:{inv.tenant}"))
+        if not anything_to_do(steps, work):
+            log.info("%s: every schema is at its desired version; nothing to do", inv.tenant)
+            result.noop = True
+            return result
+        stack.enter_context(migrate.cluster_slot(rt, inv.tenant, WHOLE_TENANT, inv.slot_wait_seconds, metrics))
+        conns: dict[str, migrate.Connections] = {}
         for step in steps:
             try:
-                ran = migrate.run_step(step.request, rt, metrics, step.migrations)
+                if step.database not in conns:
+                    lock = stack.enter_context(db.connect(rt.dsn, step.database, f"lock:{inv.tenant}"))
+                    conns[step.database] = migrate.Connections(
+                        lock, migrate.prepare_work_connection(work[step.database])
+                    )
+                ran = migrate.run_step_on(step.request, rt, metrics, step.migrations, conns[step.database])
             except (RelcMigrateError, MigrationFilesError, psycopg.Error) as err:
                 outcome = err.outcome if isinstance(err, RelcMigrateError) else "failed"
                 result.steps.append(StepReport(step.step, step.database, outcome))

@@ -25,7 +25,7 @@ import pytest
 import relc_contract as contract
 from relc_migrate.slots import SLOT_NAMESPACE
 from tests.conftest import REPO
-from tests.migrate.helpers import migrate_args, provision_args
+from tests.migrate.helpers import migrate_args, provision_args, tenant_args
 
 pytestmark = pytest.mark.postgres
 
@@ -382,3 +382,32 @@ def test_waiting_runners_get_slots_in_arrival_order_and_at_once(pg: Any) -> None
 def _queued(conn: psycopg.Connection) -> int:
     row = conn.execute("SELECT count(*) FROM infra.migration_queue").fetchone()
     return int(row[0]) if row else 0
+
+
+def test_a_tenant_run_survives_sigterm_and_kill_9_in_its_second_step(
+    relc: Any, pg: Any, cli_env: dict[str, str], tenant: str
+) -> None:
+    """migrate-tenant shares a database's connections across steps: a SIGTERM in payments (step 2) still rolls
+    back the file and exits 5 naming the step; a kill -9 there is recovered by the next run, every file once."""
+    assert relc(*provision_args(tenant)).exit_code == 0
+    db = contract.tenant_database(tenant)
+    args = tenant_args(tenant, "auth@1.2.0", "payments@2.2.0", "entity@1.2.0")
+    runner = spawn(args, cli_env, pause="V2.1.0__01_add_external_ref.sql:1", RELC_TERMINATION_LOG="")
+    wait_for(sleeping_in_db(pg, db), what="the runner inside payments' V2.1.0__01_add_external_ref.sql")
+    runner.send_signal(signal.SIGTERM)
+    code, summary, err = summary_of(runner, timeout=30)
+    assert code == 5, err
+    assert summary["message"] == (
+        f"step 2 of 3 (payments in {db}): interrupted by SIGTERM: the current file was rolled back and the lock "
+        "released"
+    )
+    assert [(s["service"], s["outcome"]) for s in summary["steps"]] == [("auth", "ok"), ("payments", "interrupted")]
+    killed = spawn(args, cli_env, pause="V2.2.0__01_drop_balance_cache.sql:1", RELC_TERMINATION_LOG="")
+    wait_for(sleeping_in_db(pg, db), what="the runner inside payments' V2.2.0__01_drop_balance_cache.sql")
+    killed.kill()
+    killed.wait(10)
+    run = relc(*args)
+    assert run.exit_code == 0, run.output
+    assert run.summary["steps"][1]["schemas"][0]["applied"] == ["V2.2.0__01_drop_balance_cache.sql"]
+    assert set(applied_counts(pg, db, "payments").values()) == {1}
+    assert set(applied_counts(pg, db, "entity").values()) == {1}
