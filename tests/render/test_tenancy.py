@@ -130,4 +130,7 @@ def test_each_country_gets_its_own_database_resources(example_fleet: Path) -> No
         "xyz.fr.payments-crm",
         "xyz.payments",
     ]
-    assert len(got["migrations.yaml"]) == 7
+    (job,) = got["migrations.yaml"]  # one Job: a step per service and database, each country its own
+    args = job["spec"]["template"]["spec"]["containers"][0]["args"]
+    steps = [args[i + 1] for i, arg in enumerate(args) if arg == "--step"]
+    assert [step.split(":")[1] for step in steps] == ["main", "de", "fr", "main", "main", "de", "fr"]
