@@ -9,7 +9,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from compiler.batch import paused_gc
 from compiler.diagnostics import Diagnostic, EnvironmentFailure, ExitCode, InvalidInput, RelcError, UsageError
@@ -21,10 +21,13 @@ from compiler.load.parallel import parse_all
 from compiler.model.build import build_fleet, build_settings
 from compiler.model.fleet import Fleet
 from compiler.model.settings import Settings
-from compiler.options import CompileOptions, GraphOptions, SchemaOptions, ValidateOptions
+from compiler.options import CompileOptions, GraphOptions, PlanOptions, SchemaOptions, ValidateOptions
 from compiler.resolve import Resolution, resolve
 from compiler.validate import run_rules
 from compiler.validate.context import Context
+
+if TYPE_CHECKING:
+    from compiler.plan.base import Base
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,10 +129,42 @@ def analysis(root: Path, ctx_today: object, workers: Workers = SERIAL) -> tuple[
 
 
 def validate(opts: ValidateOptions, console: Console) -> ExitCode:
-    problems = validate_rendered(opts) if opts.rendered else analyse(opts.root, opts.today, opts.workers)[1]
+    if opts.rendered:
+        problems = validate_rendered(opts)
+    else:
+        fleet, problems = analyse(opts.root, opts.today, opts.workers)
+        if opts.base is not None:
+            problems += against_base(opts.root, opts.base, fleet)[1]
     console.out.write(render(problems, opts.output))
     failed = any(d.is_error or opts.strict for d in problems)
     return ExitCode.INVALID if failed else ExitCode.OK
+
+
+def against_base(root: Path, ref: str | None, fleet: Fleet) -> tuple[Base, list[Diagnostic]]:
+    """The base commit's fleet and the policies the working tree's ``fleet`` breaks against it (RLC9xx)."""
+    from compiler.plan.base import load_base
+    from compiler.validate import policies
+
+    base = load_base(root, ref, fleet)
+    return base, policies.check(base.fleet, fleet)
+
+
+def plan(opts: PlanOptions, console: Console) -> ExitCode:
+    """What the change does per Instance, and the policies it breaks: exit 1 when one fails (an invalid working
+    tree prints its diagnostics instead, as compile does)."""
+    from compiler.plan.diff import build
+    from compiler.plan.formats import render_plan
+    from compiler.plan.rendered import compare
+
+    fleet, problems, resolution = analysis(opts.root, opts.today, opts.workers)
+    if any(d.is_error for d in problems):
+        raise InvalidInput(problems)
+    base, broken = against_base(opts.root, opts.base, fleet)
+    problems += broken
+    changes = compare(base.fleet, resolve(base.fleet), fleet, resolution, base.changed)
+    result = build(opts.root, base.fleet, fleet, changes, base.tree.commit, base.tree.label)
+    console.out.write(render_plan(result, problems, opts.format))
+    return ExitCode.INVALID if any(d.is_error for d in problems) else ExitCode.OK
 
 
 def validate_rendered(opts: ValidateOptions) -> list[Diagnostic]:

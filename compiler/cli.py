@@ -15,7 +15,8 @@ from compiler import app
 from compiler.diagnostics import ExitCode
 from compiler.diagnostics.report import OutputFormat
 from compiler.fanout import Workers
-from compiler.options import CompileOptions, GraphOptions, SchemaOptions, ValidateOptions
+from compiler.options import CompileOptions, GraphOptions, PlanOptions, SchemaOptions, ValidateOptions
+from compiler.plan.formats import PlanFormat
 from compiler.resolve.export import GraphFormat
 
 Opts = TypeVar("Opts")
@@ -137,6 +138,14 @@ def main(ctx: click.Context, debug: bool) -> None:
     show_default=True,
     help="With --rendered: kubeconform to run (a PATH), 'auto' (the one on PATH, if any) or 'off' (embedded only).",
 )
+@click.option(
+    "--base",
+    "base",
+    default=None,
+    metavar="REF",
+    help="Also check the policies a change must keep against this git ref (published candidates, downgrades, "
+    "shared persistence, retired candidates: RLC901-RLC905).",
+)
 @_parallel("parse the fleet")
 @click.pass_context
 def validate(
@@ -148,6 +157,7 @@ def validate(
     rendered: bool,
     rendered_dir: Path | None,
     kubeconform: str,
+    base: str | None,
     jobs: int | None,
     fork_threshold: int | None,
 ) -> None:
@@ -161,6 +171,7 @@ def validate(
         rendered_dir=rendered_dir,
         kubeconform=_kubeconform(kubeconform),
         workers=_jobs(jobs, fork_threshold),
+        base=base,
     )
     _run(ctx, app.validate, opts)
 
@@ -239,6 +250,41 @@ def compile(
     """
     opts = CompileOptions(root=root, today=_today(today), out=out, check=check, workers=_jobs(jobs, fork_threshold))
     _run(ctx, app.compile, opts)
+
+
+@main.command()
+@_ROOT
+@_TODAY
+@click.option(
+    "--base",
+    default=None,
+    metavar="REF",
+    help="The git ref to compare with (default: the merge base of HEAD with origin/main, else main).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in PlanFormat]),
+    default="text",
+    show_default=True,
+    help="markdown for a PR comment, json for tools, github adds workflow annotations on the risky lines.",
+)
+@_parallel("parse the fleet")
+@click.pass_context
+def plan(
+    ctx: click.Context,
+    root: Path,
+    today: object,
+    base: str | None,
+    fmt: str,
+    jobs: int | None,
+    fork_threshold: int | None,
+) -> None:
+    """Say what the change does against the base branch, per Instance; exit 0 when fine, 1 when a policy fails."""
+    opts = PlanOptions(
+        root=root, today=_today(today), base=base, format=PlanFormat(fmt), workers=_jobs(jobs, fork_threshold)
+    )
+    _run(ctx, app.plan, opts)
 
 
 def run() -> None:  # pragma: no cover - console-script shim

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from compiler.diagnostics.report import OutputFormat
 from compiler.fanout import SERIAL, Workers
+from compiler.plan.formats import PlanFormat
 from compiler.resolve.export import GraphFormat
 
 
@@ -20,6 +21,16 @@ class ValidateOptions:
     strict: bool = False  # warnings fail the run too
     rendered_dir: Path | None = None  # default: <root>/rendered
     kubeconform: Path | None = None  # the kubeconform executable the CLI resolved; None: the embedded validator
+    workers: Workers = SERIAL  # processes parsing the fleet (the CLI's --jobs)
+    base: str | None = None  # a git ref: also check the policies a change must keep against it (RLC9xx)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanOptions:
+    root: Path
+    today: date
+    base: str | None = None  # a git ref; None: the merge base of HEAD with origin/main (else main)
+    format: PlanFormat = PlanFormat.TEXT
     workers: Workers = SERIAL  # processes parsing the fleet (the CLI's --jobs)
 
 

@@ -34,6 +34,7 @@ ORDER = (
     "render",
     "emit",
     "outcheck",
+    "plan",
     "options",
     "app",
     "cli",

@@ -66,6 +66,12 @@ _ALL = (
     Code("RLC801", "template", "a values template fails to render"),
     Code("RLC802", "rendered-schema", "a rendered manifest does not validate against its schema"),
     Code("RLC803", "stale-output", "rendered/ does not match what the inputs compile to"),
+    # 9xx: policies a change must keep against the base branch (relc plan, relc validate --base)
+    Code("RLC901", "published-candidate-changed", "a published candidate's pins or values are edited in place"),
+    Code("RLC902", "released-version-changed", "a ComponentVersion a published candidate pins is edited in place"),
+    Code("RLC903", "downgrade", "a tenant moves to a lower version of a schema-owning service without saying so"),
+    Code("RLC904", "shared-persistence", "a destructive version is offered while tenants of the Instance pin older"),
+    Code("RLC905", "retired-candidate", "a retired candidate gets a new pin, or is retired or removed while pinned"),
 )
 
 CODES: dict[str, Code] = {c.id: c for c in _ALL}

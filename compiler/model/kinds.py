@@ -125,8 +125,13 @@ class ComponentVersion(Envelope):
 
 
 class CandidateStatus(StrEnum):
+    """draft: being assembled, may change, never offered to prod; published: immutable (pins and values; a change
+    is a new candidate, checked against the base branch); retired: kept for the tenants still on it and for
+    history, refusing new pins."""
+
     DRAFT = "draft"
     PUBLISHED = "published"
+    RETIRED = "retired"
 
 
 class Deprecation(Strict):

@@ -1,0 +1,37 @@
+"""The base fleet of a change: the working tree's fleet with the files the base commit holds differently.
+
+Why not read and type the whole commit: a pull request changes a handful of files, and typing is pure and per
+file. Every working-tree file whose git blob id equals the commit's is unchanged, so its typed object is reused;
+only the others are read from git (one ``cat-file --batch``) and typed. The result equals typing the whole
+commit (``compiler.load.gitref.read_fleet_at`` + ``build_fleet``; a test compares both).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from compiler.load.discover import SETTINGS_FILE
+from compiler.load.gitref import CommitTree, blob_sha, open_commit, read_sources
+from compiler.model.build import derive_fleet
+from compiler.model.fleet import Fleet
+
+
+@dataclass(frozen=True, slots=True)
+class Base:
+    fleet: Fleet
+    tree: CommitTree
+    changed: frozenset[str]
+    """fleet-relative paths whose content differs between the commit and the working tree (either side absent)"""
+
+
+def load_base(root: Path, ref: str | None, head: Fleet) -> Base:
+    tree = open_commit(root, ref)
+    texts = {doc.path: doc.source.text for doc in head.documents}
+    fleet_paths = tree.fleet_paths()
+    changed = {p for p in fleet_paths if p not in texts or blob_sha(texts[p]) != tree.blobs[p].sha}
+    changed |= set(texts) - set(fleet_paths)
+    sources, _ = read_sources(tree, [*sorted(changed), SETTINGS_FILE])
+    settings = next((s for s in sources if s.path == SETTINGS_FILE), None)
+    fleet = derive_fleet(head, changed, [s for s in sources if s.path != SETTINGS_FILE], settings)
+    return Base(fleet, tree, frozenset(changed))
