@@ -79,6 +79,7 @@ def _published_candidates(base: Fleet, head: Fleet) -> Iterator[Diagnostic]:
                 f"candidate '{name}' is published, but this change edits its {field} ({', '.join(keys)})",
                 "a published candidate is immutable: revert the edit and make a new candidate "
                 f"(a copy of {now.doc.path} under a new name) for the tenants to move to",
+                key=True,
             )
 
 
