@@ -125,7 +125,7 @@ def build(root: Path, base: Fleet, head: Fleet, rendered: dict[str, Changes], co
         was, now = base.tenants.get(key), head.tenants.get(key)
         plan = plans.setdefault(key[0], InstancePlan(key[0]))
         if was is None and now is not None:
-            plan.added.append(_added(now))
+            plan.added.append(_added(head, now))
         elif now is None and was is not None:
             plan.removed.append(_removed(was))
         elif was is not None and now is not None and was.obj.spec.release_candidate != now.obj.spec.release_candidate:
@@ -134,15 +134,19 @@ def build(root: Path, base: Fleet, head: Fleet, rendered: dict[str, Changes], co
     return Plan(commit, label, [plans[n] for n in sorted(plans)], rendered.get(FLEET_WIDE, Changes()))
 
 
-def _added(entry: Entry[Tenant]) -> Added:
+def _added(head: Fleet, entry: Entry[Tenant]) -> Added:
+    """What provisioning creates, named as relc-migrate names it (relc_contract): the tenant database, one per
+    country of a country-scoped app; a schema per schema-owning service, and per app using one."""
     tenant = entry.obj
     name = tenant.metadata.name
+    candidate = head.candidates.get(tenant.spec.release_candidate)
+    owners = schema_owners(head, candidate.obj) & set(candidate.obj.spec.components) if candidate else set()
     databases = {database_name(name)}
-    schemas: set[str] = set()
+    schemas = {schema_name(service) for service in owners}
     for app in tenant.spec.apps:
         for country in app.countries if app.country_scoped else [None]:
             databases.add(database_name(name, country))
-        schemas.update(schema_name(service, app.name) for service in app.services)
+        schemas.update(schema_name(service, app.name) for service in app.services if service in owners)
     return Added(name, where(entry), tenant.spec.release_candidate, tuple(sorted(databases)), tuple(sorted(schemas)))
 
 

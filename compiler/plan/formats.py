@@ -229,7 +229,7 @@ def _markdown(plan: Plan, problems: Sequence[Diagnostic]) -> str:
             continue
         out += ["", f"### Instance `{i.name}`", "", f"{i.rendered.files} rendered file(s) change."]
         for heading, lines in _items(i):
-            body = [f"    {_md(line)}" if line.startswith("  ") else f"- {_md(line)}" for line in lines]
+            body = [_md_item(line) for line in lines]
             out.append("")
             if len(lines) > COLLAPSE:
                 out += [f"<details><summary>{heading} ({len(lines)})</summary>", "", *body, "", "</details>"]
@@ -238,6 +238,12 @@ def _markdown(plan: Plan, problems: Sequence[Diagnostic]) -> str:
     if plan.fleet_wide.files:
         out += ["", f"Fleet-wide (registry, CRDs, root Applications): {plan.fleet_wide.files} rendered file(s) change."]
     return "\n".join(out) + "\n"
+
+
+def _md_item(line: str) -> str:
+    """A plan line as a markdown list item, nested by its indent (two spaces a level)."""
+    depth = (len(line) - len(line.lstrip(" "))) // 2
+    return "  " * depth + "- " + _md(line)
 
 
 def _md(text: str) -> str:
