@@ -64,6 +64,7 @@ def test_a_commit_is_read_with_the_working_trees_refusals(tmp_path: Path) -> Non
         (
             "tenants/arematics-prod/notes.json",
             "RLC110",
-            "this file is not read: relc reads only files ending in .yaml or .yml (and skips README.md-style .md files)",
+            "this file is not read: relc reads only files ending in .yaml or .yml "
+            "(and skips README.md-style .md files)",
         ),
     ]
