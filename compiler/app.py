@@ -129,6 +129,11 @@ def analysis(root: Path, ctx_today: object, workers: Workers = SERIAL) -> tuple[
 
 
 def validate(opts: ValidateOptions, console: Console) -> ExitCode:
+    if opts.rendered and opts.base is not None:
+        raise UsageError(
+            "--base judges a change to the fleet, --rendered checks the output: give one of them",
+            "run relc validate --base REF and relc validate --rendered as two steps",
+        )
     if opts.rendered:
         problems = validate_rendered(opts)
     else:

@@ -148,6 +148,42 @@ def test_github_format_annotates_the_risky_lines(fleet_repo: Path) -> None:
     ]
 
 
+def test_github_format_annotates_destructive_migrations_and_candidates_still_warm_elsewhere(fleet_repo: Path) -> None:
+    auth = fleet_repo / "blueprints/components/auth/1.4.0.yaml"
+    auth.write_text(auth.read_text() + "  migrations:\n    destructive: true\n")
+    sql = "ALTER TABLE auth.users DROP COLUMN legacy;\n-- ROLLBACK:\nALTER TABLE auth.users ADD COLUMN legacy text;\n"
+    (fleet_repo / "migrations/auth/V1.4.0__01_drop_legacy.sql").write_text(sql)
+    qa = fleet_repo / "instances/arematics-qa.yaml"
+    qa.write_text(
+        qa.read_text().replace(
+            '  imageTagSuffix: "-qa"\n', '  imageTagSuffix: "-qa"\n  warmCandidates: [platform-2025-05]\n'
+        )
+    )
+    commit_all(fleet_repo, "auth 1.4.0 is destructive; qa keeps platform-2025-05 warm")
+    pin(fleet_repo, XYZ, "platform-2025-05", "platform-2025-07")
+
+    result = run(fleet_repo, "plan", "--base", "HEAD", "--format", "github")
+
+    assert result.exit_code == 0, result.output
+    annotations = [line for line in result.output.splitlines() if line.startswith("::")]
+    assert annotations == [
+        "::warning file=tenants/arematics-prod/xyz.yaml,line=10,title=relc plan destructive migration::xyz: auth 1.4.0 "
+        "runs a destructive migration (migrations/auth/V1.4.0__01_drop_legacy.sql)",
+        "::warning file=tenants/arematics-prod/xyz.yaml,line=10,title=relc plan undeployed candidate::platform-2025-05 "
+        "is undeployed in arematics-prod but still warm in arematics-qa",
+    ]
+    assert "      migrations/auth/V1.4.0__01_drop_legacy.sql [destructive]\n" in result.output
+
+
+def test_validate_base_refuses_rendered(fleet_repo: Path) -> None:
+    result = run(fleet_repo, "validate", "--rendered", "--base", "HEAD")
+    assert result.exit_code == 2
+    assert result.output == (
+        "relc: error: --base judges a change to the fleet, --rendered checks the output: give one of them\n"
+        "  hint: run relc validate --base REF and relc validate --rendered as two steps\n"
+    )
+
+
 def test_added_and_removed_tenants_say_what_is_provisioned_and_dropped(fleet_repo: Path) -> None:
     text = (fleet_repo / ACME).read_text()
     (fleet_repo / "tenants/arematics-prod/globex.yaml").write_text(text.replace("name: acme", "name: globex"))
