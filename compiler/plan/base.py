@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from compiler.load.discover import SETTINGS_FILE
+from compiler.load.discover import SETTINGS_FILE, read_settings_file
 from compiler.load.gitref import CommitTree, blob_sha, open_commit, read_sources
 from compiler.model.build import derive_fleet
 from compiler.model.fleet import Fleet
@@ -31,6 +31,11 @@ def load_base(root: Path, ref: str | None, head: Fleet) -> Base:
     fleet_paths = tree.fleet_paths()
     changed = {p for p in fleet_paths if p not in texts or blob_sha(texts[p]) != tree.blobs[p].sha}
     changed |= set(texts) - set(fleet_paths)
+    settings_now, _ = read_settings_file(root)  # relc.yaml changes every Instance's output (repoURL, namespaces…)
+    settings_then = tree.blobs.get(SETTINGS_FILE)
+    now = blob_sha(settings_now.text) if settings_now is not None else None
+    if now != (settings_then.sha if settings_then is not None else None):
+        changed.add(SETTINGS_FILE)
     sources, _ = read_sources(tree, [*sorted(changed), SETTINGS_FILE])
     settings = next((s for s in sources if s.path == SETTINGS_FILE), None)
     fleet = derive_fleet(head, changed, [s for s in sources if s.path != SETTINGS_FILE], settings)

@@ -228,6 +228,16 @@ def test_usage_errors_exit_2_and_say_what_to_pass(tmp_path: Path, fleet_repo: Pa
     )
 
 
+def test_a_settings_change_is_planned_over_every_instance(fleet_repo: Path) -> None:
+    settings = fleet_repo / "relc.yaml"
+    settings.write_text(settings.read_text().replace("gatewayName: relc", "gatewayName: edge"))
+    plan = run(fleet_repo, "plan", "--base", "HEAD", "--format", "json")
+    assert plan.exit_code == 0, plan.output
+    assert run(fleet_repo, "compile").exit_code == 0
+    changed = git.Repo(fleet_repo).git.status("--porcelain", "--", "rendered").splitlines()
+    assert json.loads(plan.output)["renderedFilesChanged"] == len(changed) > 0
+
+
 def test_an_unchanged_tree_plans_nothing(fleet_repo: Path) -> None:
     rendered = digest(fleet_repo / "rendered")
     result = run(fleet_repo, "plan", "--base", "HEAD")
