@@ -43,6 +43,7 @@ def test_the_derived_base_equals_the_whole_commit_typed(tmp_path: Path) -> None:
     assert problems == []
     assert objects(base.fleet) == objects(whole)
     assert base.changed == {
+        "relc.yaml",
         "tenants/arematics-prod/xyz.yaml",
         "tenants/arematics-prod/acme.yaml",
         "tenants/arematics-prod/globex.yaml",
