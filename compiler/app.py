@@ -8,6 +8,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -114,7 +115,6 @@ def analysis(root: Path, ctx_today: object, workers: Workers = SERIAL) -> tuple[
     """Load, resolve once, validate: the resolution is what the dependencies rule reported from, so a command
     that also needs it (graph, compile) reuses it instead of resolving again. Values templates are rendered
     too (RLC801, render's own check): a template typo must fail ``relc validate``, the pull request's first check."""
-    from datetime import date
 
     from compiler.render.charts import template_problems
 
@@ -139,18 +139,18 @@ def validate(opts: ValidateOptions, console: Console) -> ExitCode:
     else:
         fleet, problems = analyse(opts.root, opts.today, opts.workers)
         if opts.base is not None:
-            problems += against_base(opts.root, opts.base, fleet)[1]
+            problems += against_base(opts.root, opts.base, fleet, opts.today)[1]
     console.out.write(render(problems, opts.output))
     failed = any(d.is_error or opts.strict for d in problems)
     return ExitCode.INVALID if failed else ExitCode.OK
 
 
-def against_base(root: Path, ref: str | None, fleet: Fleet) -> tuple[Base, list[Diagnostic]]:
+def against_base(root: Path, ref: str | None, fleet: Fleet, today: date) -> tuple[Base, list[Diagnostic]]:
     """The base commit's fleet and the policies the working tree's ``fleet`` breaks against it (RLC9xx)."""
     from compiler.plan.base import load_base
     from compiler.validate import policies
 
-    base = load_base(root, ref, fleet)
+    base = load_base(root, ref, fleet, today)
     return base, policies.check(base.fleet, fleet)
 
 
@@ -164,9 +164,10 @@ def plan(opts: PlanOptions, console: Console) -> ExitCode:
     fleet, problems, resolution = analysis(opts.root, opts.today, opts.workers)
     if any(d.is_error for d in problems):
         raise InvalidInput(problems)
-    base, broken = against_base(opts.root, opts.base, fleet)
+    base, broken = against_base(opts.root, opts.base, fleet, opts.today)
     problems += broken
-    changes = compare(base.fleet, resolve(base.fleet), fleet, resolution, base.changed)
+    # a base that does not validate cannot be rendered: the plan says so instead of comparing files
+    changes = None if base.problems else compare(base.fleet, resolve(base.fleet), fleet, resolution, base.changed)
     result = build(opts.root, base.fleet, fleet, changes, base.tree.commit, base.tree.label)
     console.out.write(render_plan(result, problems, opts.format))
     return ExitCode.INVALID if any(d.is_error for d in problems) else ExitCode.OK

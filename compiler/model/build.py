@@ -292,9 +292,9 @@ def derive_fleet(
     sources: Sequence[SourceFile],
     settings: SourceFile | None,
     limits: Limits = DEFAULT_LIMITS,
-) -> Fleet:
+) -> tuple[Fleet, list[Diagnostic]]:
     """The fleet ``known`` would be if the files at ``changed`` held ``sources`` instead (absent ones: removed),
-    with relc.yaml ``settings``; diagnostics are not kept (the caller reports ``known``'s own).
+    with relc.yaml ``settings``, and the diagnostics of typing those files (``known``'s own are the caller's).
 
     Why: the base of a pull request differs from the working tree in a handful of files, and typing is pure and
     per file, so every unchanged file's typed object is the one ``known`` already holds. Only ``sources`` are
@@ -303,8 +303,8 @@ def derive_fleet(
     """
     dropped = set(changed)
     fleet = Fleet()
-    fleet.settings, _ = build_settings(settings, limits)
-    fresh, _ = build_fleet(sources, limits)
+    fleet.settings, problems = build_settings(settings, limits)
+    fresh, typed = build_fleet(sources, limits)
     docs = {doc.path: doc for doc in known.documents if doc.path not in dropped}
     docs.update((doc.path, doc) for doc in fresh.documents)
     fleet.documents = [docs[path] for path in sorted(docs)]
@@ -323,4 +323,4 @@ def derive_fleet(
             if key not in merged or entry.doc.path < merged[key].doc.path:
                 merged[key] = entry
         setattr(fleet, name, merged)
-    return fleet
+    return fleet, problems + typed

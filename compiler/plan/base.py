@@ -9,12 +9,16 @@ commit (``compiler.load.gitref.read_fleet_at`` + ``build_fleet``; a test compare
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
+from compiler.diagnostics import Diagnostic
 from compiler.load.discover import SETTINGS_FILE, read_settings_file
 from compiler.load.gitref import CommitTree, blob_sha, open_commit, read_sources
 from compiler.model.build import derive_fleet
 from compiler.model.fleet import Fleet
+from compiler.validate import components, references
+from compiler.validate.context import Context
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,9 +27,11 @@ class Base:
     tree: CommitTree
     changed: frozenset[str]
     """fleet-relative paths whose content differs between the commit and the working tree (either side absent)"""
+    problems: list[Diagnostic]
+    """the base's errors that stop it from rendering: typing the files read from git, dangling references"""
 
 
-def load_base(root: Path, ref: str | None, head: Fleet) -> Base:
+def load_base(root: Path, ref: str | None, head: Fleet, today: date) -> Base:
     tree = open_commit(root, ref)
     texts = {doc.path: doc.source.text for doc in head.documents}
     fleet_paths = tree.fleet_paths()
@@ -38,5 +44,7 @@ def load_base(root: Path, ref: str | None, head: Fleet) -> Base:
         changed.add(SETTINGS_FILE)
     sources, _ = read_sources(tree, [*sorted(changed), SETTINGS_FILE])
     settings = next((s for s in sources if s.path == SETTINGS_FILE), None)
-    fleet = derive_fleet(head, changed, [s for s in sources if s.path != SETTINGS_FILE], settings)
-    return Base(fleet, tree, frozenset(changed))
+    fleet, problems = derive_fleet(head, changed, [s for s in sources if s.path != SETTINGS_FILE], settings)
+    ctx = Context(fleet, today)
+    problems += [d for rule in (references.check, components.check) for d in rule(ctx)]
+    return Base(fleet, tree, frozenset(changed), [d for d in problems if d.is_error])

@@ -108,17 +108,21 @@ class Plan:
     base_label: str
     instances: list[InstancePlan]
     fleet_wide: Changes
+    compared: bool
+    """the rendered files were compared (False when the base commit does not validate, so cannot be rendered)"""
 
     @property
-    def files(self) -> int:
-        return self.fleet_wide.files + sum(i.rendered.files for i in self.instances)
+    def files(self) -> int | None:
+        return self.fleet_wide.files + sum(i.rendered.files for i in self.instances) if self.compared else None
 
 
 def where(entry: Entry[Tenant]) -> Where:
     return Where(entry.doc.path, entry.doc.position(("spec", "releaseCandidate"))[0])
 
 
-def build(root: Path, base: Fleet, head: Fleet, rendered: dict[str, Changes], commit: str, label: str) -> Plan:
+def build(root: Path, base: Fleet, head: Fleet, compared: dict[str, Changes] | None, commit: str, label: str) -> Plan:
+    """``compared``: the rendered changes by Instance (rendered.compare), None when the base could not be rendered."""
+    rendered = compared if compared is not None else {}
     names = sorted(base.instances.keys() | head.instances.keys())
     plans = {name: InstancePlan(name, rendered=rendered.get(name, Changes())) for name in names}
     for key in sorted(base.tenants.keys() | head.tenants.keys()):
@@ -131,7 +135,8 @@ def build(root: Path, base: Fleet, head: Fleet, rendered: dict[str, Changes], co
         elif was is not None and now is not None and was.obj.spec.release_candidate != now.obj.spec.release_candidate:
             plan.moved.append(_moved(root, base, head, was, now))
     _candidates(base, head, plans)
-    return Plan(commit, label, [plans[n] for n in sorted(plans)], rendered.get(FLEET_WIDE, Changes()))
+    fleet_wide = rendered.get(FLEET_WIDE, Changes())
+    return Plan(commit, label, [plans[n] for n in sorted(plans)], fleet_wide, compared is not None)
 
 
 def _added(head: Fleet, entry: Entry[Tenant]) -> Added:

@@ -36,7 +36,12 @@ def summary(plan: Plan, problems: Sequence[Diagnostic]) -> str:
     return (
         f"{count['moved']} tenant(s) moved, {count['added']} added, {count['removed']} removed in {touched} "
         f"instance(s); {len(steps)} migration file(s) ({sum(s.destructive for s in steps)} destructive), "
-        f"{sum(c.downgrade for c in changes)} downgrade(s); {plan.files} rendered file(s) change; "
+        f"{sum(c.downgrade for c in changes)} downgrade(s); "
+        + (
+            f"{plan.files} rendered file(s) change; "
+            if plan.compared
+            else "rendered files not compared (the base is invalid); "
+        )
         + (f"{errors} policy error(s)" if errors else "policies pass")
     )
 
@@ -90,7 +95,7 @@ def to_json(plan: Plan, problems: Sequence[Diagnostic]) -> dict[str, Any]:
         "base": {"commit": plan.base, "description": plan.base_label},
         "summary": summary(plan, problems),
         "renderedFilesChanged": plan.files,
-        "fleetWide": {"renderedFilesChanged": plan.fleet_wide.files},
+        "fleetWide": {"renderedFilesChanged": plan.fleet_wide.files if plan.compared else None},
         "instances": [
             {
                 "name": i.name,
@@ -126,7 +131,7 @@ def to_json(plan: Plan, problems: Sequence[Diagnostic]) -> dict[str, Any]:
                 },
                 "applications": {"created": i.rendered.created, "deleted": i.rendered.deleted},
                 "routing": i.rendered.routing,
-                "renderedFilesChanged": i.rendered.files,
+                "renderedFilesChanged": i.rendered.files if plan.compared else None,
             }
             for i in plan.instances
             if not i.empty()
@@ -201,7 +206,7 @@ def _text(plan: Plan, problems: Sequence[Diagnostic]) -> str:
     for i in plan.instances:
         if i.empty():
             continue
-        out.append(f"\ninstance {i.name}: {i.rendered.files} rendered file(s) change")
+        out.append(f"\ninstance {i.name}" + (f": {i.rendered.files} rendered file(s) change" if plan.compared else ""))
         for heading, lines in _items(i):
             out.append(f"  {heading}:")
             out += [f"    {printable(line)}" for line in lines]
@@ -227,7 +232,9 @@ def _markdown(plan: Plan, problems: Sequence[Diagnostic]) -> str:
     for i in plan.instances:
         if i.empty():
             continue
-        out += ["", f"### Instance `{i.name}`", "", f"{i.rendered.files} rendered file(s) change."]
+        out += ["", f"### Instance `{i.name}`"]
+        if plan.compared:
+            out += ["", f"{i.rendered.files} rendered file(s) change."]
         for heading, lines in _items(i):
             body = [_md_item(line) for line in lines]
             out.append("")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import date
 from pathlib import Path
 
 from compiler.load.discover import read_fleet
@@ -36,7 +37,7 @@ def test_the_derived_base_equals_the_whole_commit_typed(tmp_path: Path) -> None:
     (root / "relc.yaml").write_text((root / "relc.yaml").read_text().replace("gatewayName: relc", "gatewayName: other"))
     head, _ = build_fleet(read_fleet(root)[0])
 
-    base = load_base(root, "HEAD", head)
+    base = load_base(root, "HEAD", head, date(2026, 11, 22))
 
     sources, settings, problems = read_fleet_at(open_commit(root, "HEAD"))
     whole, _ = build_fleet(sources, settings=settings)

@@ -238,6 +238,18 @@ def test_a_settings_change_is_planned_over_every_instance(fleet_repo: Path) -> N
     assert json.loads(plan.output)["renderedFilesChanged"] == len(changed) > 0
 
 
+def test_a_base_that_does_not_validate_is_planned_without_comparing_files(fleet_repo: Path) -> None:
+    pin(fleet_repo, XYZ, "platform-2025-05", "platform-2099-01")
+    commit_all(fleet_repo, "a broken pin on main")
+    pin(fleet_repo, XYZ, "platform-2099-01", "platform-2025-07")
+    result = run(fleet_repo, "plan", "--base", "HEAD")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].endswith(
+        "1 tenant(s) moved, 0 added, 0 removed in 1 instance(s); 0 migration file(s) (0 destructive), "
+        "0 downgrade(s); rendered files not compared (the base is invalid); policies pass"
+    )
+
+
 def test_an_unchanged_tree_plans_nothing(fleet_repo: Path) -> None:
     rendered = digest(fleet_repo / "rendered")
     result = run(fleet_repo, "plan", "--base", "HEAD")
