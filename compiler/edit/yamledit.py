@@ -1,0 +1,60 @@
+"""Changing one scalar of a YAML file so that the file's git diff is that one line.
+
+ruamel.yaml's round-trip composer says where the scalar is (its exact span and quoting style) and the new value
+is spliced into the original text there. Why not ruamel's round-trip dump: it re-indents sequences by one
+per-file setting, may fold long lines and rewrites flow mappings' spacing, so a file written by hand would come
+back with more than one line changed. A splice keeps every other byte (comments, key order, quoting, CRLF line
+endings, a missing final newline) by construction, and the result is read back to prove the value is the one
+asked for (a plain ``2025`` would read as a number: it is then written double-quoted).
+"""
+
+from __future__ import annotations
+
+from ruamel.yaml import YAML
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode
+
+STR_TAG = "tag:yaml.org,2002:str"
+
+
+class NotEditable(ValueError):
+    """The field is not a plain key path of scalars in this file (a flow of aliases, a missing key…)."""
+
+
+def set_scalar(text: str, path: tuple[str, ...], value: str) -> str:
+    """``text`` with the string scalar at ``path`` (mapping keys from the top) replaced by ``value``."""
+    node = _scalar(_compose(text), path)
+    style = node.style if node.style in ("'", '"') else None
+    for quote in (style, '"'):
+        edited = text[: node.start_mark.index] + _quoted(value, quote) + text[node.end_mark.index :]
+        back = _scalar(_compose(edited), path)
+        if back.tag == STR_TAG and back.value == value:
+            return edited
+    raise NotEditable(f"'{value}' cannot be written as a string scalar")
+
+
+def _compose(text: str) -> Node:
+    node = YAML(typ="rt").compose(text)
+    if node is None:
+        raise NotEditable("the file holds no document")
+    return node  # type: ignore[no-any-return]
+
+
+def _scalar(node: Node, path: tuple[str, ...]) -> ScalarNode:
+    for key in path:
+        if not isinstance(node, MappingNode):
+            raise NotEditable(f"'{key}' is not inside a mapping")
+        found = [v for k, v in node.value if isinstance(k, ScalarNode) and k.value == key]
+        if len(found) != 1:
+            raise NotEditable(f"'{key}' is not a key of the mapping")
+        node = found[0]
+    if not isinstance(node, ScalarNode):
+        raise NotEditable(f"{'.'.join(path)} is not a scalar")
+    return node
+
+
+def _quoted(value: str, quote: str | None) -> str:
+    if quote == "'":
+        return "'" + value.replace("'", "''") + "'"
+    if quote == '"':
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return value
