@@ -62,11 +62,13 @@ def finish(
         checked_path(opts.root, path)
     _, problems, _ = analysis(opts.root, opts.today, opts.workers, overlay)
     refused = any(d.is_error for d in problems)
-    written: list[str] = []
+    done: list[str] = []
     if not refused and write:
         replace_paths(opts.root, {path: _on_disk(opts.root, path, text) for path, text in overlay.items()})
-        written = list(overlay)
-    _print(opts, console, outcome, problems, written, refused)
+        done = list(overlay)
+    written = [path for path in done if overlay[path] is not None]
+    deleted = [path for path in done if overlay[path] is None]
+    _print(opts, console, outcome, problems, (written, deleted), refused)
     return ExitCode.INVALID if refused else ExitCode.OK
 
 
@@ -100,15 +102,17 @@ def _print(
     console: Console,
     outcome: Outcome,
     problems: list[Diagnostic],
-    written: list[str],
+    done: tuple[list[str], list[str]],
     refused: bool,
 ) -> None:
+    written, deleted = done
     if opts.output is EditFormat.JSON:
         payload = {
             "command": outcome.command,
             **outcome.data,
             "refused": refused,
             "written": written,
+            "deleted": deleted,
             "diagnostics": json.loads(render(problems, OutputFormat.JSON))["diagnostics"],
         }
         console.out.write(json.dumps(payload, indent=2, sort_keys=True) + "\n")
@@ -120,7 +124,4 @@ def _print(
         return
     if problems:  # warnings: never silent, never a refusal
         console.err.write(render(problems, OutputFormat.TEXT))
-    if written:
-        console.out.write(
-            "".join(f"wrote {path}\n" if (opts.root / path).exists() else f"deleted {path}\n" for path in written)
-        )
+    console.out.write("".join(f"wrote {path}\n" for path in written) + "".join(f"deleted {path}\n" for path in deleted))

@@ -110,10 +110,13 @@ def promote(opts: PromoteOptions, console: Console) -> ExitCode:
         how = f"the {population} tenant(s) named"
     else:
         members = _population(fleet, opts)
-        picked = {m.key for m in wave(members, opts.to, opts.percent)}
-        chosen = [fleet.tenants[m.key] for m in members if m.key in picked and m.candidate == opts.source]
+        picked = wave(members, opts.to, opts.percent)
+        chosen = [fleet.tenants[m.key] for m in picked if m.candidate == opts.source]
         population = len(members)
-        how = f"wave {opts.percent:g}% of {population} tenant(s) on {opts.source} or {opts.to}"
+        how = (
+            f"wave {opts.percent:g}% of {population} tenant(s) on {opts.source} or {opts.to}"
+            f" = {len(picked)}, {len(picked) - len(chosen)} of them already on {opts.to}"
+        )
     chosen.sort(key=lambda e: (e.obj.spec.role is not TenantRole.OPERATOR, e.obj.spec.instance, e.obj.metadata.name))
     overlay: dict[str, str | None] = {}
     moves = []
@@ -239,21 +242,18 @@ def tenant_remove(opts: TenantRemoveOptions, console: Console) -> ExitCode:
         )
     agents = sorted(
         e.obj.metadata.name for e in fleet.tenants_of(spec.instance) if e.obj.spec.operator == entry.obj.metadata.name
-    )
-    if agents:
-        raise UsageError(
-            f"tenant {where} is the Operator of {len(agents)} Agent(s): {', '.join(agents)}",
-            "move or remove its Agents first (an Agent needs its Operator)",
-        )
+    )  # the analysis refuses the removal at each Agent's spec.operator; this line names them together
     effect = _deletion_effect(entry)
-    outcome = Outcome("tenant remove", [f"{entry.doc.path}: {where} is removed", *effect])
+    still = [f"  {where} is the Operator of {len(agents)} Agent(s): {', '.join(agents)}"] if agents else []
+    outcome = Outcome("tenant remove", [f"remove {entry.doc.path}: {where}", *still, *effect])
     outcome.data.update(
         tenant=entry.obj.metadata.name,
         instance=spec.instance,
         file=entry.doc.path,
         deletion={"mode": declared.mode.value, "gracePeriod": declared.grace_period},
         databases=_databases(entry),
-        effect=effect,
+        agents=agents,
+        effect=[line.strip() for line in effect],
     )
     return finish(opts.edit, console, {entry.doc.path: None}, outcome, write=True)
 
