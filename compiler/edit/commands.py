@@ -176,17 +176,18 @@ _NAME: TypeAdapter[str] = TypeAdapter(Name)
 _DURATION: TypeAdapter[str] = TypeAdapter(Duration)
 
 
-def _checked(adapter: TypeAdapter[str], value: str, option: str) -> str:
+def _checked(adapter: TypeAdapter[str], value: str, option: str, hint: str) -> str:
+    """``value`` checked as the model checks the field it becomes (before it becomes a file path)."""
     try:
         return adapter.validate_python(value)
     except ValidationError as exc:
-        raise UsageError(f"{option} {exc.errors()[0]['msg']}", "") from exc
+        raise UsageError(f"{option} {exc.errors()[0]['msg']}", hint) from exc
 
 
 def tenant_add(opts: TenantAddOptions, console: Console) -> ExitCode:
     """Write the new tenant's file (tenants/<instance>/<name>.yaml), validated with the whole fleet first."""
-    name = _checked(_NAME, opts.name, "NAME")
-    grace = _checked(_DURATION, opts.grace_period, "--grace-period")
+    name = _checked(_NAME, opts.name, "NAME", "a tenant's name becomes its namespace, file and database names")
+    grace = _checked(_DURATION, opts.grace_period, "--grace-period", "for example 30d, 12h or 2w")
     fleet, _ = load_fleet(opts.edit.root, opts.edit.workers)
     if opts.instance not in fleet.instances:
         raise unknown("Instance", opts.instance, fleet.instances)
