@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Callable
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import NoReturn, TypeVar
 
@@ -96,6 +97,23 @@ def _parallel(what: str) -> Callable[[Callable[..., None]], Callable[..., None]]
     return decorate
 
 
+def _format(
+    choices: type[StrEnum], help: str, dest: str = "output"
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """--format: one of ``choices``' values, the first the default."""
+    values = [c.value for c in choices]
+    return click.option("--format", dest, type=click.Choice(values), default=values[0], show_default=True, help=help)
+
+
+def _deletion(default: DeletionMode | None, help: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """--deletion: a tenant's policies.deletion.mode."""
+    values = [m.value for m in DeletionMode]
+    chosen = default.value if default is not None else None
+    return click.option(
+        "--deletion", type=click.Choice(values), default=chosen, show_default=default is not None, help=help
+    )
+
+
 def _today(value: object) -> date:
     return value.date() if hasattr(value, "date") else date.today()
 
@@ -127,14 +145,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 @main.command()
 @_ROOT
 @_TODAY
-@click.option(
-    "--format",
-    "output",
-    type=click.Choice([f.value for f in OutputFormat]),
-    default="text",
-    show_default=True,
-    help="text for people, json for tools, github for workflow annotations.",
-)
+@_format(OutputFormat, "text for people, json for tools, github for workflow annotations.")
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
 @click.option("--rendered", is_flag=True, help="Validate the compiled output (rendered/) instead of the fleet.")
 @click.option(
@@ -197,14 +208,7 @@ def schema(ctx: click.Context, out_dir: Path) -> None:
 @main.command()
 @_ROOT
 @_TODAY
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice([f.value for f in GraphFormat]),
-    default="mermaid",
-    show_default=True,
-    help="mermaid renders in a pull request; dot is for Graphviz.",
-)
+@_format(GraphFormat, "mermaid renders in a pull request; dot is for Graphviz.", dest="fmt")
 @click.option("--candidate", default=None, help="Only this candidate and the shared bundles serving it.")
 @_parallel("parse the fleet")
 @click.pass_context
@@ -256,14 +260,7 @@ def compile(
 
 def _edit_options(command: Callable[..., None]) -> Callable[..., None]:
     """--root, --today, --format text|json and --jobs: what every edit command (pin, promote, tenant) takes."""
-    output = click.option(
-        "--format",
-        "output",
-        type=click.Choice([f.value for f in EditFormat]),
-        default="text",
-        show_default=True,
-        help="text for people, json for a platform backend.",
-    )
+    output = _format(EditFormat, "text for people, json for a platform backend.")
     return _ROOT(_TODAY(output(_parallel("parse the fleet")(command))))
 
 
@@ -386,13 +383,7 @@ def tenant() -> None:
 @click.option("--operator", default=None, help="An Agent's Operator (a tenant of the same Instance).")
 @click.option("--display-name", default=None, help="spec.displayName (default: NAME).")
 @click.option("--backup/--no-backup", default=True, show_default=True, help="policies.backupBeforeMigration.")
-@click.option(
-    "--deletion",
-    type=click.Choice([m.value for m in DeletionMode]),
-    default=DeletionMode.RETAINED.value,
-    show_default=True,
-    help="policies.deletion.mode: what happens to its data once the tenant is removed.",
-)
+@_deletion(DeletionMode.RETAINED, "policies.deletion.mode: what happens to its data once the tenant is removed.")
 @click.option("--grace-period", default="30d", show_default=True, help="policies.deletion.gracePeriod.")
 @_edit_options
 @click.pass_context
@@ -434,12 +425,7 @@ def tenant_add(
 @tenant.command("remove")
 @click.argument("name")
 @click.option("--instance", default=None, help="The tenant's Instance (needed when the name is in several).")
-@click.option(
-    "--deletion",
-    type=click.Choice([m.value for m in DeletionMode]),
-    default=None,
-    help="The deletion mode the tenant declares, stated to confirm what will happen to its data (required).",
-)
+@_deletion(None, "The deletion mode the tenant declares, stated to confirm what will happen to its data (required).")
 @_edit_options
 @click.pass_context
 def tenant_remove(
