@@ -18,7 +18,7 @@ from compiler.fanout import EMIT_THRESHOLD, PARSE_THRESHOLD, SERIAL, Workers
 from compiler.load.discover import FLEET_FOLDERS, read_fleet, read_settings_file
 from compiler.load.documents import SourceFile
 from compiler.load.migrations import read_shipped
-from compiler.load.parallel import parse_all
+from compiler.load.parallel import ParseCache, parse_all
 from compiler.model.build import build_fleet, build_settings
 from compiler.model.fleet import Fleet
 from compiler.model.settings import Settings
@@ -80,9 +80,12 @@ Overlay = Mapping[str, str | None]
 (relc pin, promote, tenant) is analysed as before anything is written."""
 
 
-def load_fleet(root: Path, workers: Workers = SERIAL, overlay: Overlay | None = None) -> tuple[Fleet, list[Diagnostic]]:
+def load_fleet(
+    root: Path, workers: Workers = SERIAL, overlay: Overlay | None = None, parses: ParseCache | None = None
+) -> tuple[Fleet, list[Diagnostic]]:
     """Read (edge) and type (pure) the whole fleet, relc.yaml included (every command reports its errors), parsing
-    on ``workers``; ``overlay`` replaces, adds or removes files after reading, before typing."""
+    on ``workers``; ``overlay`` replaces, adds or removes files after reading, before typing; ``parses``: outcomes
+    an earlier load of the same fleet kept (an edit command loads it twice)."""
     check_root(root)
     try:
         sources, problems = read_fleet(root)
@@ -94,7 +97,7 @@ def load_fleet(root: Path, workers: Workers = SERIAL, overlay: Overlay | None = 
     threshold = workers.threshold(PARSE_THRESHOLD)
     fleet, typed = build_fleet(
         sources,
-        parse_all=lambda s, limits: parse_all(s, limits, workers=workers.count, threshold=threshold),
+        parse_all=lambda s, limits: parse_all(s, limits, workers=workers.count, threshold=threshold, cache=parses),
         settings=settings,
     )
     return fleet, problems + found + typed
@@ -123,7 +126,11 @@ def analyse(root: Path, ctx_today: object, workers: Workers = SERIAL) -> tuple[F
 
 
 def analysis(
-    root: Path, ctx_today: object, workers: Workers = SERIAL, overlay: Overlay | None = None
+    root: Path,
+    ctx_today: object,
+    workers: Workers = SERIAL,
+    overlay: Overlay | None = None,
+    parses: ParseCache | None = None,
 ) -> tuple[Fleet, list[Diagnostic], Resolution]:
     """Load, resolve once, validate: the resolution is what the dependencies rule reported from, so a command
     that also needs it (graph, compile) reuses it instead of resolving again. Values templates are rendered
@@ -134,7 +141,7 @@ def analysis(
     from compiler.render.charts import template_problems
 
     assert isinstance(ctx_today, date)
-    fleet, problems = load_fleet(root, workers, overlay)
+    fleet, problems = load_fleet(root, workers, overlay, parses)
     resolution = resolve(fleet)
     shipped, found = read_shipped(root, (component for component, _ in fleet.component_versions))
     problems += found

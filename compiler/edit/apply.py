@@ -19,6 +19,7 @@ from compiler.app import Console, analysis, unknown
 from compiler.diagnostics import Diagnostic, ExitCode, UsageError
 from compiler.diagnostics.report import OutputFormat, render
 from compiler.emit.files import replace_paths
+from compiler.load.parallel import ParseCache
 from compiler.model.fleet import Entry, Fleet
 from compiler.model.kinds import Tenant
 from compiler.options import EditFormat, EditOptions
@@ -55,12 +56,19 @@ def find_tenant(fleet: Fleet, name: str, instance: str | None) -> Entry[Tenant]:
 
 
 def finish(
-    opts: EditOptions, console: Console, overlay: Mapping[str, str | None], outcome: Outcome, *, write: bool
+    opts: EditOptions,
+    console: Console,
+    overlay: Mapping[str, str | None],
+    outcome: Outcome,
+    *,
+    write: bool,
+    parses: ParseCache | None = None,
 ) -> ExitCode:
-    """Analyse the fleet with ``overlay``; refuse on any error, else write it (unless ``write`` is False)."""
+    """Analyse the fleet with ``overlay`` (``parses``: the command's own load, so only the edited files are parsed
+    again); refuse on any error, else write it (unless ``write`` is False)."""
     for path in overlay:
         checked_path(opts.root, path)
-    _, problems, _ = analysis(opts.root, opts.today, opts.workers, overlay)
+    _, problems, _ = analysis(opts.root, opts.today, opts.workers, overlay, parses)
     refused = any(d.is_error for d in problems)
     done: list[str] = []
     if not refused and write:

@@ -18,6 +18,7 @@ from compiler.edit.tenantfile import NewTenant, tenant_text
 from compiler.edit.waves import Member, wave
 from compiler.edit.yamledit import NotEditable, set_scalar
 from compiler.fanout import EDIT_THRESHOLD, Workers, fan_out
+from compiler.load.parallel import ParseCache
 from compiler.model.common import Duration, Name
 from compiler.model.fleet import Entry, Fleet
 from compiler.model.kinds import DeletionMode, Tenant, TenantRole
@@ -81,7 +82,8 @@ def _candidate(fleet: Fleet, name: str) -> None:
 
 def pin(opts: PinOptions, console: Console) -> ExitCode:
     """Move the named tenants to ``opts.to``: one changed line per tenant file."""
-    fleet, _ = load_fleet(opts.edit.root, opts.edit.workers)
+    parses: ParseCache = {}
+    fleet, _ = load_fleet(opts.edit.root, opts.edit.workers, parses=parses)
     _candidate(fleet, opts.to)
     entries = {id(e): e for e in (find_tenant(fleet, name, opts.instance) for name in opts.tenants)}.values()
     outcome = Outcome("pin", data={"to": opts.to})
@@ -95,12 +97,13 @@ def pin(opts: PinOptions, console: Console) -> ExitCode:
         moves.append(move)
     outcome.lines += [m.describe() for m in moves] + [f"{name}: already on {opts.to}" for name in already]
     outcome.data.update(moves=[m.to_dict() for m in moves], unchanged=already)
-    return finish(opts.edit, console, overlay, outcome, write=True)
+    return finish(opts.edit, console, overlay, outcome, write=True, parses=parses)
 
 
 def promote(opts: PromoteOptions, console: Console) -> ExitCode:
     """Move a wave of the tenants on ``opts.source`` to ``opts.to`` (see compiler.edit.waves for the rule)."""
-    fleet, _ = load_fleet(opts.edit.root, opts.edit.workers)
+    parses: ParseCache = {}
+    fleet, _ = load_fleet(opts.edit.root, opts.edit.workers, parses=parses)
     _candidate(fleet, opts.source)
     _candidate(fleet, opts.to)
     if opts.instance is not None and opts.instance not in fleet.instances:
@@ -141,7 +144,7 @@ def promote(opts: PromoteOptions, console: Console) -> ExitCode:
         notes=notes,
         dryRun=opts.dry_run,
     )
-    return finish(opts.edit, console, overlay, outcome, write=not opts.dry_run)
+    return finish(opts.edit, console, overlay, outcome, write=not opts.dry_run, parses=parses)
 
 
 def _population(fleet: Fleet, opts: PromoteOptions) -> list[Member]:
@@ -196,7 +199,8 @@ def tenant_add(opts: TenantAddOptions, console: Console) -> ExitCode:
     """Write the new tenant's file (tenants/<instance>/<name>.yaml), validated with the whole fleet first."""
     name = _checked(_NAME, opts.name, "NAME", "a tenant's name becomes its namespace, file and database names")
     grace = _checked(_DURATION, opts.grace_period, "--grace-period", "for example 30d, 12h or 2w")
-    fleet, _ = load_fleet(opts.edit.root, opts.edit.workers)
+    parses: ParseCache = {}
+    fleet, _ = load_fleet(opts.edit.root, opts.edit.workers, parses=parses)
     if opts.instance not in fleet.instances:
         raise unknown("Instance", opts.instance, fleet.instances)
     _candidate(fleet, opts.candidate)
@@ -220,7 +224,7 @@ def tenant_add(opts: TenantAddOptions, console: Console) -> ExitCode:
     outcome = Outcome("tenant add", [f"{new.path}: {opts.instance}/{name}: {_role(new)}, pinned to {new.candidate}"])
     outcome.data.update(tenant=name, instance=opts.instance, file=new.path, candidate=new.candidate)
     (opts.edit.root / new.path).parent.mkdir(parents=True, exist_ok=True)
-    return finish(opts.edit, console, {new.path: tenant_text(new)}, outcome, write=True)
+    return finish(opts.edit, console, {new.path: tenant_text(new)}, outcome, write=True, parses=parses)
 
 
 def _role(new: NewTenant) -> str:
@@ -235,7 +239,8 @@ def _operators(fleet: Fleet, instance: str) -> str:
 def tenant_remove(opts: TenantRemoveOptions, console: Console) -> ExitCode:
     """Delete the tenant's file, once the caller has stated the deletion mode it declares (what happens to its
     data is that policy, applied by relc-migrate deprovision: the command says what it will do)."""
-    fleet, _ = load_fleet(opts.edit.root, opts.edit.workers)
+    parses: ParseCache = {}
+    fleet, _ = load_fleet(opts.edit.root, opts.edit.workers, parses=parses)
     entry = find_tenant(fleet, opts.name, opts.instance)
     spec = entry.obj.spec
     declared = spec.policies.deletion
@@ -264,7 +269,7 @@ def tenant_remove(opts: TenantRemoveOptions, console: Console) -> ExitCode:
         agents=agents,
         effect=[line.strip() for line in effect],
     )
-    return finish(opts.edit, console, {entry.doc.path: None}, outcome, write=True)
+    return finish(opts.edit, console, {entry.doc.path: None}, outcome, write=True, parses=parses)
 
 
 def _databases(entry: Entry[Tenant]) -> list[str]:
