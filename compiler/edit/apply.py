@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler.app import Console, analysis, unknown
-from compiler.diagnostics import Diagnostic, ExitCode, UsageError
+from compiler.diagnostics import Diagnostic, EnvironmentFailure, ExitCode, UsageError
 from compiler.diagnostics.report import OutputFormat, render
 from compiler.emit.files import replace_paths
 from compiler.load.parallel import ParseCache
@@ -72,6 +72,7 @@ def finish(
     refused = any(d.is_error for d in problems)
     done: list[str] = []
     if not refused and write:
+        _make_folders(opts.root, [path for path, text in overlay.items() if text is not None])
         replace_paths(opts.root, {path: _on_disk(opts.root, path, text) for path, text in overlay.items()})
         done = list(overlay)
     written = [path for path in done if overlay[path] is not None]
@@ -90,6 +91,15 @@ def checked_path(root: Path, rel: str) -> Path:
     if not inside or os.path.commonpath([real_tenants, real_parent]) != real_tenants or target.is_symlink():
         raise UsageError(f"relc edits files in {TENANTS}/ only, not '{rel}'", "edit that file by hand")
     return target
+
+
+def _make_folders(root: Path, paths: list[str]) -> None:
+    """The folders of new files (the first tenant of an Instance), made only once the edit is accepted."""
+    for path in paths:
+        try:
+            (root / path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise EnvironmentFailure.of(exc, "create", exc.filename or root / path, "No file was changed.") from exc
 
 
 def _on_disk(root: Path, rel: str, text: str | None) -> bytes | None:

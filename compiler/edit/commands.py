@@ -223,7 +223,6 @@ def tenant_add(opts: TenantAddOptions, console: Console) -> ExitCode:
         raise UsageError(f"tenant '{name}' already exists in Instance '{opts.instance}'", "choose another name")
     outcome = Outcome("tenant add", [f"{new.path}: {opts.instance}/{name}: {_role(new)}, pinned to {new.candidate}"])
     outcome.data.update(tenant=name, instance=opts.instance, file=new.path, candidate=new.candidate)
-    (opts.edit.root / new.path).parent.mkdir(parents=True, exist_ok=True)
     return finish(opts.edit, console, {new.path: tenant_text(new)}, outcome, write=True, parses=parses)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from tests.edit.conftest import FleetRepo
 
@@ -169,3 +170,48 @@ def test_removing_an_operator_with_agents_is_refused_naming_them(fleet: FleetRep
     ]
     assert lines[-1] == "refused: the fleet would not validate after this change; no file was written"
     assert fleet.status() == ""
+
+
+def test_the_first_tenant_of_an_instance_gets_its_folder(fleet: FleetRepo) -> None:
+    folder = fleet.root / "tenants" / "droneup-staging"
+    (folder / "droneup.yaml").unlink()
+    folder.rmdir()
+    fleet.commit("no staging tenant")
+    refused = fleet.relc(
+        "tenant",
+        "add",
+        "droneup",
+        "--instance",
+        "droneup-staging",
+        "--candidate",
+        "platform-2025-07",
+        "--role",
+        "Operator",
+    )
+
+    assert refused.exit_code == 1, refused.output  # not offered there (RLC601)
+    assert not folder.exists()  # nothing made for a refused edit
+
+    added = fleet.relc(
+        "tenant", "add", "droneup", "--instance", "droneup-staging", "--candidate", "q2-2025", "--role", "Operator"
+    )
+
+    assert added.exit_code == 0, added.output
+    assert fleet.status() == "?? tenants/droneup-staging/droneup.yaml"
+
+
+def test_a_tenant_folder_linked_out_of_the_fleet_is_never_written(fleet: FleetRepo, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    (fleet.root / "tenants" / "droneup-staging").rename(outside)
+    (fleet.root / "tenants" / "droneup-staging").symlink_to(outside, target_is_directory=True)
+
+    result = fleet.relc(
+        "tenant", "add", "newop", "--instance", "droneup-staging", "--candidate", "q2-2025", "--role", "Operator"
+    )
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "relc: error: relc edits files in tenants/ only, not 'tenants/droneup-staging/newop.yaml'\n"
+        "  hint: edit that file by hand\n"
+    )
+    assert sorted(p.name for p in outside.iterdir()) == ["droneup.yaml"]
