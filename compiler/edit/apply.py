@@ -68,6 +68,9 @@ def finish(
     again); refuse on any error, else write it (unless ``write`` is False)."""
     for path in overlay:
         checked_path(opts.root, path)
+    if not overlay:  # nothing to change (every tenant already there): nothing to validate or write
+        _print(opts, console, outcome, [], ([], []), refused=False)
+        return ExitCode.OK
     _, problems, _ = analysis(opts.root, opts.today, opts.workers, overlay, parses)
     refused = any(d.is_error for d in problems)
     done: list[str] = []

@@ -87,14 +87,11 @@ def pin(opts: PinOptions, console: Console) -> ExitCode:
     _candidate(fleet, opts.to)
     entries = {id(e): e for e in (find_tenant(fleet, name, opts.instance) for name in opts.tenants)}.values()
     outcome = Outcome("pin", data={"to": opts.to})
-    overlay: dict[str, str | None] = {}
-    moves, already = [], []
-    for entry in entries:
-        if entry.obj.spec.release_candidate == opts.to:
-            already.append(f"{entry.obj.spec.instance}/{entry.obj.metadata.name}")
-            continue
-        move, overlay[entry.doc.path] = _move(entry, opts.to)
-        moves.append(move)
+    todo = [e for e in entries if e.obj.spec.release_candidate != opts.to]
+    already = [f"{e.obj.spec.instance}/{e.obj.metadata.name}" for e in entries if e not in todo]
+    edited = _moves(todo, opts.to, opts.edit.workers)
+    moves = [move for move, _ in edited]
+    overlay: dict[str, str | None] = {move.file: text for move, text in edited}
     outcome.lines += [m.describe() for m in moves] + [f"{name}: already on {opts.to}" for name in already]
     outcome.data.update(moves=[m.to_dict() for m in moves], unchanged=already)
     return finish(opts.edit, console, overlay, outcome, write=True, parses=parses)
