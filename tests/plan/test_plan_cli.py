@@ -209,6 +209,22 @@ def test_added_and_removed_tenants_say_what_is_provisioned_and_dropped(fleet_rep
     }
 
 
+def test_markdown_folds_long_lists_and_names_retired_candidates(fleet_repo: Path) -> None:
+    text = (fleet_repo / ACME).read_text()
+    for n in range(11):
+        (fleet_repo / f"tenants/arematics-prod/t{n:02d}.yaml").write_text(text.replace("name: acme", f"name: t{n:02d}"))
+    pin(fleet_repo, XYZ, "platform-2025-05", "platform-2025-07")
+    candidate = fleet_repo / "releases/candidates/platform-2025-05.yaml"
+    candidate.write_text(candidate.read_text().replace("status: published", "status: retired"))
+
+    result = run(fleet_repo, "plan", "--base", "HEAD", "--format", "markdown")
+
+    assert result.exit_code == 0, result.output
+    assert "<details><summary>Tenants added (11)</summary>\n\n- t00 on platform-2025-07: provisions" in result.output
+    assert "**Candidates retired**\n\n- platform-2025-05\n" in result.output
+    assert result.output.count("</details>") == 1
+
+
 def test_usage_errors_exit_2_and_say_what_to_pass(tmp_path: Path, fleet_repo: Path) -> None:
     unknown = run(fleet_repo, "plan", "--base", "no-such-branch")
     assert unknown.exit_code == 2
