@@ -47,6 +47,13 @@ def pin(root: Path, tenant: str, before: str, after: str) -> None:
     path.write_text(text.replace(f"releaseCandidate: {before}\n", f"releaseCandidate: {after}\n"), encoding="utf-8")
 
 
+def github_annotations(root: Path) -> tuple[str, list[str]]:
+    """The output of a passing ``relc plan --format github`` and its workflow-command lines."""
+    result = run(root, "plan", "--base", "HEAD", "--format", "github")
+    assert result.exit_code == 0, result.output
+    return result.output, [line for line in result.output.splitlines() if line.startswith("::")]
+
+
 def tree(root: Path) -> dict[str, bytes]:
     """Every file outside .git, with its bytes: what a command must leave as it was."""
     return {
@@ -137,10 +144,7 @@ def test_github_format_annotates_the_risky_lines(fleet_repo: Path) -> None:
         .replace("releaseCandidate: platform-2025-07", "releaseCandidate: platform-2025-05")
         .replace("  name: acme\n", "  name: acme\n  annotations:\n    relc.dev/allow-downgrade: platform-2025-05\n")
     )
-    result = run(fleet_repo, "plan", "--base", "HEAD", "--format", "github")
-    assert result.exit_code == 0, result.output
-    annotations = [line for line in result.output.splitlines() if line.startswith("::")]
-    assert annotations == [
+    assert github_annotations(fleet_repo)[1] == [
         "::warning file=tenants/arematics-prod/acme.yaml,line=12,title=relc plan downgrade::acme: auth 1.4.0 → 1.2.0 "
         "runs the ROLLBACK sections of 0 file(s)",
         "::warning file=tenants/arematics-prod/acme.yaml,line=12,title=relc plan downgrade::acme: entity 2.3.0 → 2.0.0 "
@@ -162,17 +166,15 @@ def test_github_format_annotates_destructive_migrations_and_candidates_still_war
     commit_all(fleet_repo, "auth 1.4.0 is destructive; qa keeps platform-2025-05 warm")
     pin(fleet_repo, XYZ, "platform-2025-05", "platform-2025-07")
 
-    result = run(fleet_repo, "plan", "--base", "HEAD", "--format", "github")
+    output, annotations = github_annotations(fleet_repo)
 
-    assert result.exit_code == 0, result.output
-    annotations = [line for line in result.output.splitlines() if line.startswith("::")]
     assert annotations == [
         "::warning file=tenants/arematics-prod/xyz.yaml,line=10,title=relc plan destructive migration::xyz: auth 1.4.0 "
         "runs a destructive migration (migrations/auth/V1.4.0__01_drop_legacy.sql)",
         "::warning file=tenants/arematics-prod/xyz.yaml,line=10,title=relc plan undeployed candidate::platform-2025-05 "
         "is undeployed in arematics-prod but still warm in arematics-qa",
     ]
-    assert "      migrations/auth/V1.4.0__01_drop_legacy.sql [destructive]\n" in result.output
+    assert "      migrations/auth/V1.4.0__01_drop_legacy.sql [destructive]\n" in output
 
 
 def test_validate_base_refuses_rendered(fleet_repo: Path) -> None:
