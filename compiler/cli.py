@@ -111,10 +111,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     ctx.obj = debug
 
 
-@main.command()
-@_ROOT
-@_TODAY
-@click.option(
+_OUTPUT = click.option(
     "--format",
     "output",
     type=click.Choice([f.value for f in OutputFormat]),
@@ -122,6 +119,12 @@ def main(ctx: click.Context, debug: bool) -> None:
     show_default=True,
     help="text for people, json for tools, github for workflow annotations.",
 )
+
+
+@main.command()
+@_ROOT
+@_TODAY
+@_OUTPUT
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
 @click.option("--rendered", is_flag=True, help="Validate the compiled output (rendered/) instead of the fleet.")
 @click.option(
@@ -221,6 +224,7 @@ def graph(
     " it must be absent, empty or marked as relc's.",
 )
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 listing stale, missing or extra files (for CI).")
+@_OUTPUT
 @_parallel("parse the fleet and emit, compare and write files")
 @click.pass_context
 def compile(
@@ -229,6 +233,7 @@ def compile(
     today: object,
     out: Path | None,
     check: bool,
+    output: str,
     jobs: int | None,
     fork_threshold: int | None,
 ) -> None:
@@ -237,7 +242,14 @@ def compile(
     relc writes only into an absent or empty folder or one it wrote before (marked by its RELC-OUTPUT.md), never
     into or above the fleet's inputs: it replaces the folder whole, deleting what it no longer produces.
     """
-    opts = CompileOptions(root=root, today=_today(today), out=out, check=check, workers=_jobs(jobs, fork_threshold))
+    opts = CompileOptions(
+        root=root,
+        today=_today(today),
+        out=out,
+        check=check,
+        output=OutputFormat(output),
+        workers=_jobs(jobs, fork_threshold),
+    )
     _run(ctx, app.compile, opts)
 
 
