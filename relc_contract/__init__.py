@@ -21,7 +21,9 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal, NotRequired, TypedDict
 
-CONTRACT_VERSION: Final = "1"
+CONTRACT_VERSION: Final = "2"
+"""2: registry-sync takes --registry-file once per shard, and registry files may carry ``shard`` (an older
+relc-migrate refuses such a file as malformed, so it never syncs part of a registry)."""
 
 #: The program name (the image's ENTRYPOINT and the console script).
 PROGRAM: Final = "relc-migrate"
