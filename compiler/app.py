@@ -226,22 +226,30 @@ def compile(opts: CompileOptions, console: Console) -> ExitCode:
     fleet, problems, resolution = analysis(opts.root, opts.today, opts.workers)
     settings = fleet.settings
     if any(d.is_error for d in problems):
-        raise InvalidInput(problems)
+        console.out.write(render(problems, opts.output))  # in the format CI asked for (annotations, JSON)
+        return ExitCode.INVALID
     if problems:  # warnings do not stop a compile, but are never silent
-        console.err.write(render(problems, OutputFormat.TEXT))
+        console.err.write(render(problems, opts.output))
     target = emit.target_for(opts.root, opts.out, settings.rendered_path, writing=not opts.check)
     files = render_all(RenderContext(fleet, resolution, settings))  # before the disk is touched (tenants: deferred)
     workers, threshold = opts.workers.count, opts.workers.threshold(EMIT_THRESHOLD)
     if opts.check:
         delta, stale = emit.check(target, files, console.err, workers=workers, threshold=threshold)
+        if stale or opts.output is OutputFormat.JSON:  # JSON: stdout is always one report, even an empty one
+            console.out.write(render(stale, opts.output))
         if stale:
-            console.out.write(render(stale, OutputFormat.TEXT))
             return ExitCode.INVALID
-        console.out.write(f"{target.shown}/ is up to date ({delta.files} files)\n")
+        _status(console, opts.output, f"{target.shown}/ is up to date ({delta.files} files)\n")
         return ExitCode.OK
     delta = emit.write(target, files, workers=workers, threshold=threshold)
-    console.out.write(f"compiled {delta.files} files into {target.shown}/: {delta.summary()}\n")
+    _status(console, opts.output, f"compiled {delta.files} files into {target.shown}/: {delta.summary()}\n")
     return ExitCode.OK
+
+
+def _status(console: Console, output: OutputFormat, line: str) -> None:
+    """The one-line outcome: on stdout for people and for annotations (a workflow log shows it), on stderr with
+    --format json, so that stdout is only the JSON a tool parses."""
+    (console.err if output is OutputFormat.JSON else console.out).write(line)
 
 
 def schema(opts: SchemaOptions, console: Console) -> ExitCode:

@@ -250,6 +250,7 @@ def graph(
     " it must be absent, empty or marked as relc's.",
 )
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 listing stale, missing or extra files (for CI).")
+@_format(OutputFormat, "text for people, json for tools, github for workflow annotations (stale files too).")
 @_parallel("parse the fleet and emit, compare and write files")
 @click.pass_context
 def compile(
@@ -258,6 +259,7 @@ def compile(
     today: object,
     out: Path | None,
     check: bool,
+    output: str,
     jobs: int | None,
     fork_threshold: int | None,
 ) -> None:
@@ -266,7 +268,14 @@ def compile(
     relc writes only into an absent or empty folder or one it wrote before (marked by its RELC-OUTPUT.md), never
     into or above the fleet's inputs: it replaces the folder whole, deleting what it no longer produces.
     """
-    opts = CompileOptions(root=root, today=_today(today), out=out, check=check, workers=_jobs(jobs, fork_threshold))
+    opts = CompileOptions(
+        root=root,
+        today=_today(today),
+        out=out,
+        check=check,
+        output=OutputFormat(output),
+        workers=_jobs(jobs, fork_threshold),
+    )
     _run(ctx, app.compile, opts)
 
 

@@ -56,6 +56,7 @@ class CompileOptions:
     today: date
     out: Path | None = None  # default: <root>/<settings.renderedPath>
     check: bool = False  # compare rendered/ with what the inputs compile to; write nothing
+    output: OutputFormat = OutputFormat.TEXT  # how diagnostics (invalid fleet, stale files) are printed
     workers: Workers = SERIAL  # processes parsing the fleet and emitting rendered/ (the CLI's --jobs)
 
 

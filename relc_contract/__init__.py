@@ -21,9 +21,11 @@ import enum
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Final, Literal, TypedDict
+from typing import Final, Literal, NotRequired, TypedDict
 
-CONTRACT_VERSION: Final = "1"
+CONTRACT_VERSION: Final = "2"
+"""2: registry-sync takes --registry-file once per shard, and registry files may carry ``shard`` (an older
+relc-migrate refuses such a file as malformed, so it never syncs part of a registry)."""
 
 #: The program name (the image's ENTRYPOINT and the console script).
 PROGRAM: Final = "relc-migrate"
@@ -283,9 +285,13 @@ class DeprovisionInvocation:
 
 @dataclass(frozen=True, slots=True)
 class RegistrySyncInvocation:
-    """``relc-migrate registry-sync``: upsert the compiled registry file into ``infra.service_versions``."""
+    """``relc-migrate registry-sync``: upsert the compiled registry into ``infra.service_versions``.
 
-    registry_file: str = "/work/registry/service_versions.json"
+    ``registry_files`` are one registry file, or every shard of one (``ServiceVersionRegistryFile.shard``):
+    an Instance's registry is split over several ConfigMaps when it would not fit in one, and registry-sync
+    loads all of them as one registry, refusing an incomplete set."""
+
+    registry_files: tuple[str, ...] = ("/work/registry/service_versions.json",)
 
 
 def default_migrations_dir(service: str) -> str:
@@ -343,7 +349,7 @@ def deprovision_argv(inv: DeprovisionInvocation) -> tuple[str, ...]:
 
 def registry_sync_argv(inv: RegistrySyncInvocation) -> tuple[str, ...]:
     """The container args of the registry-sync Job."""
-    return ("registry-sync", "--registry-file", inv.registry_file)
+    return ("registry-sync", *(arg for path in inv.registry_files for arg in ("--registry-file", path)))
 
 
 def _num(value: float) -> str:
@@ -599,12 +605,32 @@ ON CONFLICT (instance, service, version) DO UPDATE
           IS DISTINCT FROM (excluded.cluster, excluded.environment, excluded.candidates, excluded.tenants)"""
 
 
+class RegistryShard(TypedDict):
+    """Which part of a sharded registry a file is: shard ``index`` (0-based) of ``count``."""
+
+    index: int
+    count: int
+
+
 class ServiceVersionRegistryFile(TypedDict):
-    """The registry file: entries sorted by (instance, service, version)."""
+    """The registry file: entries sorted by (instance, service, version).
+
+    A shard (``shard`` present) holds the entries of the tenants whose :func:`shard_of` is its index, each with
+    only those tenants, and (in shard 0) the entries no tenant uses: an entry's tenants are the union of its
+    tenants over all shards, its other fields the same in each. Only the whole set of shards is the registry."""
 
     apiVersion: str
     kind: str
     entries: list[ServiceVersionEntry]
+    shard: NotRequired[RegistryShard]
+
+
+def shard_of(name: str, count: int) -> int:
+    """The shard (``0 … count-1``) of a tenant's name: a stable hash, the same on every machine and in every
+    Python (never ``hash()``, which is salted per process). With ``count`` a power of two, doubling it splits
+    each shard in two: a name in shard ``i`` moves to ``i`` or ``i + count``, never elsewhere."""
+    digest = hashlib.sha256(name.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % count
 
 
 # --- the JSON summary --------------------------------------------------------------------------------------

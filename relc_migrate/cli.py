@@ -375,13 +375,20 @@ def deprovision_cmd(tenant: str, database: str, mode: str, grace_period_seconds:
 
 
 @cli.command("registry-sync")
-@click.option("--registry-file", required=True, type=click.Path(dir_okay=False))
-def registry_sync_cmd(registry_file: str) -> None:
+@click.option(
+    "--registry-file",
+    "registry_files",
+    required=True,
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="The registry file; repeated: every shard of one registry (synced together, only as a complete set).",
+)
+def registry_sync_cmd(registry_files: tuple[str, ...]) -> None:
     """Upsert the compiled service version registry into infra.service_versions (idempotent)."""
     from relc_migrate import db, registry
 
     def body(rt: Runtime, metrics: Metrics) -> Outcome:
-        entries = registry.load_registry(Path(registry_file))
+        entries = registry.load_registry([Path(f) for f in registry_files])
         if rt.infra_dsn is None:
             raise UsageError(f"registry-sync needs the infra database: set {contract.ENV_INFRA_DSN_FILE}")
         with db.connect(rt.infra_dsn, None, "registry-sync") as conn:
