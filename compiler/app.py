@@ -4,6 +4,7 @@ maps every error to an exit code and a message (never a traceback)."""
 from __future__ import annotations
 
 import difflib
+import io
 import sys
 import traceback
 from collections.abc import Callable
@@ -22,8 +23,9 @@ from compiler.model.build import build_fleet, build_settings
 from compiler.model.fleet import Fleet
 from compiler.model.settings import Settings
 from compiler.options import CompileOptions, GraphOptions, SchemaOptions, ValidateOptions
+from compiler.progress import Progress, start
 from compiler.resolve import Resolution, resolve
-from compiler.validate import run_rules
+from compiler.validate import rules, run_rules
 from compiler.validate.context import Context
 
 
@@ -107,26 +109,42 @@ def analyse(root: Path, ctx_today: object, workers: Workers = SERIAL) -> tuple[F
     return fleet, problems
 
 
-def analysis(root: Path, ctx_today: object, workers: Workers = SERIAL) -> tuple[Fleet, list[Diagnostic], Resolution]:
+def analysis(
+    root: Path, ctx_today: object, workers: Workers = SERIAL, progress: Progress | None = None
+) -> tuple[Fleet, list[Diagnostic], Resolution]:
     """Load, resolve once, validate: the resolution is what the dependencies rule reported from, so a command
     that also needs it (graph, compile) reuses it instead of resolving again. Values templates are rendered
-    too (RLC801, render's own check): a template typo must fail ``relc validate``, the pull request's first check."""
+    too (RLC801, render's own check): a template typo must fail ``relc validate``, the pull request's first check.
+    ``progress`` (a long run's line on stderr) is told each stage; the caller closes it."""
     from datetime import date
 
     from compiler.render.charts import template_problems
 
     assert isinstance(ctx_today, date)
+    shown = progress or Progress(None)
+    shown.stage("load")
     fleet, problems = load_fleet(root, workers)
+    shown.stage(f"resolve {len(fleet.candidates):,} candidates")
     resolution = resolve(fleet)
     shipped, found = read_shipped(root, (component for component, _ in fleet.component_versions))
     problems += found
-    problems += run_rules(Context(fleet, ctx_today, resolution, shipped))
+    shown.stage(f"validate {len(fleet.tenants):,} tenants", len(rules()), "rules")
+    problems += run_rules(Context(fleet, ctx_today, resolution, shipped), shown.advance)
+    shown.stage("check templates")
     problems += template_problems(fleet)
     return fleet, problems, resolution
 
 
 def validate(opts: ValidateOptions, console: Console) -> ExitCode:
-    problems = validate_rendered(opts) if opts.rendered else analyse(opts.root, opts.today, opts.workers)[1]
+    progress = start(opts.progress, console.err)
+    try:
+        if opts.rendered:
+            progress.stage("check rendered output")
+            problems = validate_rendered(opts)
+        else:
+            problems = analysis(opts.root, opts.today, opts.workers, progress)[1]
+    finally:
+        progress.close()
     console.out.write(render(problems, opts.output))
     failed = any(d.is_error or opts.strict for d in problems)
     return ExitCode.INVALID if failed else ExitCode.OK
@@ -157,23 +175,38 @@ def compile(opts: CompileOptions, console: Console) -> ExitCode:
     from compiler.render.context import RenderContext
     from compiler.render.pipeline import render_all
 
-    fleet, problems, resolution = analysis(opts.root, opts.today, opts.workers)
+    progress = start(opts.progress, console.err)
+    try:
+        fleet, problems, resolution = analysis(opts.root, opts.today, opts.workers, progress)
+    finally:
+        progress.close()  # reopened by the stages below: a warning or an error must start on a clean line
     settings = fleet.settings
     if any(d.is_error for d in problems):
         raise InvalidInput(problems)
     if problems:  # warnings do not stop a compile, but are never silent
         console.err.write(render(problems, OutputFormat.TEXT))
     target = emit.target_for(opts.root, opts.out, settings.rendered_path, writing=not opts.check)
-    files = render_all(RenderContext(fleet, resolution, settings))  # before the disk is touched (tenants: deferred)
     workers, threshold = opts.workers.count, opts.workers.threshold(EMIT_THRESHOLD)
+    try:
+        progress.stage(f"render {len(fleet.tenants):,} tenants")
+        files = render_all(RenderContext(fleet, resolution, settings))  # before the disk is touched (tenants: later)
+        progress.stage(f"{'compare' if opts.check else 'write'} {len(files):,} files")
+        diffs = io.StringIO()  # the first stale files' diffs, printed once the progress line is gone
+        if opts.check:
+            delta, stale = emit.check(
+                target, files, diffs, workers=workers, threshold=threshold, heartbeat=progress.tick
+            )
+        else:
+            delta = emit.write(target, files, workers=workers, threshold=threshold, heartbeat=progress.tick)
+    finally:
+        progress.close()
+    console.err.write(diffs.getvalue())
     if opts.check:
-        delta, stale = emit.check(target, files, console.err, workers=workers, threshold=threshold)
         if stale:
             console.out.write(render(stale, OutputFormat.TEXT))
             return ExitCode.INVALID
         console.out.write(f"{target.shown}/ is up to date ({delta.files} files)\n")
         return ExitCode.OK
-    delta = emit.write(target, files, workers=workers, threshold=threshold)
     console.out.write(f"compiled {delta.files} files into {target.shown}/: {delta.summary()}\n")
     return ExitCode.OK
 

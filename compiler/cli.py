@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -16,6 +17,7 @@ from compiler.diagnostics import ExitCode
 from compiler.diagnostics.report import OutputFormat
 from compiler.fanout import Workers
 from compiler.options import CompileOptions, GraphOptions, SchemaOptions, ValidateOptions
+from compiler.progress import DEFAULT_DELAY, ProgressSettings, wanted
 from compiler.resolve.export import GraphFormat
 
 Opts = TypeVar("Opts")
@@ -83,6 +85,29 @@ def _parallel(what: str) -> Callable[[Callable[..., None]], Callable[..., None]]
     return decorate
 
 
+def _progress_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--progress/--no-progress and the hidden --progress-delay, for every command that can run for seconds."""
+    flag = click.option(
+        "--progress/--no-progress",
+        default=None,
+        help="Show stages and counts on stderr during a long run (default: only on a terminal, never with CI set).",
+    )
+    delay = click.option(
+        "--progress-delay",
+        type=click.FloatRange(min=0),
+        default=DEFAULT_DELAY,
+        hidden=True,
+        help="Seconds a run lasts before progress shows (tests set 0).",
+    )
+    return flag(delay(command))
+
+
+def _progress(flag: bool | None, delay: float) -> ProgressSettings:
+    """Resolve --progress here, at the edge: the core never asks whether it writes to a terminal or reads env."""
+    enabled = wanted(flag, stdout_tty=sys.stdout.isatty(), stderr_tty=sys.stderr.isatty(), env=os.environ)
+    return ProgressSettings(enabled, delay)
+
+
 def _today(value: object) -> date:
     return value.date() if hasattr(value, "date") else date.today()
 
@@ -138,6 +163,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     help="With --rendered: kubeconform to run (a PATH), 'auto' (the one on PATH, if any) or 'off' (embedded only).",
 )
 @_parallel("parse the fleet")
+@_progress_options
 @click.pass_context
 def validate(
     ctx: click.Context,
@@ -150,6 +176,8 @@ def validate(
     kubeconform: str,
     jobs: int | None,
     fork_threshold: int | None,
+    progress: bool | None,
+    progress_delay: float,
 ) -> None:
     """Validate the fleet (or, with --rendered, the output); exit 0 when clean, 1 when invalid, 2 on usage errors."""
     opts = ValidateOptions(
@@ -161,6 +189,7 @@ def validate(
         rendered_dir=rendered_dir,
         kubeconform=_kubeconform(kubeconform),
         workers=_jobs(jobs, fork_threshold),
+        progress=_progress(progress, progress_delay),
     )
     _run(ctx, app.validate, opts)
 
@@ -222,6 +251,7 @@ def graph(
 )
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 listing stale, missing or extra files (for CI).")
 @_parallel("parse the fleet and emit, compare and write files")
+@_progress_options
 @click.pass_context
 def compile(
     ctx: click.Context,
@@ -231,13 +261,22 @@ def compile(
     check: bool,
     jobs: int | None,
     fork_threshold: int | None,
+    progress: bool | None,
+    progress_delay: float,
 ) -> None:
     """Compile the fleet into rendered/ for Argo CD; exit 0 when done (or up to date), 1 when invalid or stale.
 
     relc writes only into an absent or empty folder or one it wrote before (marked by its RELC-OUTPUT.md), never
     into or above the fleet's inputs: it replaces the folder whole, deleting what it no longer produces.
     """
-    opts = CompileOptions(root=root, today=_today(today), out=out, check=check, workers=_jobs(jobs, fork_threshold))
+    opts = CompileOptions(
+        root=root,
+        today=_today(today),
+        out=out,
+        check=check,
+        workers=_jobs(jobs, fork_threshold),
+        progress=_progress(progress, progress_delay),
+    )
     _run(ctx, app.compile, opts)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from compiler.diagnostics.report import OutputFormat
 from compiler.fanout import SERIAL, Workers
+from compiler.progress import OFF, ProgressSettings
 from compiler.resolve.export import GraphFormat
 
 
@@ -21,6 +22,7 @@ class ValidateOptions:
     rendered_dir: Path | None = None  # default: <root>/rendered
     kubeconform: Path | None = None  # the kubeconform executable the CLI resolved; None: the embedded validator
     workers: Workers = SERIAL  # processes parsing the fleet (the CLI's --jobs)
+    progress: ProgressSettings = OFF  # a long run's progress on stderr (the CLI decides: terminal, CI, flags)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,3 +46,4 @@ class CompileOptions:
     out: Path | None = None  # default: <root>/<settings.renderedPath>
     check: bool = False  # compare rendered/ with what the inputs compile to; write nothing
     workers: Workers = SERIAL  # processes parsing the fleet and emitting rendered/ (the CLI's --jobs)
+    progress: ProgressSettings = OFF  # a long run's progress on stderr (the CLI decides: terminal, CI, flags)

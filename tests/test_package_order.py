@@ -27,6 +27,7 @@ ORDER = (
     "diagnostics",
     "batch",
     "fanout",
+    "progress",
     "load",
     "model",
     "resolve",
