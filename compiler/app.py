@@ -22,7 +22,7 @@ from compiler.load.parallel import parse_all
 from compiler.model.build import build_fleet, build_settings
 from compiler.model.fleet import Fleet
 from compiler.model.settings import Settings
-from compiler.options import CompileOptions, GraphOptions, SchemaOptions, ValidateOptions
+from compiler.options import CompileOptions, GraphOptions, SchemaOptions, StatusFormat, StatusOptions, ValidateOptions
 from compiler.progress import Progress, start
 from compiler.resolve import Resolution, resolve
 from compiler.validate import rules, run_rules
@@ -234,6 +234,23 @@ def graph(opts: GraphOptions, console: Console) -> ExitCode:
         raise UsageError(f"release candidate '{opts.candidate}' does not exist", hint)
     console.out.write(export(resolution, opts.format, opts.candidate))
     return ExitCode.OK
+
+
+def status(opts: StatusOptions, console: Console) -> ExitCode:
+    """The fleet at a glance (text or JSON); shown even when the fleet has errors (it says how many), exit 1 then,
+    so a script can tell a fleet that would not compile."""
+    import json
+
+    from compiler.status.summary import summarise
+    from compiler.status.table import text
+
+    fleet, problems, _ = analysis(opts.root, opts.today, opts.workers)
+    found = summarise(fleet, problems, opts.today, opts.near_days)
+    if opts.format is StatusFormat.JSON:
+        console.out.write(json.dumps(found.as_json(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        console.out.write(text(found))
+    return ExitCode.INVALID if found.errors else ExitCode.OK
 
 
 def stdio() -> Console:

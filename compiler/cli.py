@@ -16,7 +16,7 @@ from compiler import app
 from compiler.diagnostics import ExitCode
 from compiler.diagnostics.report import OutputFormat
 from compiler.fanout import Workers
-from compiler.options import CompileOptions, GraphOptions, SchemaOptions, ValidateOptions
+from compiler.options import CompileOptions, GraphOptions, SchemaOptions, StatusFormat, StatusOptions, ValidateOptions
 from compiler.progress import DEFAULT_DELAY, ProgressSettings, wanted
 from compiler.resolve.export import GraphFormat
 
@@ -278,6 +278,47 @@ def compile(
         progress=_progress(progress, progress_delay),
     )
     _run(ctx, app.compile, opts)
+
+
+@main.command()
+@_ROOT
+@_TODAY
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in StatusFormat]),
+    default="text",
+    show_default=True,
+    help="text: a table in 100 columns; json: the same facts for tools (README: relc status).",
+)
+@click.option(
+    "--near-days",
+    type=click.IntRange(min=0, max=3650),
+    default=90,
+    show_default=True,
+    help="Warn of a candidate's end of life this many days ahead (tenants still on it).",
+)
+@_parallel("parse the fleet")
+@click.pass_context
+def status(
+    ctx: click.Context,
+    root: Path,
+    today: object,
+    fmt: str,
+    near_days: int,
+    jobs: int | None,
+    fork_threshold: int | None,
+) -> None:
+    """Summarise the fleet: per Instance, its candidates and their tenant counts; deprecations, ends of life and
+    drafts to act on (exit 1 if the fleet has errors)."""
+    opts = StatusOptions(
+        root=root,
+        today=_today(today),
+        format=StatusFormat(fmt),
+        near_days=near_days,
+        workers=_jobs(jobs, fork_threshold),
+    )
+    _run(ctx, app.status, opts)
 
 
 def run() -> None:  # pragma: no cover - console-script shim

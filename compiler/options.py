@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 
 from compiler.diagnostics.report import OutputFormat
@@ -47,3 +48,17 @@ class CompileOptions:
     check: bool = False  # compare rendered/ with what the inputs compile to; write nothing
     workers: Workers = SERIAL  # processes parsing the fleet and emitting rendered/ (the CLI's --jobs)
     progress: ProgressSettings = OFF  # a long run's progress on stderr (the CLI decides: terminal, CI, flags)
+
+
+class StatusFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+@dataclass(frozen=True, slots=True)
+class StatusOptions:
+    root: Path
+    today: date
+    format: StatusFormat = StatusFormat.TEXT
+    near_days: int = 90  # warn of an end of life this many days ahead (compiler.status.summary)
+    workers: Workers = SERIAL  # processes parsing the fleet (the CLI's --jobs)

@@ -35,6 +35,7 @@ ORDER = (
     "render",
     "emit",
     "outcheck",
+    "status",
     "options",
     "app",
     "cli",
