@@ -449,6 +449,68 @@ class ServiceVersionRegistryFile(TypedDict):
     entries: list[ServiceVersionEntry]
 
 
+# --- metrics ---------------------------------------------------------------------------------------------
+
+MetricKind = Literal["counter", "gauge", "histogram"]
+
+
+@dataclass(frozen=True, slots=True)
+class MetricSpec:
+    """One metric relc-migrate exports (design document 2, §8.2): its name, type, label names and help text.
+
+    relc-migrate builds its prometheus_client objects from these (``relc_migrate/metrics.py``) and the compiler
+    renders the Grafana dashboard's queries from them, so a renamed metric or label changes both at once; a test
+    checks every dashboard query against what the exporter's registry really emits.
+    """
+
+    name: str
+    kind: MetricKind
+    labels: tuple[str, ...]
+    help: str
+
+
+METRIC_MIGRATION_DURATION: Final = MetricSpec(
+    "tenant_migration_duration_seconds",
+    "histogram",
+    ("cluster", "service", "tenant", "version"),
+    "Duration of one tenant/service migration run",
+)
+METRIC_MIGRATION_TOTAL: Final = MetricSpec(
+    "tenant_migration_total", "counter", ("outcome",), "Migration runs by outcome"
+)
+METRIC_SCHEMA_VERSION: Final = MetricSpec(
+    "tenant_schema_version",
+    "gauge",
+    ("tenant", "service", "schema", "version"),
+    "1 for the schema version a tenant's schema is at",
+)
+METRIC_BACKUP_DURATION: Final = MetricSpec(
+    "tenant_backup_duration_seconds",
+    "histogram",
+    ("tenant", "cluster", "outcome"),
+    "Duration of the pg_dump backup before a migration",
+)
+METRIC_BACKUP_FAILED: Final = MetricSpec(
+    "tenant_backup_failed_total", "counter", ("tenant", "cluster"), "Backups that failed after all retries"
+)
+METRIC_QUEUE_LENGTH: Final = MetricSpec(
+    "migration_queue_length", "gauge", (), "Runners waiting for a cluster-wide migration slot"
+)
+METRICS: Final = (
+    METRIC_MIGRATION_DURATION,
+    METRIC_MIGRATION_TOTAL,
+    METRIC_SCHEMA_VERSION,
+    METRIC_BACKUP_DURATION,
+    METRIC_BACKUP_FAILED,
+    METRIC_QUEUE_LENGTH,
+)
+#: Migration outcomes (the ``outcome`` label of tenant_migration_total) and backup outcomes.
+MIGRATION_OUTCOMES: Final = frozenset({"success", "failed", "blocked", "locked", "interrupted", "dry_run", "usage"})
+BACKUP_OUTCOMES: Final = frozenset({"success", "failed"})
+#: The label the Pushgateway adds to every pushed metric: its grouping key (relc-migrate pushes by Job name).
+PUSH_GROUPING_LABEL: Final = "job"
+
+
 # --- the JSON summary --------------------------------------------------------------------------------------
 
 
