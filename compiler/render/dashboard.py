@@ -93,9 +93,11 @@ class Variable:
 
 VARIABLES = (
     Variable("cluster", "cluster", "Cluster", contract.METRIC_MIGRATION_DURATION),
+    Variable("instance", contract.INSTANCE_LABEL, "Instance", contract.METRIC_MIGRATION_DURATION),
     Variable("tenant", "tenant", "Tenant", contract.METRIC_SCHEMA_VERSION),
     Variable("service", "service", "Service", contract.METRIC_SCHEMA_VERSION),
 )
+"""In dependency order: each variable's choices are filtered by the ones before it (an Instance's tenants)."""
 
 
 def dashboard(cluster: str, instances: list[str]) -> dict[str, object]:
@@ -124,7 +126,7 @@ def dashboard(cluster: str, instances: list[str]) -> dict[str, object]:
         "timezone": "utc",
         "annotations": {"list": []},
         "links": [],
-        "templating": {"list": [_datasource_variable(), *(_label_variable(v, cluster) for v in VARIABLES)]},
+        "templating": {"list": [_datasource_variable(), *(_label_variable(n, cluster) for n in range(len(VARIABLES)))]},
         "panels": panels,
     }
 
@@ -153,9 +155,10 @@ def _datasource_variable() -> dict[str, object]:
     }
 
 
-def _label_variable(v: Variable, cluster: str) -> dict[str, object]:
+def _label_variable(n: int, cluster: str) -> dict[str, object]:
+    v = VARIABLES[n]
     series = "_count" if v.source.kind == "histogram" else ""  # a histogram's own name is no series
-    query = f"label_values({selector(v.source, series, variables=())}, {v.label})"
+    query = f"label_values({selector(v.source, series, variables=VARIABLES[:n])}, {v.label})"
     current = (
         {"selected": True, "text": [cluster], "value": [cluster]}
         if v.name == "cluster"
@@ -316,8 +319,9 @@ def _queue() -> dict[str, object]:
     return _panel(
         "timeseries",
         "Migration queue length",
-        "migration_queue_length: runners waiting for a cluster-wide migration slot, as the last Jobs saw it.",
+        "migration_queue_length: runners waiting for a migration slot (kept in each Instance's infra database), as"
+        " the last Jobs saw it.",
         (0, 26, 24, 6),
-        [_target(f"max({selector(spec)})", "A", "waiting")],
+        [_target(f"max by (relc_instance) ({selector(spec)})", "A", "{{relc_instance}}")],
         "short",
     )

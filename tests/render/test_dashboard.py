@@ -102,8 +102,8 @@ def test_every_query_names_only_exported_metrics_with_the_labels_relc_migrate_se
 
 def test_the_query_check_can_fail() -> None:
     series = exported()
-    assert list(problems('sum by (instance) (tenant_schema_version{cluster=~"$cluster"})', series)) == [
-        "tenant_schema_version: relc-migrate sets no label 'cluster' on it",
+    assert list(problems('sum by (instance) (tenant_schema_version{outcome=~"$cluster"})', series)) == [
+        "tenant_schema_version: relc-migrate sets no label 'outcome' on it",
         "by (instance): no selected series has that label",
     ]
     assert list(problems("rate(tenant_migrations_total{}[5m])", series)) == [
@@ -123,7 +123,11 @@ def test_grafana_essentials() -> None:
     assert isinstance(board["schemaVersion"], int)
     variables = {v["name"]: v for v in board["templating"]["list"]}
     assert variables["datasource"]["type"] == "datasource" and variables["datasource"]["query"] == "prometheus"
+    assert list(variables) == ["datasource", "cluster", "instance", "tenant", "service"]
     assert variables["cluster"]["current"]["value"] == ["prod"]  # each cluster's Grafana opens on its own cluster
+    assert variables["instance"]["definition"] == (
+        'label_values(tenant_migration_duration_seconds_count{cluster=~"$cluster"}, relc_instance)'
+    )  # an Instance's choices follow the cluster chosen
     ids = [p["id"] for p in board["panels"]]
     assert ids == list(range(1, len(ids) + 1))
     assert [p["title"] for p in board["panels"]] == [
