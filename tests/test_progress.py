@@ -7,15 +7,16 @@ import io
 import os
 import pty
 import select
-import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
+from compiler.fanout import fan_out
 from compiler.progress import CLEAR, Progress, wanted
-from tests.conftest import REPO
 
 RELC = Path(sys.executable).parent / "relc"
 TODAY = "--today=2026-06-01"
@@ -50,21 +51,9 @@ def _on_a_terminal(args: list[str], env: dict[str, str]) -> tuple[int, str]:
     return proc.wait(timeout=60), received.decode("utf-8")
 
 
-@pytest.fixture
-def fleet(tmp_path: Path) -> Path:
-    root = tmp_path / "fleet"
-    for name in ("blueprints", "releases", "instances", "tenants", "migrations", "relc.yaml"):
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, root / name)
-        elif source.exists():
-            shutil.copy2(source, root / name)
-    return root
-
-
-def test_a_terminal_sees_the_stages_and_counts_and_the_line_is_erased(fleet: Path) -> None:
+def test_a_terminal_sees_the_stages_and_counts_and_the_line_is_erased(example_fleet: Path) -> None:
     code, screen = _on_a_terminal(
-        ["compile", "--root", str(fleet), TODAY, "--progress-delay=0", "-j1"], _env(TERM="xterm")
+        ["compile", "--root", str(example_fleet), TODAY, "--progress-delay=0", "-j1"], _env(TERM="xterm")
     )
     assert code == 0
     assert f"{CLEAR}relc: load (" in screen
@@ -75,30 +64,41 @@ def test_a_terminal_sees_the_stages_and_counts_and_the_line_is_erased(fleet: Pat
     assert screen.endswith(f"{CLEAR}compiled 160 files into rendered/: 160 added, 0 changed, 0 removed\r\n")
 
 
-def test_ci_set_means_no_progress_on_a_terminal_unless_asked(fleet: Path) -> None:
-    code, screen = _on_a_terminal(["validate", "--root", str(fleet), TODAY, "--progress-delay=0"], _env(CI="true"))
+def test_ci_set_means_no_progress_on_a_terminal_unless_asked(example_fleet: Path) -> None:
+    code, screen = _on_a_terminal(
+        ["validate", "--root", str(example_fleet), TODAY, "--progress-delay=0"], _env(CI="true")
+    )
     assert (code, screen) == (0, "no problems found\r\n")
     code, screen = _on_a_terminal(
-        ["validate", "--root", str(fleet), TODAY, "--progress-delay=0", "--progress"], _env(CI="true")
+        ["validate", "--root", str(example_fleet), TODAY, "--progress-delay=0", "--progress"], _env(CI="true")
     )
     assert code == 0
     assert f"{CLEAR}relc: validate 9 tenants 0/9 rules (" in screen
 
 
-def test_a_fast_run_shows_nothing_on_a_terminal(fleet: Path) -> None:
-    code, screen = _on_a_terminal(["validate", "--root", str(fleet), TODAY, "--progress-delay=60"], _env())
+def test_a_fast_run_shows_nothing_on_a_terminal(example_fleet: Path) -> None:
+    code, screen = _on_a_terminal(["validate", "--root", str(example_fleet), TODAY, "--progress-delay=60"], _env())
     assert (code, screen) == (0, "no problems found\r\n")
 
 
-def test_no_progress_when_the_streams_are_not_a_terminal(fleet: Path) -> None:
+def test_no_progress_when_the_streams_are_not_a_terminal(example_fleet: Path) -> None:
     """Pipes: nothing on stderr at all, and stdout is exactly the JSON, even with a zero delay."""
-    args = [str(RELC), "validate", "--root", str(fleet), TODAY, "--progress-delay=0", "--format=json"]
+    args = [str(RELC), "validate", "--root", str(example_fleet), TODAY, "--progress-delay=0", "--format=json"]
     done = subprocess.run(args, capture_output=True, text=True, env=_env(), timeout=120, check=False)
     assert (done.returncode, done.stdout, done.stderr) == (0, CLEAN_JSON, "")
 
 
-def test_asked_for_with_pipes_it_goes_to_stderr_only(fleet: Path) -> None:
-    args = [str(RELC), "validate", "--root", str(fleet), TODAY, "--progress-delay=0", "--format=json", "--progress"]
+def test_asked_for_with_pipes_it_goes_to_stderr_only(example_fleet: Path) -> None:
+    args = [
+        str(RELC),
+        "validate",
+        "--root",
+        str(example_fleet),
+        TODAY,
+        "--progress-delay=0",
+        "--format=json",
+        "--progress",
+    ]
     done = subprocess.run(args, capture_output=True, env=_env(), timeout=120, check=False)  # bytes: \r stays \r
     assert (done.returncode, done.stdout.decode()) == (0, CLEAN_JSON)
     assert done.stderr.decode().startswith(f"{CLEAR}relc: load (")
@@ -157,3 +157,16 @@ def test_off_writes_nothing_and_a_closed_line_that_never_showed_is_not_erased() 
     quiet.stage("load")
     quiet.close()
     assert out.getvalue() == ""
+
+
+def _slow(part: Sequence[int]) -> int:
+    time.sleep(0.3)
+    return sum(part)
+
+
+def test_the_waiting_parent_beats_while_workers_run() -> None:
+    """The progress line's clock moves during a forked stage: fan_out calls the heartbeat while it waits."""
+    beats: list[float] = []
+    result = fan_out(_slow, list(range(4)), workers=2, threshold=0, heartbeat=lambda: beats.append(time.monotonic()))
+    assert sum(result) == 6
+    assert len(beats) >= 2
