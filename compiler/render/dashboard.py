@@ -101,14 +101,7 @@ VARIABLES = (
 
 
 def dashboard(cluster: str, instances: list[str]) -> dict[str, object]:
-    panels = [
-        _heatmap(),
-        _latency(),
-        _outcomes(),
-        _backup_duration(),
-        _backup_failures(),
-        _queue(),
-    ]
+    panels = [_heatmap(), *_graphs()]
     for n, panel in enumerate(panels, start=1):
         panel["id"] = n
     return {
@@ -248,80 +241,63 @@ def _heatmap() -> dict[str, object]:
     return panel
 
 
-def _latency() -> dict[str, object]:
-    spec = contract.METRIC_MIGRATION_DURATION
-    targets = [
-        _target(
-            f"histogram_quantile({q}, sum by (le, service) ({selector(spec, '_bucket')}))",
-            chr(ord("A") + n),
-            f"p{round(q * 100)} {{{{service}}}}",
-        )
-        for n, q in enumerate(QUANTILES)
-    ]
-    return _panel(
-        "timeseries",
-        "Migration Latency",
-        "Quantiles of tenant_migration_duration_seconds per service over the runs the Pushgateway holds.",
-        (0, 10, 12, 8),
-        targets,
-        "s",
-    )
+def _timeseries(
+    title: str, description: str, grid: tuple[int, int, int, int], unit: str, *queries: tuple[str, str]
+) -> dict[str, object]:
+    """A graph panel of ``queries`` (expression, legend), their refIds A, B, … in order."""
+    targets = [_target(expr, chr(ord("A") + n), legend) for n, (expr, legend) in enumerate(queries)]
+    return _panel("timeseries", title, description, grid, targets, unit)
 
 
-def _outcomes() -> dict[str, object]:
-    spec = contract.METRIC_MIGRATION_TOTAL
-    return _panel(
-        "timeseries",
-        "Migration runs by outcome",
-        "tenant_migration_total: runs the Pushgateway holds, by outcome (failed, blocked and locked need a look).",
-        (12, 10, 12, 8),
-        [_target(f"sum by (outcome) ({selector(spec)})", "A", "{{outcome}}")],
-        "short",
-    )
-
-
-def _backup_duration() -> dict[str, object]:
-    spec = contract.METRIC_BACKUP_DURATION
-    targets = [
-        _target(
-            f"histogram_quantile(0.95, sum by (le, outcome) ({selector(spec, '_bucket')}))", "A", "p95 {{outcome}}"
+def _graphs() -> list[dict[str, object]]:
+    """Latency, outcomes, backups and the queue: what a person watching a rollout looks at after the heat-map."""
+    duration, runs = contract.METRIC_MIGRATION_DURATION, contract.METRIC_MIGRATION_TOTAL
+    backup, failed, queue = contract.METRIC_BACKUP_DURATION, contract.METRIC_BACKUP_FAILED, contract.METRIC_QUEUE_LENGTH
+    return [
+        _timeseries(
+            "Migration Latency",
+            "Quantiles of tenant_migration_duration_seconds per service over the runs the Pushgateway holds.",
+            (0, 10, 12, 8),
+            "s",
+            *(
+                (
+                    f"histogram_quantile({q}, sum by (le, service) ({selector(duration, '_bucket')}))",
+                    f"p{round(q * 100)} {{{{service}}}}",
+                )
+                for q in QUANTILES
+            ),
         ),
-        _target(
-            f"sum by (outcome) ({selector(spec, '_sum')}) / sum by (outcome) ({selector(spec, '_count')})",
-            "B",
-            "mean {{outcome}}",
+        _timeseries(
+            "Migration runs by outcome",
+            "tenant_migration_total: runs the Pushgateway holds, by outcome (failed, blocked and locked need a look).",
+            (12, 10, 12, 8),
+            "short",
+            (f"sum by (outcome) ({selector(runs)})", "{{outcome}}"),
+        ),
+        _timeseries(
+            "Backup duration",
+            "tenant_backup_duration_seconds: the pg_dump before a migration, by outcome.",
+            (0, 18, 12, 8),
+            "s",
+            (f"histogram_quantile(0.95, sum by (le, outcome) ({selector(backup, '_bucket')}))", "p95 {{outcome}}"),
+            (
+                f"sum by (outcome) ({selector(backup, '_sum')}) / sum by (outcome) ({selector(backup, '_count')})",
+                "mean {{outcome}}",
+            ),
+        ),
+        _timeseries(
+            "Backup failures",
+            "tenant_backup_failed_total: backups that failed after all retries, by tenant (the migration did not run).",
+            (12, 18, 12, 8),
+            "short",
+            (f"sum by (tenant) ({selector(failed)})", "{{tenant}}"),
+        ),
+        _timeseries(
+            "Migration queue length",
+            "migration_queue_length: runners waiting for a migration slot (kept in each Instance's infra database),"
+            " as the last Jobs saw it.",
+            (0, 26, 24, 6),
+            "short",
+            (f"max by (relc_instance) ({selector(queue)})", "{{relc_instance}}"),
         ),
     ]
-    return _panel(
-        "timeseries",
-        "Backup duration",
-        "tenant_backup_duration_seconds: the pg_dump before a migration, by outcome.",
-        (0, 18, 12, 8),
-        targets,
-        "s",
-    )
-
-
-def _backup_failures() -> dict[str, object]:
-    spec = contract.METRIC_BACKUP_FAILED
-    return _panel(
-        "timeseries",
-        "Backup failures",
-        "tenant_backup_failed_total: backups that failed after all retries, by tenant (the migration did not run).",
-        (12, 18, 12, 8),
-        [_target(f"sum by (tenant) ({selector(spec)})", "A", "{{tenant}}")],
-        "short",
-    )
-
-
-def _queue() -> dict[str, object]:
-    spec = contract.METRIC_QUEUE_LENGTH
-    return _panel(
-        "timeseries",
-        "Migration queue length",
-        "migration_queue_length: runners waiting for a migration slot (kept in each Instance's infra database), as"
-        " the last Jobs saw it.",
-        (0, 26, 24, 6),
-        [_target(f"max by (relc_instance) ({selector(spec)})", "A", "{{relc_instance}}")],
-        "short",
-    )
