@@ -4,6 +4,7 @@ maps every error to an exit code and a message (never a traceback)."""
 from __future__ import annotations
 
 import difflib
+import io
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Mapping
@@ -23,9 +24,18 @@ from compiler.load.parallel import ParseCache, parse_all
 from compiler.model.build import build_fleet, build_settings
 from compiler.model.fleet import Fleet
 from compiler.model.settings import Settings
-from compiler.options import CompileOptions, GraphOptions, PlanOptions, SchemaOptions, ValidateOptions
+from compiler.options import (
+    CompileOptions,
+    GraphOptions,
+    PlanOptions,
+    SchemaOptions,
+    StatusFormat,
+    StatusOptions,
+    ValidateOptions,
+)
+from compiler.progress import Progress, start
 from compiler.resolve import Resolution, resolve
-from compiler.validate import run_rules
+from compiler.validate import rules, run_rules
 from compiler.validate.context import Context
 
 if TYPE_CHECKING:
@@ -135,20 +145,27 @@ def analysis(
     workers: Workers = SERIAL,
     overlay: Overlay | None = None,
     parses: ParseCache | None = None,
+    progress: Progress | None = None,
 ) -> tuple[Fleet, list[Diagnostic], Resolution]:
     """Load, resolve once, validate: the resolution is what the dependencies rule reported from, so a command
     that also needs it (graph, compile) reuses it instead of resolving again. Values templates are rendered
     too (RLC801, render's own check): a template typo must fail ``relc validate``, the pull request's first check.
-    ``overlay``: analyse the fleet as an edit would leave it (see :data:`Overlay`)."""
+    ``overlay``: analyse the fleet as an edit would leave it (see :data:`Overlay`).
+    ``progress`` (a long run's line on stderr) is told each stage; the caller closes it."""
 
     from compiler.render.charts import template_problems
 
     assert isinstance(ctx_today, date)
+    shown = progress or Progress(None)
+    shown.stage("load")
     fleet, problems = load_fleet(root, workers, overlay, parses)
+    shown.stage(f"resolve {len(fleet.candidates):,} candidates")
     resolution = resolve(fleet)
     shipped, found = read_shipped(root, (component for component, _ in fleet.component_versions))
     problems += found
-    problems += run_rules(Context(fleet, ctx_today, resolution, shipped))
+    shown.stage(f"validate {len(fleet.tenants):,} tenants", len(rules()), "rules")
+    problems += run_rules(Context(fleet, ctx_today, resolution, shipped), shown.advance)
+    shown.stage("check templates")
     problems += template_problems(fleet)
     return fleet, problems, resolution
 
@@ -159,12 +176,18 @@ def validate(opts: ValidateOptions, console: Console) -> ExitCode:
             "--base judges a change to the fleet, --rendered checks the output: give one of them",
             "run relc validate --base REF and relc validate --rendered as two steps",
         )
-    if opts.rendered:
-        problems = validate_rendered(opts)
-    else:
-        fleet, problems = analyse(opts.root, opts.today, opts.workers)
-        if opts.base is not None:
-            problems += against_base(opts.root, opts.base, fleet, opts.today)[1]
+    progress = start(opts.progress, console.err)
+    try:
+        if opts.rendered:
+            progress.stage("check rendered output")
+            problems = validate_rendered(opts)
+        else:
+            fleet, problems, _ = analysis(opts.root, opts.today, opts.workers, progress=progress)
+            if opts.base is not None:
+                progress.stage(f"policies against {opts.base}")
+                problems += against_base(opts.root, opts.base, fleet, opts.today)[1]
+    finally:
+        progress.close()
     console.out.write(render(problems, opts.output))
     failed = any(d.is_error or opts.strict for d in problems)
     return ExitCode.INVALID if failed else ExitCode.OK
@@ -223,7 +246,11 @@ def compile(opts: CompileOptions, console: Console) -> ExitCode:
     from compiler.render.context import RenderContext
     from compiler.render.pipeline import render_all
 
-    fleet, problems, resolution = analysis(opts.root, opts.today, opts.workers)
+    progress = start(opts.progress, console.err)
+    try:
+        fleet, problems, resolution = analysis(opts.root, opts.today, opts.workers, progress=progress)
+    finally:
+        progress.close()  # reopened by the stages below: a warning or an error must start on a clean line
     settings = fleet.settings
     if any(d.is_error for d in problems):
         console.out.write(render(problems, opts.output))  # in the format CI asked for (annotations, JSON)
@@ -231,17 +258,28 @@ def compile(opts: CompileOptions, console: Console) -> ExitCode:
     if problems:  # warnings do not stop a compile, but are never silent
         console.err.write(render(problems, opts.output))
     target = emit.target_for(opts.root, opts.out, settings.rendered_path, writing=not opts.check)
-    files = render_all(RenderContext(fleet, resolution, settings))  # before the disk is touched (tenants: deferred)
     workers, threshold = opts.workers.count, opts.workers.threshold(EMIT_THRESHOLD)
+    try:
+        progress.stage(f"render {len(fleet.tenants):,} tenants")
+        files = render_all(RenderContext(fleet, resolution, settings))  # before the disk is touched (tenants: later)
+        progress.stage(f"{'compare' if opts.check else 'write'} {len(files):,} files")
+        diffs = io.StringIO()  # the first stale files' diffs, printed once the progress line is gone
+        if opts.check:
+            delta, stale = emit.check(
+                target, files, diffs, workers=workers, threshold=threshold, heartbeat=progress.tick
+            )
+        else:
+            delta = emit.write(target, files, workers=workers, threshold=threshold, heartbeat=progress.tick)
+    finally:
+        progress.close()
+    console.err.write(diffs.getvalue())
     if opts.check:
-        delta, stale = emit.check(target, files, console.err, workers=workers, threshold=threshold)
         if stale or opts.output is OutputFormat.JSON:  # JSON: stdout is always one report, even an empty one
             console.out.write(render(stale, opts.output))
         if stale:
             return ExitCode.INVALID
         _status(console, opts.output, f"{target.shown}/ is up to date ({delta.files} files)\n")
         return ExitCode.OK
-    delta = emit.write(target, files, workers=workers, threshold=threshold)
     _status(console, opts.output, f"compiled {delta.files} files into {target.shown}/: {delta.summary()}\n")
     return ExitCode.OK
 
@@ -281,6 +319,23 @@ def unknown(what: str, name: str, known: Iterable[str]) -> UsageError:
     close = difflib.get_close_matches(name, names, n=1)
     hint = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(names)}"
     return UsageError(f"{what} '{name}' does not exist", hint)
+
+
+def status(opts: StatusOptions, console: Console) -> ExitCode:
+    """The fleet at a glance (text or JSON); shown even when the fleet has errors (it says how many), exit 1 then,
+    so a script can tell a fleet that would not compile."""
+    import json
+
+    from compiler.status.summary import summarise
+    from compiler.status.table import text
+
+    fleet, problems, _ = analysis(opts.root, opts.today, opts.workers)
+    found = summarise(fleet, problems, opts.today, opts.near_days)
+    if opts.format is StatusFormat.JSON:
+        console.out.write(json.dumps(found.as_json(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        console.out.write(text(found))
+    return ExitCode.INVALID if found.errors else ExitCode.OK
 
 
 def stdio() -> Console:

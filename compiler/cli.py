@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
@@ -27,11 +28,14 @@ from compiler.options import (
     PromoteOptions,
     SchemaOptions,
     Selector,
+    StatusFormat,
+    StatusOptions,
     TenantAddOptions,
     TenantRemoveOptions,
     ValidateOptions,
 )
 from compiler.plan.formats import PlanFormat
+from compiler.progress import DEFAULT_DELAY, ProgressSettings, wanted
 from compiler.resolve.export import GraphFormat
 
 Opts = TypeVar("Opts")
@@ -116,6 +120,29 @@ def _deletion(default: DeletionMode | None, help: str) -> Callable[[Callable[...
     )
 
 
+def _progress_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--progress/--no-progress and the hidden --progress-delay, for every command that can run for seconds."""
+    flag = click.option(
+        "--progress/--no-progress",
+        default=None,
+        help="Show stages and counts on stderr during a long run (default: only on a terminal, never with CI set).",
+    )
+    delay = click.option(
+        "--progress-delay",
+        type=click.FloatRange(min=0),
+        default=DEFAULT_DELAY,
+        hidden=True,
+        help="Seconds a run lasts before progress shows (tests set 0).",
+    )
+    return flag(delay(command))
+
+
+def _progress(flag: bool | None, delay: float) -> ProgressSettings:
+    """Resolve --progress here, at the edge: the core never asks whether it writes to a terminal or reads env."""
+    enabled = wanted(flag, stdout_tty=sys.stdout.isatty(), stderr_tty=sys.stderr.isatty(), env=os.environ)
+    return ProgressSettings(enabled, delay)
+
+
 def _today(value: object) -> date:
     return value.date() if hasattr(value, "date") else date.today()
 
@@ -172,6 +199,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     "shared persistence, retired candidates: RLC901-RLC905).",
 )
 @_parallel("parse the fleet")
+@_progress_options
 @click.pass_context
 def validate(
     ctx: click.Context,
@@ -185,6 +213,8 @@ def validate(
     base: str | None,
     jobs: int | None,
     fork_threshold: int | None,
+    progress: bool | None,
+    progress_delay: float,
 ) -> None:
     """Validate the fleet (or, with --rendered, the output); exit 0 when clean, 1 when invalid, 2 on usage errors."""
     opts = ValidateOptions(
@@ -197,6 +227,7 @@ def validate(
         kubeconform=_kubeconform(kubeconform),
         workers=_jobs(jobs, fork_threshold),
         base=base,
+        progress=_progress(progress, progress_delay),
     )
     _run(ctx, app.validate, opts)
 
@@ -252,6 +283,7 @@ def graph(
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 listing stale, missing or extra files (for CI).")
 @_format(OutputFormat, "text for people, json for tools, github for workflow annotations (stale files too).")
 @_parallel("parse the fleet and emit, compare and write files")
+@_progress_options
 @click.pass_context
 def compile(
     ctx: click.Context,
@@ -262,6 +294,8 @@ def compile(
     output: str,
     jobs: int | None,
     fork_threshold: int | None,
+    progress: bool | None,
+    progress_delay: float,
 ) -> None:
     """Compile the fleet into rendered/ for Argo CD; exit 0 when done (or up to date), 1 when invalid or stale.
 
@@ -275,6 +309,7 @@ def compile(
         check=check,
         output=OutputFormat(output),
         workers=_jobs(jobs, fork_threshold),
+        progress=_progress(progress, progress_delay),
     )
     _run(ctx, app.compile, opts)
 
@@ -501,6 +536,47 @@ def tenant_remove(
     mode = DeletionMode(deletion) if deletion is not None else None
     opts = TenantRemoveOptions(_edit(root, today, output, jobs, fork_threshold), name, instance, mode)
     _run(ctx, commands.tenant_remove, opts)
+
+
+@main.command()
+@_ROOT
+@_TODAY
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in StatusFormat]),
+    default="text",
+    show_default=True,
+    help="text: a table in 100 columns; json: the same facts for tools (README: relc status).",
+)
+@click.option(
+    "--near-days",
+    type=click.IntRange(min=0, max=3650),
+    default=90,
+    show_default=True,
+    help="Warn of a candidate's end of life this many days ahead (tenants still on it).",
+)
+@_parallel("parse the fleet")
+@click.pass_context
+def status(
+    ctx: click.Context,
+    root: Path,
+    today: object,
+    fmt: str,
+    near_days: int,
+    jobs: int | None,
+    fork_threshold: int | None,
+) -> None:
+    """Summarise the fleet: per Instance, its candidates and their tenant counts; deprecations, ends of life and
+    drafts to act on (exit 1 if the fleet has errors)."""
+    opts = StatusOptions(
+        root=root,
+        today=_today(today),
+        format=StatusFormat(fmt),
+        near_days=near_days,
+        workers=_jobs(jobs, fork_threshold),
+    )
+    _run(ctx, app.status, opts)
 
 
 def run() -> None:  # pragma: no cover - console-script shim

@@ -11,6 +11,7 @@ from compiler.diagnostics.report import OutputFormat
 from compiler.fanout import SERIAL, Workers
 from compiler.model.kinds import DeletionMode, TenantRole
 from compiler.plan.formats import PlanFormat
+from compiler.progress import OFF, ProgressSettings
 from compiler.resolve.export import GraphFormat
 
 
@@ -25,6 +26,7 @@ class ValidateOptions:
     kubeconform: Path | None = None  # the kubeconform executable the CLI resolved; None: the embedded validator
     workers: Workers = SERIAL  # processes parsing the fleet (the CLI's --jobs)
     base: str | None = None  # a git ref: also check the policies a change must keep against it (RLC9xx)
+    progress: ProgressSettings = OFF  # a long run's progress on stderr (the CLI decides: terminal, CI, flags)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,7 @@ class CompileOptions:
     check: bool = False  # compare rendered/ with what the inputs compile to; write nothing
     output: OutputFormat = OutputFormat.TEXT  # how diagnostics (invalid fleet, stale files) are printed
     workers: Workers = SERIAL  # processes parsing the fleet and emitting rendered/ (the CLI's --jobs)
+    progress: ProgressSettings = OFF  # a long run's progress on stderr (the CLI decides: terminal, CI, flags)
 
 
 class EditFormat(StrEnum):
@@ -125,3 +128,17 @@ class TenantRemoveOptions:
     name: str
     instance: str | None = None
     deletion: DeletionMode | None = None  # must be given and equal the tenant's declared policies.deletion.mode
+
+
+class StatusFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+@dataclass(frozen=True, slots=True)
+class StatusOptions:
+    root: Path
+    today: date
+    format: StatusFormat = StatusFormat.TEXT
+    near_days: int = 90  # warn of an end of life this many days ahead (compiler.status.summary)
+    workers: Workers = SERIAL  # processes parsing the fleet (the CLI's --jobs)

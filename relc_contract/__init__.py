@@ -67,6 +67,9 @@ ENV_IMAGE: Final = "RELC_IMAGE"
 ENV_CONCURRENCY_LIMIT: Final = "RELC_CONCURRENCY_LIMIT"
 #: The cluster name (a metrics label).
 ENV_CLUSTER: Final = "RELC_CLUSTER"
+#: The Instance name (the ``relc_instance`` metrics label and Pushgateway grouping key): tenant names are unique
+#: only within an Instance, and two Instances may share a cluster.
+ENV_INSTANCE: Final = "RELC_INSTANCE"
 #: Override of the termination message path (tests, local runs).
 ENV_TERMINATION_LOG: Final = "RELC_TERMINATION_LOG"
 #: Path of the pg_dump binary (default: ``pg_dump`` on PATH).
@@ -365,6 +368,7 @@ def job_environment(
     pushgateway_url: str | None = None,
     concurrency_limit: int = DEFAULT_CONCURRENCY_LIMIT,
     cluster: str | None = None,
+    instance: str | None = None,
 ) -> tuple[tuple[str, str], ...]:
     """The Job container's environment as (name, value) pairs, sorted by name for stable rendering.
 
@@ -381,6 +385,8 @@ def job_environment(
         env[ENV_PUSHGATEWAY_URL] = pushgateway_url
     if cluster is not None:
         env[ENV_CLUSTER] = cluster
+    if instance is not None:
+        env[ENV_INSTANCE] = instance
     return tuple(sorted(env.items()))
 
 
@@ -631,6 +637,75 @@ def shard_of(name: str, count: int) -> int:
     each shard in two: a name in shard ``i`` moves to ``i`` or ``i + count``, never elsewhere."""
     digest = hashlib.sha256(name.encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big") % count
+
+
+# --- metrics ---------------------------------------------------------------------------------------------
+
+MetricKind = Literal["counter", "gauge", "histogram"]
+
+
+@dataclass(frozen=True, slots=True)
+class MetricSpec:
+    """One metric relc-migrate exports (design document 2, §8.2): its name, type, label names and help text.
+
+    relc-migrate builds its prometheus_client objects from these (``relc_migrate/metrics.py``) and the compiler
+    renders the Grafana dashboard's queries from them, so a renamed metric or label changes both at once; a test
+    checks every dashboard query against what the exporter's registry really emits.
+    """
+
+    name: str
+    kind: MetricKind
+    labels: tuple[str, ...]
+    help: str
+
+
+#: Labels every metric carries, from the Job's environment (RELC_CLUSTER, RELC_INSTANCE): a tenant is named
+#: by its Instance and its name, and several Instances may share a cluster and a Prometheus. ``relc_instance``,
+#: not ``instance``: Prometheus gives every scraped series an ``instance`` label of its own (the target).
+INSTANCE_LABEL: Final = "relc_instance"
+SCOPE_LABELS: Final = ("cluster", INSTANCE_LABEL)
+
+METRIC_MIGRATION_DURATION: Final = MetricSpec(
+    "tenant_migration_duration_seconds",
+    "histogram",
+    (*SCOPE_LABELS, "service", "tenant", "version"),
+    "Duration of one tenant/service migration run",
+)
+METRIC_MIGRATION_TOTAL: Final = MetricSpec(
+    "tenant_migration_total", "counter", (*SCOPE_LABELS, "outcome"), "Migration runs by outcome"
+)
+METRIC_SCHEMA_VERSION: Final = MetricSpec(
+    "tenant_schema_version",
+    "gauge",
+    (*SCOPE_LABELS, "tenant", "service", "schema", "version"),
+    "1 for the schema version a tenant's schema is at",
+)
+METRIC_BACKUP_DURATION: Final = MetricSpec(
+    "tenant_backup_duration_seconds",
+    "histogram",
+    (*SCOPE_LABELS, "tenant", "outcome"),
+    "Duration of the pg_dump backup before a migration",
+)
+METRIC_BACKUP_FAILED: Final = MetricSpec(
+    "tenant_backup_failed_total", "counter", (*SCOPE_LABELS, "tenant"), "Backups that failed after all retries"
+)
+METRIC_QUEUE_LENGTH: Final = MetricSpec(
+    "migration_queue_length", "gauge", SCOPE_LABELS, "Runners waiting for a cluster-wide migration slot"
+)
+METRICS: Final = (
+    METRIC_MIGRATION_DURATION,
+    METRIC_MIGRATION_TOTAL,
+    METRIC_SCHEMA_VERSION,
+    METRIC_BACKUP_DURATION,
+    METRIC_BACKUP_FAILED,
+    METRIC_QUEUE_LENGTH,
+)
+#: Migration outcomes (the ``outcome`` label of tenant_migration_total) and backup outcomes.
+MIGRATION_OUTCOMES: Final = frozenset({"success", "failed", "blocked", "locked", "interrupted", "dry_run", "usage"})
+BACKUP_OUTCOMES: Final = frozenset({"success", "failed"})
+#: The Pushgateway groups a push by the Job's name (``job``) and its Instance: Job names derive from the tenant,
+#: service and version, which two Instances on one Pushgateway may share.
+PUSH_GROUPING_LABELS: Final = ("job", INSTANCE_LABEL)
 
 
 # --- the JSON summary --------------------------------------------------------------------------------------

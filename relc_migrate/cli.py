@@ -147,7 +147,7 @@ def run_command(
     env = os.environ
     started = time.monotonic()
     summary: dict[str, Any] = {"command": command, **(base or {})}
-    metrics = Metrics(env.get(contract.ENV_CLUSTER))
+    metrics = Metrics(env.get(contract.ENV_CLUSTER), env.get(contract.ENV_INSTANCE))
     try:
         rt = read_runtime(env) if needs_db else Runtime(dsn="")
         with sigterm_to(rt.stop.request):

@@ -204,13 +204,19 @@ class _InstanceKit:
         self.retries = spec.migration.retries
         self.concurrency = spec.migration.concurrency
         self.cluster = spec.cluster
+        self.pushgateway = ctx.settings.pushgateway_url
         self.infra = _admin_dsn(instance, spec.database.infra_database)
         self.provision_vault = vault_annotations(self.vault_namespace, _admin_dsn(instance), self.infra)
         self.inits: dict[ServicePin, list[Manifest]] = {}
 
     def env(self, job_name: str) -> list[Manifest]:
         pairs = contract.job_environment(
-            job_name=job_name, image=self.image, concurrency_limit=self.concurrency, cluster=self.cluster
+            job_name=job_name,
+            image=self.image,
+            concurrency_limit=self.concurrency,
+            cluster=self.cluster,
+            instance=self.name,
+            pushgateway_url=self.pushgateway,
         )
         return [{"name": name, "value": value} for name, value in pairs]
 

@@ -48,8 +48,8 @@ def test_failed_backup_blocks_the_migration(
         row = conn.execute("SELECT status, status_reason FROM relc.schema_registry WHERE schema_name = 'auth'")
         assert row.fetchone() == ("blocked", message)
     metrics = Path(cli_env["RELC_METRICS_FILE"]).read_text()
-    assert f'tenant_backup_failed_total{{cluster="none",tenant="{tenant}"}} 1.0' in metrics
-    assert 'tenant_migration_total{outcome="blocked"} 1.0' in metrics
+    assert f'tenant_backup_failed_total{{cluster="none",relc_instance="none",tenant="{tenant}"}} 1.0' in metrics
+    assert 'tenant_migration_total{cluster="none",outcome="blocked",relc_instance="none"} 1.0' in metrics
 
 
 def test_pg_dump_older_than_the_server_is_refused(relc: Any, tenant: str, tmp_path: Path) -> None:
@@ -91,9 +91,13 @@ def test_metrics_are_written_in_the_text_format(relc: Any, tenant: str, cli_env:
     assert relc(*provision_args(tenant)).exit_code == 0
     assert relc(*migrate_args(tenant, "auth", "1.2.0")).exit_code == 0
     text = Path(cli_env["RELC_METRICS_FILE"]).read_text()
-    assert 'tenant_migration_total{outcome="success"} 1.0' in text
-    assert f'tenant_schema_version{{schema="auth",service="auth",tenant="{tenant}",version="1.2.0"}} 1.0' in text
-    assert "tenant_migration_duration_seconds_bucket" in text and "migration_queue_length 0.0" in text
+    assert 'tenant_migration_total{cluster="none",outcome="success",relc_instance="none"} 1.0' in text
+    assert (
+        f'tenant_schema_version{{cluster="none",relc_instance="none",schema="auth",service="auth",tenant="{tenant}",'
+        'version="1.2.0"} 1.0'
+    ) in text
+    assert "tenant_migration_duration_seconds_bucket" in text
+    assert 'migration_queue_length{cluster="none",relc_instance="none"} 0.0' in text
 
 
 def test_metrics_are_pushed_when_a_pushgateway_is_configured(relc: Any, tenant: str) -> None:
@@ -115,12 +119,22 @@ def test_metrics_are_pushed_when_a_pushgateway_is_configured(relc: Any, tenant: 
     try:
         assert relc(*provision_args(tenant)).exit_code == 0
         url = f"http://127.0.0.1:{server.server_address[1]}"
-        run = relc(*migrate_args(tenant, "auth", "1.0.0"), RELC_PUSHGATEWAY_URL=url, RELC_JOB_NAME="mig-acme-auth")
+        run = relc(
+            *migrate_args(tenant, "auth", "1.0.0"),
+            RELC_PUSHGATEWAY_URL=url,
+            RELC_JOB_NAME="mig-acme-auth",
+            RELC_INSTANCE="arematics-prod",
+            RELC_CLUSTER="prod",
+        )
         assert run.exit_code == 0
     finally:
         server.shutdown()
-    assert [(m, p) for m, p, _ in received] == [("PUT", "/metrics/job/mig-acme-auth")]
-    assert b'tenant_migration_total{outcome="success"} 1.0' in received[0][2]
+    # grouped by Job and Instance: two Instances' Jobs for a tenant of one name never overwrite each other's group
+    assert [(m, p) for m, p, _ in received] == [("PUT", "/metrics/job/mig-acme-auth/relc_instance/arematics-prod")]
+    assert (
+        b'tenant_migration_total{cluster="prod",outcome="success",relc_instance="arematics-prod"} 1.0'
+        in (received[0][2])
+    )
 
 
 def _registry(entries: list[dict[str, Any]]) -> str:
