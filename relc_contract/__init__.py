@@ -162,6 +162,40 @@ def database_name(tenant: str, country: str | None = None) -> str:
     return name if country is None else f"{name}_{country}"
 
 
+#: Databases relc-migrate never works in, whatever the tenant: the maintenance database and the templates every
+#: CREATE DATABASE copies (bookkeeping left in template1 would be cloned into every later tenant database).
+SYSTEM_DATABASES: Final = frozenset({"postgres", "template0", "template1"})
+
+
+def refuse_system_database(database: str) -> str:
+    """``database`` if it is a valid name and not one of SYSTEM_DATABASES, else IdentifierError saying why."""
+    validate_identifier(database, "database")
+    if database in SYSTEM_DATABASES:
+        raise IdentifierError(f"database {database!r} is a system or template database; relc-migrate never works in it")
+    return database
+
+
+def tenant_database_country(tenant: str, database: str) -> str | None:
+    """Which of ``tenant``'s databases ``database`` is: None for its main database, the country code for one of
+    its country databases; IdentifierError when it is none of them (a system database, another tenant's).
+
+    This is how relc-migrate verifies a ``--database`` against ``--tenant`` before it connects: the name must be
+    derivable from the tenant. Names can still coincide (tenant ``acme-de``'s main database is tenant ``acme``'s
+    ``de`` database), which is why relc-migrate also records the owning tenant inside each database it provisions.
+    """
+    validate_tenant(tenant)
+    refuse_system_database(database)
+    main = database_name(tenant)
+    if database == main:
+        return None
+    country = database.removeprefix(main + "_") if database.startswith(main + "_") else ""
+    if not _COUNTRY_RE.fullmatch(country):
+        raise IdentifierError(
+            f"database {database!r} is not tenant {tenant!r}'s: its databases are {main} and {main}_<country>"
+        )
+    return country
+
+
 def schema_name(service: str, app: str | None = None) -> str:
     """One schema per base service (``entity``) and per service and app (``entity-crm``), unchecked."""
     return service if app is None else f"{service}-{app}"
@@ -618,6 +652,7 @@ class RunSummary(TypedDict, total=False):
     dropped_schemas: list[str]
     database_dropped: bool
     kept_schemas: list[str]
+    bookkeeping_dropped: bool  #: deprovision kept the database and removed relc's own schema from it
     # registry-sync
     entries: int
     inserted: int

@@ -369,6 +369,7 @@ def deprovision_cmd(tenant: str, database: str, mode: str, grace_period_seconds:
         return Outcome({
             "action": r.action, "purge_after": r.purge_after, "dropped_schemas": r.dropped_schemas,
             "database_dropped": r.database_dropped, "kept_schemas": r.kept,
+            "bookkeeping_dropped": r.bookkeeping_dropped,
         })  # fmt: skip
 
     run_command("deprovision", body, base={"tenant": tenant, "database": database, "mode": mode})
@@ -393,7 +394,7 @@ def registry_sync_cmd(registry_file: str) -> None:
 
 
 @cli.command("status")
-@click.option("--tenant", "tenants", multiple=True, help="Tenant name (its main database); repeatable.")
+@click.option("--tenant", "tenants", multiple=True, help="Tenant name (its databases); repeatable.")
 @click.option("--database", "databases", multiple=True, help="Database name; repeatable.")
 @click.option("--all", "all_tenants", is_flag=True, help="Every tenant_* database on the server.")
 @click.option("--service", default=None)
@@ -409,7 +410,7 @@ def status_cmd(
     from relc_migrate import status
 
     def body(rt: Runtime, metrics: Metrics) -> Outcome:
-        names = [contract.tenant_database(t) for t in tenants] + list(databases)
+        names = [name for t in tenants for name in status.databases_of_tenant(rt, t)] + list(databases)
         if all_tenants:
             names += status.tenant_databases(rt)
         if not names:

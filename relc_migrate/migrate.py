@@ -23,11 +23,12 @@ import semver
 from relc_contract import (
     MigrateInvocation,
     default_migrations_dir,
+    tenant_database,
+    tenant_database_country,
     validate_identifier,
     validate_schema,
-    validate_tenant,
 )
-from relc_migrate import db, locks, slots, state
+from relc_migrate import db, locks, ownership, slots, state
 from relc_migrate.backup import BackupFailed, BackupRequest, BackupResult, run_backup
 from relc_migrate.diff import Change, compare, snapshot
 from relc_migrate.errors import BlockedError, DatabaseError, LockedError, MigrationFailed, UsageError
@@ -93,11 +94,14 @@ class MigrateResult:
 
 def validate_invocation(inv: MigrateInvocation) -> None:
     """Every name that will reach the database, checked before any connection is opened."""
-    validate_tenant(inv.tenant)
+    tenant_database_country(inv.tenant, inv.database)  # the database must be one of the tenant's
     validate_identifier(inv.service, "service")
-    validate_identifier(inv.database, "database")
-    if inv.dependency_database is not None:
+    if inv.dependency_database is not None and inv.dependency_database != tenant_database(inv.tenant):
         validate_identifier(inv.dependency_database, "dependency database")
+        raise UsageError(
+            f"dependency database {inv.dependency_database} is not tenant {inv.tenant}'s main database "
+            f"{tenant_database(inv.tenant)}"
+        )
     if not inv.schemas:
         raise UsageError("at least one --schema is required")
     for schema in inv.schemas:
@@ -150,6 +154,8 @@ def cluster_slot(rt: Runtime, inv: MigrateInvocation, metrics: Metrics) -> Itera
 def tenant_lock(rt: Runtime, inv: MigrateInvocation, stack: ExitStack) -> None:
     """Take the tenant:service advisory lock on a dedicated connection, or raise LockedError."""
     conn = stack.enter_context(db.connect(rt.dsn, inv.database, app_name("lock", inv)))
+    ownership.refuse_special(conn, inv.database, db.maintenance_database(rt.dsn))
+    ownership.verify(conn, inv.tenant, inv.database)  # before the lock: a refused run changes nothing
     key = locks.lock_key(inv.tenant, inv.service)
     if not locks.acquire(conn, key, inv.lock_wait_seconds, lambda: rt.stop.requested):
         rt.stop.check()
@@ -232,6 +238,7 @@ def _check_dependencies(
     if target == inv.database:
         return unmet_requirements(conn, migrations.requires, target)
     with db.connect(rt.dsn, target, app_name("deps", inv)) as dep_conn:
+        ownership.verify(dep_conn, inv.tenant, target)
         return unmet_requirements(dep_conn, migrations.requires, target)
 
 
