@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import re
+from dataclasses import dataclass, field
 
 from relc_contract import database_name, refuse_system_database, validate_tenant
 from relc_migrate import db, ownership, state

@@ -21,7 +21,7 @@ def _exists(pg: Any, name: str) -> bool:
 
 def _has_relc_schema(pg: Any, database: str) -> bool:
     with pg.connect(database) as conn:
-        return conn.execute("SELECT to_regnamespace('relc') IS NOT NULL").fetchone() == (True,)
+        return bool(conn.execute("SELECT to_regnamespace('relc') IS NOT NULL").fetchone() == (True,))
 
 
 def test_deprovision_of_another_tenants_database_is_refused(relc: Any, pg: Any, tenant: str) -> None:
