@@ -24,7 +24,7 @@ import psycopg
 
 import relc_contract as contract
 from relc_contract import ExitCode, IdentifierError
-from relc_migrate.errors import RelcMigrateError, UsageError
+from relc_migrate.errors import Interrupted, RelcMigrateError, UsageError
 from relc_migrate.findings import MigrationFilesError
 from relc_migrate.metrics import Metrics
 from relc_migrate.runtime import Runtime
@@ -123,13 +123,18 @@ def _error_outcome(err: BaseException) -> tuple[ExitCode, str, str]:
 
 @contextmanager
 def sigterm_to(stop: Callable[[], None]) -> Iterator[None]:
-    """Route SIGTERM to ``stop`` for the block (restored after, so in-process callers are unaffected)."""
+    """Route SIGTERM to ``stop`` for the block (restored after, so in-process callers are unaffected).
+
+    Then unblock it: ``entry.main`` blocks SIGTERM during start-up, and one that arrived meanwhile is delivered
+    here, to ``stop`` (CPython runs the handler before pthread_sigmask returns).
+    """
     try:
         previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop())
     except ValueError:  # not the main thread: no handler, the Job still gets SIGKILL after the grace period
         yield
         return
     try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -151,6 +156,8 @@ def run_command(
     try:
         rt = read_runtime(env) if needs_db else Runtime(dsn="")
         with sigterm_to(rt.stop.request):
+            if rt.stop.requested:  # a SIGTERM held back during start-up: stop before any work
+                raise Interrupted("interrupted by SIGTERM during start-up: nothing was done")
             result = body(rt, metrics)
         summary.update(result.fields)
         code, outcome = result.exit_code, result.outcome

@@ -285,6 +285,9 @@ def _locked_run(
         result.backup = _backup(conn, rt, inv, plans, metrics, str(desired))
     who = Who(str(uuid.uuid4()), inv.service, rt.image, rt.job)
     for plan in plans:
+        if _already_there(plan, rows[plan.schema], str(desired)):  # a no-op writes nothing, not even a time
+            result.schemas.append(SchemaResult(plan.schema, plan.from_version, str(desired)))
+            continue
         result.schemas.append(_execute_plan(conn, rt, who, inv, migrations, plan, str(desired)))
         metrics.at_version(tenant=inv.tenant, service=inv.service, schema=plan.schema, version=str(desired))
     return result
@@ -320,6 +323,24 @@ def _backup(
     return backup
 
 
+def _already_there(plan: Plan, row: state.RegistryRow, desired: str) -> bool:
+    """Nothing to apply or revert and the registry already says ``complete`` at ``desired``."""
+    nothing = plan.direction == "none" and plan.revert_init is None
+    return nothing and row.status == "complete" and row.current_version == desired == row.desired_version
+
+
+def reached_version(conn: psycopg.Connection, schema: str, migrations: MigrationSet) -> str | None:
+    """The newest version whose files (and every older version's) are all applied to ``schema``: what the
+    registry's current_version says after a run stopped part-way, so it never lags the history."""
+    applied = state.applied_files(conn, schema)
+    reached = None
+    for version in sorted({f.version for f in migrations.files}):
+        if not all(f.name in applied for f in migrations.files if f.version == version):
+            break
+        reached = version
+    return None if reached is None else str(reached)
+
+
 def _execute_plan(
     conn: psycopg.Connection,
     rt: Runtime,
@@ -348,12 +369,15 @@ def _execute_plan(
             apply_init_data(conn, rt, who, plan.schema, migrations.init_data, desired, limits)
             result.applied.append(migrations.init_data.display.split("/", 1)[1])
     except MigrationFailed as err:
-        state.set_status(conn, plan.schema, "failed", reason=str(err), desired=desired)
+        reached = reached_version(conn, plan.schema, migrations) if result.applied or result.rolled_back else None
+        state.set_status(conn, plan.schema, "failed", reason=str(err), desired=desired, current=reached)
         rt.stop.check()
         raise
     except BaseException:
         if not conn.closed and not conn.broken:
-            state.set_status(conn, plan.schema, "pending", reason="interrupted; run again to continue")
+            moved = result.applied or result.rolled_back
+            reached = reached_version(conn, plan.schema, migrations) if moved else None
+            state.set_status(conn, plan.schema, "pending", reason="interrupted; run again to continue", current=reached)
         raise
     state.set_status(conn, plan.schema, "complete", current=desired, desired=desired)
     return result
