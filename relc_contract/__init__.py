@@ -642,6 +642,10 @@ class RunSummary(TypedDict, total=False):
     schemas: list[dict[str, object]]  #: per schema: from/to version, applied, rolled_back, resumed files
     changes: dict[str, int]  #: dry run: added / dropped / altered catalog objects
     backup: str  #: where the backup before migration was written
+    # baseline / repair
+    recorded: list[str]  #: baseline: ``schema/file`` recorded as applied by baseline (not run)
+    realigned: list[str]  #: repair: ``schema/file`` whose stored checksum now matches the folder
+    removed_failed: list[str]  #: repair: ``schema/file`` of the failed history entries removed
     # provision / deprovision
     database_created: bool
     schemas_created: list[str]

@@ -322,6 +322,63 @@ def retry_cmd(**params: Any) -> None:
     _run_migration("retry", params, "")
 
 
+def _adopt_options(fn: Callable[..., None]) -> Callable[..., None]:
+    options = [
+        click.option("--tenant", required=True),
+        click.option("--service", required=True),
+        click.option("--database", required=True),
+        click.option("--schema", "schemas", multiple=True, required=True, help="Repeat for each schema."),
+        click.option("--migrations-dir", default=None, help="Default: /work/migrations/<service>."),
+        click.option("--reason", required=True, help="Who agreed to this and why (kept in relc.audit)."),
+        click.option("--lock-wait", "lock_wait_seconds", type=float, default=contract.DEFAULT_LOCK_WAIT_SECONDS),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _adopt_invocation(params: Mapping[str, Any], version: str) -> contract.MigrateInvocation:
+    return contract.MigrateInvocation(
+        tenant=params["tenant"], service=params["service"], database=params["database"],
+        schemas=tuple(params["schemas"]), desired_version=version, migrations_dir=params["migrations_dir"],
+        lock_wait_seconds=params["lock_wait_seconds"],
+    )  # fmt: skip
+
+
+@cli.command("baseline")
+@_adopt_options
+@click.option("--version", "baseline_version", required=True, help="The version the existing objects are at.")
+def baseline_cmd(baseline_version: str, reason: str, **params: Any) -> None:
+    """Adopt existing schemas (objects present, no history): record files up to --version as applied, unrun."""
+    import uuid
+
+    from relc_migrate import adopt
+
+    inv = _adopt_invocation(params, baseline_version)
+    base = {"tenant": inv.tenant, "service": inv.service, "database": inv.database, "to_version": baseline_version}
+
+    def body(rt: Runtime, metrics: Metrics) -> Outcome:
+        return Outcome({"recorded": adopt.baseline(inv, rt, reason, str(uuid.uuid4())).recorded})
+
+    run_command("baseline", body, base=base)
+
+
+@cli.command("repair")
+@_adopt_options
+def repair_cmd(reason: str, **params: Any) -> None:
+    """Realign applied files' checksums with the folder after an agreed edit; remove failed entries."""
+    from relc_migrate import adopt
+
+    inv = _adopt_invocation(params, "")
+    base = {"tenant": inv.tenant, "service": inv.service, "database": inv.database}
+
+    def body(rt: Runtime, metrics: Metrics) -> Outcome:
+        result = adopt.repair(inv, rt, reason)
+        return Outcome({"realigned": result.realigned, "removed_failed": result.removed_failed})
+
+    run_command("repair", body, base=base)
+
+
 @cli.command("provision")
 @click.option("--tenant", required=True)
 @click.option("--database", required=True)
