@@ -288,6 +288,25 @@ class DeprovisionInvocation:
 
 
 @dataclass(frozen=True, slots=True)
+class CleanupInvocation:
+    """``relc-migrate cleanup``: retention (design section 6.1) of what the tenant's candidate no longer uses.
+
+    ``in_use`` are the ``database/schema`` pairs the tenant's current candidate migrates. Every other schema
+    relc-migrate provisioned in a database the tenant owns is *left behind*: in a country database (a
+    country-scope downgrade) it is kept ``schema_transition_seconds``, in the main database (a service or app the
+    candidate dropped: a deprecated version) ``deprecated_versions_seconds``, counted from the first cleanup run
+    that saw it unused and written to ``schema_registry.retention_expires_at``; a later run drops it once that
+    time has passed. A schema back in use has its expiry cleared. The durations are the Tenant's
+    ``retention.schemaTransition`` / ``deprecatedVersions`` (the Instance's when the Tenant sets none), in seconds.
+    """
+
+    tenant: str
+    in_use: tuple[str, ...]
+    schema_transition_seconds: int = 30 * 24 * 3600
+    deprecated_versions_seconds: int = 60 * 24 * 3600
+
+
+@dataclass(frozen=True, slots=True)
 class RegistrySyncInvocation:
     """``relc-migrate registry-sync``: upsert the compiled registry file into ``infra.service_versions``."""
 
@@ -347,6 +366,16 @@ def deprovision_argv(inv: DeprovisionInvocation) -> tuple[str, ...]:
     return tuple(argv)
 
 
+def cleanup_argv(inv: CleanupInvocation) -> tuple[str, ...]:
+    """The container args of a tenant's retention cleanup Job."""
+    argv = ["cleanup", "--tenant", inv.tenant]
+    for pair in inv.in_use:
+        argv += ["--in-use", pair]
+    argv += ["--schema-transition", str(inv.schema_transition_seconds)]
+    argv += ["--deprecated-versions", str(inv.deprecated_versions_seconds)]
+    return tuple(argv)
+
+
 def registry_sync_argv(inv: RegistrySyncInvocation) -> tuple[str, ...]:
     """The container args of the registry-sync Job."""
     return ("registry-sync", "--registry-file", inv.registry_file)
@@ -395,11 +424,12 @@ def init_container_command(service: str) -> tuple[str, ...]:
 
 
 _NOT_DNS: Final = re.compile(r"[^a-z0-9-]+")
-JobKind = Literal["migrate", "provision", "deprovision", "registry-sync"]
+JobKind = Literal["migrate", "provision", "deprovision", "cleanup", "registry-sync"]
 _JOB_PREFIX: Final[dict[str, str]] = {
     "migrate": "mig",
     "provision": "prov",
     "deprovision": "deprov",
+    "cleanup": "clean",
     "registry-sync": "regsync",
 }
 
@@ -657,6 +687,9 @@ class RunSummary(TypedDict, total=False):
     database_dropped: bool
     kept_schemas: list[str]
     bookkeeping_dropped: bool  #: deprovision kept the database and removed relc's own schema from it
+    # cleanup
+    retained: list[str]  #: ``database/schema until <UTC time>``: left behind, kept until its retention expires
+    dropped_databases: list[str]  #: cleanup: country databases relc created whose last schema it dropped
     # registry-sync
     entries: int
     inserted: int

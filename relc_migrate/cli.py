@@ -439,6 +439,39 @@ def deprovision_cmd(tenant: str, database: str, mode: str, grace_period_seconds:
     run_command("deprovision", body, base={"tenant": tenant, "database": database, "mode": mode})
 
 
+@cli.command("cleanup")
+@click.option("--tenant", required=True)
+@click.option("--in-use", "in_use", multiple=True, help="<database>/<schema> the candidate uses; repeatable.")
+@click.option(
+    "--schema-transition",
+    "schema_transition_seconds",
+    type=int,
+    default=30 * 24 * 3600,
+    help="Seconds a schema left in a country database is kept.",
+)
+@click.option(
+    "--deprecated-versions",
+    "deprecated_versions_seconds",
+    type=int,
+    default=60 * 24 * 3600,
+    help="Seconds a schema left in the main database is kept.",
+)
+def cleanup_cmd(
+    tenant: str, in_use: tuple[str, ...], schema_transition_seconds: int, deprecated_versions_seconds: int
+) -> None:
+    """Retention: keep schemas the candidate no longer uses until retention_expires_at, then drop them."""
+    from relc_migrate import retention
+
+    inv = contract.CleanupInvocation(tenant, in_use, schema_transition_seconds, deprecated_versions_seconds)
+
+    def body(rt: Runtime, metrics: Metrics) -> Outcome:
+        r = retention.cleanup(inv, rt)
+        return Outcome({"retained": r.retained, "dropped_schemas": r.dropped_schemas,
+                        "dropped_databases": r.dropped_databases})  # fmt: skip
+
+    run_command("cleanup", body, base={"tenant": tenant})
+
+
 @cli.command("registry-sync")
 @click.option("--registry-file", required=True, type=click.Path(dir_okay=False))
 def registry_sync_cmd(registry_file: str) -> None:
