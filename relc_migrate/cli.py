@@ -230,6 +230,11 @@ def _migrate_options(fn: Callable[..., None]) -> Callable[..., None]:
         click.option("--diff-json", type=click.Path(dir_okay=False), default=None,
                      help="Dry run: also write the catalog diff as JSON to this file."),
     ]  # fmt: skip
+    return _with_options(fn, options)
+
+
+def _with_options(fn: Callable[..., None], options: list[Callable[[Any], Any]]) -> Callable[..., None]:
+    """``fn`` decorated with each of ``options``, the first one listed first in ``--help``."""
     for option in reversed(options):
         fn = option(fn)
     return fn
@@ -332,9 +337,7 @@ def _adopt_options(fn: Callable[..., None]) -> Callable[..., None]:
         click.option("--reason", required=True, help="Who agreed to this and why (kept in relc.audit)."),
         click.option("--lock-wait", "lock_wait_seconds", type=float, default=contract.DEFAULT_LOCK_WAIT_SECONDS),
     ]
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
+    return _with_options(fn, options)
 
 
 def _adopt_invocation(params: Mapping[str, Any], version: str) -> contract.MigrateInvocation:

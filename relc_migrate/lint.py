@@ -104,20 +104,21 @@ def not_null_without_default(file: MigrationFile) -> Iterator[Hit]:
                 yield stmt, f"SET NOT NULL on {cmd.name} breaks older versions that insert without it"
 
 
-def delete_without_where(file: MigrationFile) -> Iterator[Hit]:
+def _every_row(file: MigrationFile, kind: type[ast.DeleteStmt | ast.UpdateStmt], verb: str) -> Iterator[Hit]:
+    """DELETE / UPDATE statements without a WHERE clause on a table the file did not create."""
     created = _created_tables(file)
     for stmt in file.up:
         node = stmt.node
-        if isinstance(node, ast.DeleteStmt) and node.whereClause is None and _relname(node) not in created:
-            yield stmt, f"DELETE without WHERE removes every row of {_relname(node)}"
+        if isinstance(node, kind) and node.whereClause is None and _relname(node) not in created:
+            yield stmt, f"{verb} every row of {_relname(node)}"
+
+
+def delete_without_where(file: MigrationFile) -> Iterator[Hit]:
+    return _every_row(file, ast.DeleteStmt, "DELETE without WHERE removes")
 
 
 def update_without_where(file: MigrationFile) -> Iterator[Hit]:
-    created = _created_tables(file)
-    for stmt in file.up:
-        node = stmt.node
-        if isinstance(node, ast.UpdateStmt) and node.whereClause is None and _relname(node) not in created:
-            yield stmt, f"UPDATE without WHERE rewrites every row of {_relname(node)}"
+    return _every_row(file, ast.UpdateStmt, "UPDATE without WHERE rewrites")
 
 
 def truncate(file: MigrationFile) -> Iterator[Hit]:

@@ -15,7 +15,7 @@ import pytest
 
 import relc_contract as contract
 from tests.migrate.helpers import migrate_args, provision_args
-from tests.migrate.test_concurrency import sleeping_in_db, spawn, summary_of, wait_for
+from tests.migrate.test_concurrency import summary_of
 
 pytestmark = pytest.mark.postgres
 
@@ -54,34 +54,6 @@ def test_a_no_op_run_writes_nothing(relc: Any, pg: Any, tenant: str) -> None:
     assert again.exit_code == 0, again.output
     assert (again.summary["applied"], again.summary["rolled_back"]) == (0, 0)
     assert _registry(pg, tenant, "auth") == before
-
-
-def test_an_interrupted_multi_version_run_records_the_versions_it_completed(
-    relc: Any, pg: Any, cli_env: dict[str, str], tenant: str
-) -> None:
-    assert relc(*provision_args(tenant)).exit_code == 0
-    db = contract.tenant_database(tenant)
-    runner = spawn(
-        migrate_args(tenant, "auth", "1.2.0"), cli_env,
-        pause="V1.2.0__01_add_tfa.sql:1", RELC_TERMINATION_LOG="",
-    )  # fmt: skip
-    wait_for(sleeping_in_db(pg, db), what="the runner inside V1.2.0__01_add_tfa.sql")
-    runner.send_signal(signal.SIGTERM)
-    code, summary, err = summary_of(runner, timeout=30)
-    assert summary["outcome"] == "interrupted"
-    assert code == 5, err
-    with pg.connect(db) as conn:
-        applied = conn.execute(
-            "SELECT file FROM relc.migration_history WHERE schema_name = 'auth' AND state = 'applied' ORDER BY id"
-        ).fetchall()
-    assert applied == [
-        ("V1.0.0__01_create_users.sql",), ("V1.0.0__02_create_roles.sql",), ("V1.1.0__01_create_sessions.sql",)
-    ]  # fmt: skip
-    assert _registry(pg, tenant, "auth")[:2] == ("1.1.0", "pending")
-    status = relc("status", "--tenant", tenant)
-    assert "auth                 auth         1.1.0      1.2.0      pending (interrupted; run again to continue)" in (
-        status.output
-    )
 
 
 def _sigterm_blocked(pid: int) -> bool:
