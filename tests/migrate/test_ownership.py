@@ -144,3 +144,14 @@ def test_migrate_refuses_a_database_it_cannot_prove_is_the_tenants(relc: Any, pg
         f"refusing to touch it (run relc-migrate provision --tenant {tenant} first)"
     )
     assert not _has_relc_schema(pg, db)
+
+
+def test_the_dependency_database_must_be_the_tenants_main_database(relc: Any, pg: Any, tenant: str) -> None:
+    argv = migrate_args(tenant, "entity", "1.2.0", schemas=("entity-crm",), dependency_database="tenant_other")
+    argv[argv.index("--database") + 1] = contract.tenant_database(tenant, "de")
+    run = relc(*argv)
+    assert run.exit_code == 2
+    assert run.summary["message"] == (
+        f"dependency database tenant_other is not tenant {tenant}'s main database {contract.tenant_database(tenant)}"
+    )
+    assert not _exists(pg, contract.tenant_database(tenant, "de"))
