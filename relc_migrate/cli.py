@@ -206,13 +206,21 @@ def cli(verbose: bool) -> None:
     )
 
 
-def _migrate_options(fn: Callable[..., None]) -> Callable[..., None]:
-    options = [
+def _target_options() -> list[Callable[[Any], Any]]:
+    """What every command that works on one tenant's service schemas names: migrate, rollback, retry, baseline,
+    repair."""
+    return [
         click.option("--tenant", required=True),
         click.option("--service", required=True),
         click.option("--database", required=True),
         click.option("--schema", "schemas", multiple=True, required=True, help="Repeat for each schema."),
         click.option("--migrations-dir", default=None, help="Default: /work/migrations/<service>."),
+    ]
+
+
+def _migrate_options(fn: Callable[..., None]) -> Callable[..., None]:
+    options = [
+        *_target_options(),
         click.option("--dependency-database", default=None),
         click.option("--dry-run", is_flag=True),
         click.option("--backup", "backup_before_migration", is_flag=True),
@@ -329,11 +337,7 @@ def retry_cmd(**params: Any) -> None:
 
 def _adopt_options(fn: Callable[..., None]) -> Callable[..., None]:
     options = [
-        click.option("--tenant", required=True),
-        click.option("--service", required=True),
-        click.option("--database", required=True),
-        click.option("--schema", "schemas", multiple=True, required=True, help="Repeat for each schema."),
-        click.option("--migrations-dir", default=None, help="Default: /work/migrations/<service>."),
+        *_target_options(),
         click.option("--reason", required=True, help="Who agreed to this and why (kept in relc.audit)."),
         click.option("--lock-wait", "lock_wait_seconds", type=float, default=contract.DEFAULT_LOCK_WAIT_SECONDS),
     ]
