@@ -167,6 +167,40 @@ def database_name(tenant: str, country: str | None = None) -> str:
     return name if country is None else f"{name}_{country}"
 
 
+#: Databases relc-migrate never works in, whatever the tenant: the maintenance database and the templates every
+#: CREATE DATABASE copies (bookkeeping left in template1 would be cloned into every later tenant database).
+SYSTEM_DATABASES: Final = frozenset({"postgres", "template0", "template1"})
+
+
+def refuse_system_database(database: str) -> str:
+    """``database`` if it is a valid name and not one of SYSTEM_DATABASES, else IdentifierError saying why."""
+    validate_identifier(database, "database")
+    if database in SYSTEM_DATABASES:
+        raise IdentifierError(f"database {database!r} is a system or template database; relc-migrate never works in it")
+    return database
+
+
+def tenant_database_country(tenant: str, database: str) -> str | None:
+    """Which of ``tenant``'s databases ``database`` is: None for its main database, the country code for one of
+    its country databases; IdentifierError when it is none of them (a system database, another tenant's).
+
+    This is how relc-migrate verifies a ``--database`` against ``--tenant`` before it connects: the name must be
+    derivable from the tenant. Names can still coincide (tenant ``acme-de``'s main database is tenant ``acme``'s
+    ``de`` database), which is why relc-migrate also records the owning tenant inside each database it provisions.
+    """
+    validate_tenant(tenant)
+    refuse_system_database(database)
+    main = database_name(tenant)
+    if database == main:
+        return None
+    country = database.removeprefix(main + "_") if database.startswith(main + "_") else ""
+    if not _COUNTRY_RE.fullmatch(country):
+        raise IdentifierError(
+            f"database {database!r} is not tenant {tenant!r}'s: its databases are {main} and {main}_<country>"
+        )
+    return country
+
+
 def schema_name(service: str, app: str | None = None) -> str:
     """One schema per base service (``entity``) and per service and app (``entity-crm``), unchecked."""
     return service if app is None else f"{service}-{app}"
@@ -287,6 +321,25 @@ class DeprovisionInvocation:
 
 
 @dataclass(frozen=True, slots=True)
+class CleanupInvocation:
+    """``relc-migrate cleanup``: retention (design section 6.1) of what the tenant's candidate no longer uses.
+
+    ``in_use`` are the ``database/schema`` pairs the tenant's current candidate migrates. Every other schema
+    relc-migrate provisioned in a database the tenant owns is *left behind*: in a country database (a
+    country-scope downgrade) it is kept ``schema_transition_seconds``, in the main database (a service or app the
+    candidate dropped: a deprecated version) ``deprecated_versions_seconds``, counted from the first cleanup run
+    that saw it unused and written to ``schema_registry.retention_expires_at``; a later run drops it once that
+    time has passed. A schema back in use has its expiry cleared. The durations are the Tenant's
+    ``retention.schemaTransition`` / ``deprecatedVersions`` (the Instance's when the Tenant sets none), in seconds.
+    """
+
+    tenant: str
+    in_use: tuple[str, ...]
+    schema_transition_seconds: int = 30 * 24 * 3600
+    deprecated_versions_seconds: int = 60 * 24 * 3600
+
+
+@dataclass(frozen=True, slots=True)
 class RegistrySyncInvocation:
     """``relc-migrate registry-sync``: upsert the compiled registry into ``infra.service_versions``.
 
@@ -350,6 +403,16 @@ def deprovision_argv(inv: DeprovisionInvocation) -> tuple[str, ...]:
     return tuple(argv)
 
 
+def cleanup_argv(inv: CleanupInvocation) -> tuple[str, ...]:
+    """The container args of a tenant's retention cleanup Job."""
+    argv = ["cleanup", "--tenant", inv.tenant]
+    for pair in inv.in_use:
+        argv += ["--in-use", pair]
+    argv += ["--schema-transition", str(inv.schema_transition_seconds)]
+    argv += ["--deprecated-versions", str(inv.deprecated_versions_seconds)]
+    return tuple(argv)
+
+
 def registry_sync_argv(inv: RegistrySyncInvocation) -> tuple[str, ...]:
     """The container args of the registry-sync Job."""
     return ("registry-sync", *(arg for path in inv.registry_files for arg in ("--registry-file", path)))
@@ -401,11 +464,12 @@ def init_container_command(service: str) -> tuple[str, ...]:
 
 
 _NOT_DNS: Final = re.compile(r"[^a-z0-9-]+")
-JobKind = Literal["migrate", "provision", "deprovision", "registry-sync"]
+JobKind = Literal["migrate", "provision", "deprovision", "cleanup", "registry-sync"]
 _JOB_PREFIX: Final[dict[str, str]] = {
     "migrate": "mig",
     "provision": "prov",
     "deprovision": "deprov",
+    "cleanup": "clean",
     "registry-sync": "regsync",
 }
 
@@ -737,6 +801,10 @@ class RunSummary(TypedDict, total=False):
     schemas: list[dict[str, object]]  #: per schema: from/to version, applied, rolled_back, resumed files
     changes: dict[str, int]  #: dry run: added / dropped / altered catalog objects
     backup: str  #: where the backup before migration was written
+    # baseline / repair
+    recorded: list[str]  #: baseline: ``schema/file`` recorded as applied by baseline (not run)
+    realigned: list[str]  #: repair: ``schema/file`` whose stored checksum now matches the folder
+    removed_failed: list[str]  #: repair: ``schema/file`` of the failed history entries removed
     # provision / deprovision
     database_created: bool
     schemas_created: list[str]
@@ -747,6 +815,10 @@ class RunSummary(TypedDict, total=False):
     dropped_schemas: list[str]
     database_dropped: bool
     kept_schemas: list[str]
+    bookkeeping_dropped: bool  #: deprovision kept the database and removed relc's own schema from it
+    # cleanup
+    retained: list[str]  #: ``database/schema until <UTC time>``: left behind, kept until its retention expires
+    dropped_databases: list[str]  #: cleanup: country databases relc created whose last schema it dropped
     # registry-sync
     entries: int
     inserted: int

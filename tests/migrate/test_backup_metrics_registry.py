@@ -192,18 +192,36 @@ def test_deprovision_immediate_never_drops_what_it_did_not_create(relc: Any, pg:
     db = contract.tenant_database(tenant)
     assert relc(*provision_args(tenant)).exit_code == 0
     assert relc(*migrate_args(tenant, "auth", "1.2.0")).exit_code == 0
+    run = relc("deprovision", "--tenant", tenant, "--database", db, "--mode", "immediate")
+    assert run.exit_code == 0, run.output
+    assert run.summary["database_dropped"] is True and _databases(pg, db) == 0
+    gone = relc("deprovision", "--tenant", tenant, "--database", db, "--mode", "immediate")
+    assert gone.exit_code == 0 and gone.summary["action"] == "nothing"
+
+
+def test_deprovision_keeps_a_database_with_a_foreign_schema_and_leaves_no_relc_schema(
+    relc: Any, pg: Any, tenant: str
+) -> None:
+    db = contract.tenant_database(tenant)
+    assert relc(*provision_args(tenant)).exit_code == 0
+    assert relc(*migrate_args(tenant, "auth", "1.2.0")).exit_code == 0
     with pg.connect(db) as conn:
         conn.execute("CREATE SCHEMA hand_made")
     run = relc("deprovision", "--tenant", tenant, "--database", db, "--mode", "immediate")
     assert run.exit_code == 0, run.output
     assert run.summary["dropped_schemas"] == ["auth", "entity", "payments"]
     assert run.summary["kept_schemas"] == ["hand_made"] and run.summary["database_dropped"] is False
-    with pg.connect(db) as conn:
-        conn.execute("DROP SCHEMA hand_made")
-    run = relc("deprovision", "--tenant", tenant, "--database", db, "--mode", "immediate")
-    assert run.summary["database_dropped"] is True and _databases(pg, db) == 0
-    gone = relc("deprovision", "--tenant", tenant, "--database", db, "--mode", "immediate")
-    assert gone.exit_code == 0 and gone.summary["action"] == "nothing"
+    assert run.summary["bookkeeping_dropped"] is True
+    with pg.connect(db) as conn:  # kept means handed back: the foreign schema, and nothing of relc's
+        schemas = conn.execute("SELECT nspname FROM pg_namespace WHERE nspname IN ('relc', 'hand_made')")
+        assert schemas.fetchall() == [("hand_made",)]
+    again = relc("deprovision", "--tenant", tenant, "--database", db, "--mode", "immediate")
+    assert again.exit_code == 2
+    assert again.summary["message"] == (
+        f"{db} has no relc ownership record (relc.owner): relc-migrate did not provision it for {tenant}; "
+        f"refusing to touch it (run relc-migrate provision --tenant {tenant} first)"
+    )
+    assert _databases(pg, db) == 1
 
 
 def test_deprovision_keeps_a_database_relc_did_not_create(relc: Any, pg: Any, tenant: str) -> None:
@@ -214,6 +232,8 @@ def test_deprovision_keeps_a_database_relc_did_not_create(relc: Any, pg: Any, te
     run = relc("deprovision", "--tenant", tenant, "--database", db, "--mode", "immediate")
     assert run.summary["dropped_schemas"] == ["auth", "entity", "payments"]
     assert run.summary["database_dropped"] is False and _databases(pg, db) == 1
+    with pg.connect(db) as conn:
+        assert conn.execute("SELECT to_regnamespace('relc')").fetchone() == (None,)
 
 
 def test_deprovision_retained_waits_for_the_grace_period(relc: Any, pg: Any, tenant: str) -> None:

@@ -69,6 +69,12 @@ def test_deprovision_and_registry_sync_argv_round_trip() -> None:
     assert contract.RegistrySyncInvocation(**params) == sync  # type: ignore[arg-type]
 
 
+def test_cleanup_argv_round_trips() -> None:
+    inv = contract.CleanupInvocation("acme", ("tenant_acme/auth", "tenant_acme_de/entity-crm"), 3600, 7200)
+    _, params = _parse(contract.cleanup_argv(inv))
+    assert contract.CleanupInvocation(**{**params, "in_use": tuple(params["in_use"])}) == inv  # type: ignore[arg-type]
+
+
 def test_unknown_option_is_a_usage_error() -> None:
     with pytest.raises(click.UsageError):
         _parse(("migrate", "--tenant", "a", "--password", "x"))
