@@ -15,7 +15,8 @@ from compiler import app
 from compiler.diagnostics import ExitCode
 from compiler.diagnostics.report import OutputFormat
 from compiler.fanout import Workers
-from compiler.options import CompileOptions, GraphOptions, SchemaOptions, ValidateOptions
+from compiler.options import CompileOptions, GraphOptions, ReportOptions, SchemaOptions, ValidateOptions
+from compiler.report.files import ReportFormat
 from compiler.resolve.export import GraphFormat
 
 Opts = TypeVar("Opts")
@@ -239,6 +240,70 @@ def compile(
     """
     opts = CompileOptions(root=root, today=_today(today), out=out, check=check, workers=_jobs(jobs, fork_threshold))
     _run(ctx, app.compile, opts)
+
+
+def _status(value: str) -> tuple[str | None, Path]:
+    """--status [INSTANCE=]FILE: a status file is one Instance's server; without INSTANCE= it applies to all."""
+    instance, sep, path = value.partition("=")
+    if sep and instance and "/" not in instance:
+        return instance, Path(path)
+    return None, Path(value)
+
+
+@main.command()
+@_ROOT
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The date the report counts days left against (and validation checks end of life against). Without it"
+    " the report shows no date-dependent facts, so the same commit gives the same report on any day.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="The report folder. Replaced whole: it must be absent, empty or marked as relc's, and not rendered/.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in ReportFormat]),
+    default="html",
+    show_default=True,
+    help="html: a static site (index, a page per Instance and candidate); markdown: a summary; json: for tools.",
+)
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    metavar="[INSTANCE=]FILE",
+    help="The JSON of 'relc-migrate status --all --json' on INSTANCE's server (no INSTANCE=: every Instance):"
+    " shows the versions the schemas actually run and failed or blocked migrations. Repeatable.",
+)
+@_parallel("parse the fleet")
+@click.pass_context
+def report(
+    ctx: click.Context,
+    root: Path,
+    today: object,
+    out: Path,
+    fmt: str,
+    statuses: tuple[str, ...],
+    jobs: int | None,
+    fork_threshold: int | None,
+) -> None:
+    """Write the fleet report: who runs which version, who is behind, what blocks retiring a candidate."""
+    opts = ReportOptions(
+        root=root,
+        today=_today(today),
+        out=out,
+        format=ReportFormat(fmt),
+        as_of=_today(today) if today is not None else None,
+        statuses=tuple(_status(s) for s in statuses),
+        workers=_jobs(jobs, fork_threshold),
+    )
+    _run(ctx, app.report, opts)
 
 
 def run() -> None:  # pragma: no cover - console-script shim

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from compiler.diagnostics.report import OutputFormat
 from compiler.fanout import SERIAL, Workers
+from compiler.report.files import ReportFormat
 from compiler.resolve.export import GraphFormat
 
 
@@ -44,3 +45,14 @@ class CompileOptions:
     out: Path | None = None  # default: <root>/<settings.renderedPath>
     check: bool = False  # compare rendered/ with what the inputs compile to; write nothing
     workers: Workers = SERIAL  # processes parsing the fleet and emitting rendered/ (the CLI's --jobs)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOptions:
+    root: Path
+    today: date  # what validation checks end of life against (the CLI's --today, else the clock's)
+    out: Path
+    format: ReportFormat = ReportFormat.HTML
+    as_of: date | None = None  # the date the report shows days left against: --today only, so it is reproducible
+    statuses: tuple[tuple[str | None, Path], ...] = ()  # --status [INSTANCE=]FILE: relc-migrate status JSON
+    workers: Workers = SERIAL  # processes parsing the fleet (the CLI's --jobs)

@@ -32,6 +32,7 @@ ORDER = (
     "resolve",
     "validate",
     "render",
+    "report",
     "emit",
     "outcheck",
     "options",

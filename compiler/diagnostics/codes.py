@@ -66,6 +66,7 @@ _ALL = (
     Code("RLC801", "template", "a values template fails to render"),
     Code("RLC802", "rendered-schema", "a rendered manifest does not validate against its schema"),
     Code("RLC803", "stale-output", "rendered/ does not match what the inputs compile to"),
+    Code("RLC804", "status-file", "a relc report --status file is not the JSON relc-migrate status prints"),
 )
 
 CODES: dict[str, Code] = {c.id: c for c in _ALL}
