@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 import compiler.cli
-
 from tests.conftest import TODAY
 from tests.report.conftest import run_report, snapshot
 
