@@ -31,6 +31,7 @@ from compiler.render.fleetview import InstanceView, instance_views
 from compiler.render.tenantplan import Plans, tenant_layout
 from compiler.report.status import TROUBLE, DatabaseState, StatusFile
 from compiler.resolve import Resolution
+from relc_contract import database_name
 
 REPORT_VERSION = 1
 """The JSON format's version: bumped when a field changes meaning or goes away (new fields do not bump it)."""
@@ -188,8 +189,9 @@ def build_report(
         offered = newest.offered(view)
         databases = _status_for(view.name, statuses)
         ordered = _operators_first(view.tenants)
+        pins = _Pins(fleet, offered)
         tenants += [
-            _tenant(fleet, view, tenant, offered, plans, databases)
+            _tenant(view, tenant, pins, plans, databases)
             for tenant in ordered
             if tenant.spec.release_candidate in fleet.candidates
         ]
@@ -275,43 +277,47 @@ def _status_for(instance: str, statuses: Sequence[StatusFile]) -> dict[str, Data
     return merged
 
 
+class _Pins:
+    """A candidate's versions and, in one Instance, how far each lags: per candidate, not per tenant (comparing
+    semver strings for 10,000 tenants by 20 components took 8 s; per candidate it is a few hundred comparisons)."""
+
+    def __init__(self, fleet: Fleet, offered: Mapping[str, Sequence[str]]) -> None:
+        self._fleet = fleet
+        self._offered = offered
+        self._known: dict[str, tuple[dict[str, str], dict[str, int]]] = {}
+
+    def of(self, candidate: str) -> tuple[dict[str, str], dict[str, int]]:
+        known = self._known.get(candidate)
+        if known is None:
+            versions = dict(sorted(self._fleet.candidates[candidate].obj.spec.components.items()))
+            behind = {c: _behind(v, self._offered.get(c, ())) for c, v in versions.items()}
+            known = self._known[candidate] = (versions, behind)
+        return known
+
+
 def _tenant(
-    fleet: Fleet,
     view: InstanceView,
     tenant: Tenant,
-    offered: Mapping[str, Sequence[str]],
+    pins: _Pins,
     plans: Plans,
     databases: Mapping[str, DatabaseState] | None,
 ) -> TenantFacts:
     spec = tenant.spec
-    candidate = fleet.candidates[spec.release_candidate].obj
-    versions = dict(sorted(candidate.spec.components.items()))
-    behind = {c: _behind(v, offered.get(c, ())) for c, v in versions.items()}
-    layout = tenant_layout(tenant, plans.get(view.instance, spec.release_candidate))
-    schemas: list[SchemaFacts] = []
-    for slot in layout.slots():
-        actual = status = reason = None
-        if databases is not None:
-            state = databases.get(slot.database)
-            row = state.schemas.get(slot.schema) if state is not None else None
-            if row is None:
-                status = "missing"
-            else:
-                actual, status, reason = row.current_version, row.status, row.reason
-        schemas.append(
-            SchemaFacts(slot.database, slot.schema, slot.pin.service, slot.pin.version, actual, status, reason)
-        )
+    versions, behind = pins.of(spec.release_candidate)
+    schemas = _schemas(view, tenant, plans, databases) if databases is not None else ()
     trouble = sum(1 for s in schemas if s.status in TROUBLE or s.status == "missing")
     policies = spec.policies
+    name = tenant.metadata.name
+    countries = (c for app in spec.apps if app.country_scoped for c in app.countries)
     return TenantFacts(
         instance=view.name,
-        name=tenant.metadata.name,
+        name=name,
         display_name=spec.display_name,
         role=spec.role.value,
         operator=spec.operator,
         candidate=spec.release_candidate,
         apps=tuple(AppFacts(a.name, tuple(a.services), tuple(a.countries)) for a in spec.apps),
-        databases=tuple(dict.fromkeys([layout.database, *(a.database for a in layout.apps)])),
+        databases=tuple(dict.fromkeys([database_name(name), *(database_name(name, c) for c in countries)])),
         policies=Policies(
             policies.backup_before_migration,
             policies.dry_run,
@@ -321,9 +327,28 @@ def _tenant(
         ),
         versions=versions,
         behind=behind,
-        schemas=tuple(schemas),
+        schemas=schemas,
         trouble=trouble,
     )
+
+
+def _schemas(
+    view: InstanceView, tenant: Tenant, plans: Plans, databases: Mapping[str, DatabaseState]
+) -> tuple[SchemaFacts, ...]:
+    """Every schema of the tenant (render's layout: the databases and schemas its Jobs migrate) beside what the
+    status file says it runs. Only with --status: at 10,000 tenants the layout alone is 200,000 schemas."""
+    layout = tenant_layout(tenant, plans.get(view.instance, tenant.spec.release_candidate))
+    schemas: list[SchemaFacts] = []
+    for slot in layout.slots():
+        state = databases.get(slot.database)
+        row = state.schemas.get(slot.schema) if state is not None else None
+        actual, status, reason = (
+            (None, "missing", None) if row is None else (row.current_version, row.status, row.reason)
+        )
+        schemas.append(
+            SchemaFacts(slot.database, slot.schema, slot.pin.service, slot.pin.version, actual, status, reason)
+        )
+    return tuple(schemas)
 
 
 def timeline(deprecation: Deprecation | None, today: date | None) -> Timeline | None:
