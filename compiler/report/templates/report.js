@@ -84,4 +84,12 @@
   $("prev").addEventListener("click", function () { page -= 1; draw(); });
   $("next").addEventListener("click", function () { page += 1; draw(); });
   draw();
+  // A link from the matrix to a tenant's row opens the folded tenant table it sits in.
+  function reveal() {
+    var target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    var details = target && target.closest("details");
+    if (details && !details.open) { details.open = true; target.scrollIntoView(); }
+  }
+  window.addEventListener("hashchange", reveal);
+  reveal();
 }());

@@ -1,0 +1,84 @@
+"""Benchmark ``relc report`` on the 10k-tenant benchmark fleet: writing it, and loading its pages in chromium.
+
+    .venv/bin/python bench/bench_report.py [--tenants 10000] [--repeat 3] [--fleet DIR]
+
+Writing: the real CLI as a child process (interpreter start-up and imports included), best wall time of
+--repeat runs per format, beside the floor measured in the same run: ``relc validate`` on the same fleet, the
+load-resolve-validate every report starts with. The report's own cost is the difference.
+
+Loading: each HTML page opened in headless chromium (Debian's package, driven over the DevTools pipe like the
+browser tests), navigation start to the end of the load event (the matrix script has drawn its first page by
+then), best of --repeat, beside the floor: an empty page loaded by the same browser.
+
+Run it on a quiet machine: on 2 shared cores any other load shows directly in the wall times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+from fleetgen import generate  # noqa: E402
+
+from tests.report.cdp import Chromium, find_chromium  # noqa: E402
+
+RELC = str(Path(sys.executable).with_name("relc"))
+TODAY = "2026-11-22"
+
+
+def best_run(argv: list[str], repeat: int, cwd: Path) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(argv, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tenants", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--fleet", type=Path, default=None, help="an existing fleet (default: generate one)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="relc-bench-report-") as tmp:
+        work = Path(tmp)
+        fleet = args.fleet or generate(work / "fleet", tenant_count=args.tenants)
+        print(f"fleet: {fleet} ({sum(1 for _ in (fleet / 'tenants').rglob('*.yaml'))} tenants)")
+        floor = best_run([RELC, "validate", "--today", TODAY], args.repeat, fleet)
+        print(f"{'command':<34} {'best s':>7} {'minus floor':>12}")
+        print(f"{'relc validate (floor)':<34} {floor:>7.2f} {'':>12}")
+        for fmt in ("html", "markdown", "json"):
+            out = work / f"report-{fmt}"
+            argv = [RELC, "report", "--today", TODAY, "--format", fmt, "--out", str(out)]
+            took = best_run(argv, args.repeat, fleet)
+            size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+            print(f"{'relc report --format ' + fmt:<34} {took:>7.2f} {took - floor:>12.2f}   {size / 1e6:.1f} MB")
+        chromium = find_chromium()
+        if chromium is None:
+            print("chromium is not installed (apt-get install chromium): page loads not measured")
+            return
+        blank = work / "blank.html"
+        blank.write_text("<!DOCTYPE html><title>floor</title>")
+        site = work / "report-html"
+        pages = [blank, site / "index.html", *sorted((site / "instance").glob("*.html"))]
+        pages.append(sorted((site / "candidate").glob("*.html"))[0])
+        print(f"\n{'page':<34} {'bytes':>10} {'best load s':>12}")
+        with Chromium(chromium) as browser:
+            for page in pages:
+                loads = [browser.open(page.as_uri()) for _ in range(args.repeat)]
+                errors = browser.errors()
+                name = "empty page (floor)" if page == blank else page.relative_to(site).as_posix()
+                note = f"   console errors: {errors}" if errors else ""
+                print(f"{name:<34} {page.stat().st_size:>10} {min(loads):>12.3f}{note}")
+
+
+if __name__ == "__main__":
+    main()
