@@ -3,8 +3,8 @@
     .venv/bin/python bench/bench_report.py [--tenants 10000] [--repeat 3] [--fleet DIR]
 
 Writing: the real CLI as a child process (interpreter start-up and imports included), best wall time of
---repeat runs per format, beside the floor measured in the same run: ``relc validate`` on the same fleet, the
-load-resolve-validate every report starts with. The report's own cost is the difference.
+--repeat interleaved runs per format, beside the floor measured in the same run: ``relc validate`` on the
+same fleet, the load-resolve-validate every report starts with. The report's own cost is the difference.
 
 Loading: each HTML page opened in headless chromium (Debian's package, driven over the DevTools pipe like the
 browser tests), navigation start to the end of the load event (the matrix script has drawn its first page by
@@ -33,13 +33,10 @@ RELC = str(Path(sys.executable).with_name("relc"))
 TODAY = "2026-11-22"
 
 
-def best_run(argv: list[str], repeat: int, cwd: Path) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(argv, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
-        times.append(time.perf_counter() - start)
-    return min(times)
+def timed(argv: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -52,15 +49,21 @@ def main() -> None:
         work = Path(tmp)
         fleet = args.fleet or generate(work / "fleet", tenant_count=args.tenants)
         print(f"fleet: {fleet} ({sum(1 for _ in (fleet / 'tenants').rglob('*.yaml'))} tenants)")
-        floor = best_run([RELC, "validate", "--today", TODAY], args.repeat, fleet)
-        print(f"{'command':<34} {'best s':>7} {'minus floor':>12}")
-        print(f"{'relc validate (floor)':<34} {floor:>7.2f} {'':>12}")
-        for fmt in ("html", "markdown", "json"):
-            out = work / f"report-{fmt}"
-            argv = [RELC, "report", "--today", TODAY, "--format", fmt, "--out", str(out)]
-            took = best_run(argv, args.repeat, fleet)
-            size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-            print(f"{'relc report --format ' + fmt:<34} {took:>7.2f} {took - floor:>12.2f}   {size / 1e6:.1f} MB")
+        floor_name = "relc validate (floor)"
+        commands = {floor_name: [RELC, "validate", "--today", TODAY]}
+        outs = {f"relc report --format {fmt}": work / f"report-{fmt}" for fmt in ("html", "markdown", "json")}
+        for name, out in outs.items():
+            commands[name] = [RELC, "report", "--today", TODAY, "--format", name.split()[-1], "--out", str(out)]
+        best = dict.fromkeys(commands, float("inf"))
+        for _ in range(args.repeat):  # interleaved, so a burst of load elsewhere hits every command alike
+            for name, argv in commands.items():
+                best[name] = min(best[name], timed(argv, fleet))
+        floor = best[floor_name]
+        print(f"{'command':<34} {'best s':>7} {'minus floor':>12} {'written':>9}")
+        print(f"{floor_name:<34} {floor:>7.2f}")
+        for name, out in outs.items():
+            size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 1e6
+            print(f"{name:<34} {best[name]:>7.2f} {best[name] - floor:>12.2f} {size:>6.1f} MB")
         chromium = find_chromium()
         if chromium is None:
             print("chromium is not installed (apt-get install chromium): page loads not measured")
