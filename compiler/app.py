@@ -208,6 +208,7 @@ def report(opts: ReportOptions, console: Console) -> ExitCode:
     """Analyse (an invalid fleet prints its diagnostics instead), read the status files, build the report and
     write it into ``--out`` through emit's atomic writer and its output-folder rules."""
     from compiler.emit import compile as emit
+    from compiler.emit.outdir import REPORT
     from compiler.report.facts import build_report
     from compiler.report.files import report_files
 
@@ -218,7 +219,7 @@ def report(opts: ReportOptions, console: Console) -> ExitCode:
         raise InvalidInput(problems)
     if problems:  # warnings do not stop a report, but are never silent
         console.err.write(render(problems, OutputFormat.TEXT))
-    target = emit.target_for(opts.root, opts.out, fleet.settings.rendered_path, writing=True)
+    target = emit.target_for(opts.root, opts.out, fleet.settings.rendered_path, writing=True, purpose=REPORT)
     compiled = (opts.root / fleet.settings.rendered_path).resolve()
     if target.path.resolve() == compiled:
         raise UsageError(

@@ -178,8 +178,25 @@ def test_report_refuses_the_rendered_folder_and_the_inputs(example_fleet: Path, 
     )
     result = run_report(example_fleet, example_fleet / "tenants")
     assert result.exit_code == 2
-    assert "is the fleet's input tenants/" in result.output
+    assert result.output == (
+        f"relc: error: output folder '{example_fleet / 'tenants'}' is the fleet's input tenants/: writing the report"
+        " would replace it\n  hint: change --out to a folder of its own outside the fleet's inputs, such as report/\n"
+    )
     assert snapshot(example_fleet) == before
+
+
+def test_report_refuses_a_folder_of_someone_elses_files(example_fleet: Path, tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "todo.txt").write_text("mine")
+    result = run_report(example_fleet, notes)
+    assert result.exit_code == 2
+    assert result.output == (
+        f"relc: error: output folder '{notes}' holds files relc did not write (todo.txt) and no RELC-OUTPUT.md of"
+        " relc's\n  hint: writing the report replaces the whole folder, deleting them: move them away, or change"
+        " --out to an empty or new folder\n"
+    )
+    assert snapshot(notes) == {"todo.txt": b"mine"}
 
 
 def test_an_invalid_fleet_prints_its_diagnostics_and_writes_nothing(example_fleet: Path, tmp_path: Path) -> None:
