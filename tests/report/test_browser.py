@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import REPO
 from tests.report.cdp import Chromium, find_chromium
-from tests.report.conftest import run_report
+from tests.report.conftest import EXAMPLE_COMPONENTS, run_report
 
 sys.path.insert(0, str(REPO / "bench"))
 from fleetgen import generate
@@ -34,14 +34,6 @@ def browser() -> Iterator[Chromium]:
     assert CHROMIUM is not None, "CI=true but chromium is missing: .ci/run installs Debian's chromium package"
     with Chromium(CHROMIUM) as chromium:
         yield chromium
-
-
-@pytest.fixture
-def site(example_fleet: Path, tmp_path: Path) -> Path:
-    out = tmp_path / "site"
-    result = run_report(example_fleet, out)
-    assert result.exit_code == 0, result.output
-    return out
 
 
 def _rows(browser: Chromium) -> list[str]:
@@ -62,15 +54,7 @@ def test_the_index_loads_cleanly_and_shows_every_tenant_and_component(browser: C
         ["acme", "xyz", "xyz", "xyz", "droneup", "droneup", "droneup", "cherokee-nation", "horizon-aerobotics"]
     )
     heads = browser.evaluate("[...document.querySelectorAll('#matrix th.component')].map(h => h.textContent)")
-    assert heads == [
-        "auth",
-        "entity",
-        "hubops-frontend",
-        "mission-service",
-        "payments",
-        "uncrew-frontend",
-        "utm-mission-service",
-    ]
+    assert heads == EXAMPLE_COMPONENTS
     row = "document.querySelector('#matrix tr[data-tenant=\"cherokee-nation\"]')"
     cells = browser.evaluate(f"[...{row}.cells].map(c => c.textContent + '/' + c.className)")
     assert cells[4:] == ["/v", "/v", "2.0.0/v lag1", "1.2.3/v lag2", "/v", "1.0.3/v lag0", "3.0.4/v lag2"]

@@ -5,18 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
-from tests.report.conftest import run_report, snapshot
+from tests.report.conftest import EXAMPLE_COMPONENTS, run_report, snapshot
 from tests.report.dom import Element, parse
-
-
-@pytest.fixture
-def site(example_fleet: Path, tmp_path: Path) -> Path:
-    out = tmp_path / "site"
-    result = run_report(example_fleet, out)
-    assert result.exit_code == 0, result.output
-    return out
 
 
 def page(site: Path, rel: str) -> Element:
@@ -61,15 +51,7 @@ def test_the_index_matrix_holds_every_tenant_and_component(site: Path, example_f
     assert isinstance(instances, list) and isinstance(candidates, list)
     assert {(instances[r[1]], r[0]) for r in rows} == tenants
     assert len(rows) == len(tenants)
-    assert data["components"] == [
-        "auth",
-        "entity",
-        "hubops-frontend",
-        "mission-service",
-        "payments",
-        "uncrew-frontend",
-        "utm-mission-service",
-    ]
+    assert data["components"] == EXAMPLE_COMPONENTS
     cherokee = next(r for r in rows if r[0] == "cherokee-nation")
     pins, lags = data["pins"], data["lags"]
     assert isinstance(pins, list) and isinstance(lags, dict)
