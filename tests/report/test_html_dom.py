@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tests.report.conftest import EXAMPLE_COMPONENTS, run_report, snapshot
 from tests.report.dom import Element, parse
+from tests.report.test_report_cli import STATUS
 
 
 def page(site: Path, rel: str) -> Element:
@@ -99,3 +100,29 @@ def test_user_text_cannot_inject_markup(example_fleet: Path, tmp_path: Path) -> 
     assert len(doc.find_all("script")) == 2  # the data and the matrix script: nothing injected
     row = doc.by_id("tenant-cherokee-nation")
     assert row.find_all("small")[0].text() == hostile
+
+
+def test_with_status_an_instance_page_shows_actual_versions_and_failures(example_fleet: Path, tmp_path: Path) -> None:
+    status = tmp_path / "status.json"
+    status.write_text(json.dumps(STATUS))
+    result = run_report(example_fleet, tmp_path / "site", "--status", f"droneup-production={status}")
+    assert result.exit_code == 0, result.output
+    doc = page(tmp_path / "site", "instance/droneup-production.html")
+    row = doc.by_id("tenant-cherokee-nation")
+    assert row.attrs["class"] == "trouble"
+    spans = {s.attrs["data-schema"]: (s.attrs["class"], s.text()) for s in row.find_all("span", class_="schema")}
+    assert spans == {
+        "tenant_cherokee_nation/mission-service": (
+            "schema status-complete",
+            "tenant_cherokee_nation/mission-service 1.2.3 → 1.2.3 complete",
+        ),
+        "tenant_cherokee_nation/utm-mission-service": (
+            "schema status-failed",
+            "tenant_cherokee_nation/utm-mission-service 3.0.4 → 3.0.3 failed (V3_0_4 failed: relation missing)",
+        ),
+    }
+    rows = [r.attrs["data-tenant"] for r in doc.find_all("tr", class_="trouble")]
+    assert rows == ["droneup", "cherokee-nation", "horizon-aerobotics"]  # droneup's database: not provisioned
+    matrix_rows = matrix(page(tmp_path / "site", "index.html"))["rows"]
+    assert isinstance(matrix_rows, list)
+    assert [r[4] for r in matrix_rows if r[0] == "cherokee-nation"] == [1]  # the matrix marks it too
