@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/bench_report.py [--tenants 10000] [--repeat 3] [--fleet DIR]
 
-Writing: the real CLI as a child process (interpreter start-up and imports included), best wall time of
---repeat interleaved runs per format, beside the floor measured in the same run: ``relc validate`` on the
-same fleet, the load-resolve-validate every report starts with. The report's own cost is the difference.
+Writing: the real CLI as a child process (interpreter start-up and imports included), best wall time and CPU
+time (which load elsewhere on the machine changes least) of --repeat interleaved runs per format, beside the
+floor measured in the same run: ``relc validate`` on the same fleet, the load-resolve-validate every report
+starts with. The report's own cost is the difference.
 
 Loading: each HTML page opened in headless chromium (Debian's package, driven over the DevTools pipe like the
 browser tests), navigation start to the end of the load event (the matrix script has drawn its first page by
@@ -16,6 +17,7 @@ Run it on a quiet machine: on 2 shared cores any other load shows directly in th
 from __future__ import annotations
 
 import argparse
+import resource
 import subprocess
 import sys
 import tempfile
@@ -33,10 +35,14 @@ RELC = str(Path(sys.executable).with_name("relc"))
 TODAY = "2026-11-22"
 
 
-def timed(argv: list[str], cwd: Path) -> float:
+def timed(argv: list[str], cwd: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one run: CPU time is what load elsewhere on the machine changes least."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(argv, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
@@ -54,16 +60,17 @@ def main() -> None:
         outs = {f"relc report --format {fmt}": work / f"report-{fmt}" for fmt in ("html", "markdown", "json")}
         for name, out in outs.items():
             commands[name] = [RELC, "report", "--today", TODAY, "--format", name.split()[-1], "--out", str(out)]
-        best = dict.fromkeys(commands, float("inf"))
+        best = dict.fromkeys(commands, (float("inf"), float("inf")))
         for _ in range(args.repeat):  # interleaved, so a burst of load elsewhere hits every command alike
             for name, argv in commands.items():
                 best[name] = min(best[name], timed(argv, fleet))
-        floor = best[floor_name]
-        print(f"{'command':<34} {'best s':>7} {'minus floor':>12} {'written':>9}")
-        print(f"{floor_name:<34} {floor:>7.2f}")
+        floor, floor_cpu = best[floor_name]
+        print(f"{'command':<34} {'wall s':>7} {'- floor':>8} {'CPU s':>7} {'- floor':>8} {'written':>9}")
+        print(f"{floor_name:<34} {floor:>7.2f} {'':>8} {floor_cpu:>7.2f}")
         for name, out in outs.items():
+            wall, cpu = best[name]
             size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 1e6
-            print(f"{name:<34} {best[name]:>7.2f} {best[name] - floor:>12.2f} {size:>6.1f} MB")
+            print(f"{name:<34} {wall:>7.2f} {wall - floor:>8.2f} {cpu:>7.2f} {cpu - floor_cpu:>8.2f} {size:>6.1f} MB")
         chromium = find_chromium()
         if chromium is None:
             print("chromium is not installed (apt-get install chromium): page loads not measured")
