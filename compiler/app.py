@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -16,8 +16,9 @@ from compiler.diagnostics import Diagnostic, EnvironmentFailure, ExitCode, Inval
 from compiler.diagnostics.report import OutputFormat, render
 from compiler.fanout import EMIT_THRESHOLD, PARSE_THRESHOLD, SERIAL, Workers
 from compiler.load.discover import FLEET_FOLDERS, read_fleet, read_settings_file
+from compiler.load.documents import SourceFile
 from compiler.load.migrations import read_shipped
-from compiler.load.parallel import parse_all
+from compiler.load.parallel import ParseCache, parse_all
 from compiler.model.build import build_fleet, build_settings
 from compiler.model.fleet import Fleet
 from compiler.model.settings import Settings
@@ -75,22 +76,39 @@ def check_root(root: Path) -> None:
         )
 
 
-def load_fleet(root: Path, workers: Workers = SERIAL) -> tuple[Fleet, list[Diagnostic]]:
+Overlay = Mapping[str, str | None]
+"""Fleet-relative path → the text a command would write there (None: the file deleted): the would-be fleet an edit
+(relc pin, promote, tenant) is analysed as before anything is written."""
+
+
+def load_fleet(
+    root: Path, workers: Workers = SERIAL, overlay: Overlay | None = None, parses: ParseCache | None = None
+) -> tuple[Fleet, list[Diagnostic]]:
     """Read (edge) and type (pure) the whole fleet, relc.yaml included (every command reports its errors), parsing
-    on ``workers``."""
+    on ``workers``; ``overlay`` replaces, adds or removes files after reading, before typing; ``parses``: outcomes
+    an earlier load of the same fleet kept (an edit command loads it twice)."""
     check_root(root)
     try:
         sources, problems = read_fleet(root)
+        if overlay:
+            sources = with_overlay(sources, overlay)
         settings, found = read_settings_file(root)
     except OSError as exc:  # an unreadable file or a failing disk: read_fleet names what it can, the root otherwise
         raise EnvironmentFailure.of(exc, "read", exc.filename or root) from exc
     threshold = workers.threshold(PARSE_THRESHOLD)
     fleet, typed = build_fleet(
         sources,
-        parse_all=lambda s, limits: parse_all(s, limits, workers=workers.count, threshold=threshold),
+        parse_all=lambda s, limits: parse_all(s, limits, workers=workers.count, threshold=threshold, cache=parses),
         settings=settings,
     )
     return fleet, problems + found + typed
+
+
+def with_overlay(sources: list[SourceFile], overlay: Overlay) -> list[SourceFile]:
+    """``sources`` as they would be once ``overlay`` is written, in the loader's order (by path)."""
+    kept = [s for s in sources if s.path not in overlay]
+    added = [SourceFile(path, text) for path, text in overlay.items() if text is not None]
+    return sorted(kept + added, key=lambda s: s.path)
 
 
 def load_settings(root: Path) -> tuple[Settings, list[Diagnostic]]:
@@ -108,16 +126,23 @@ def analyse(root: Path, ctx_today: object, workers: Workers = SERIAL) -> tuple[F
     return fleet, problems
 
 
-def analysis(root: Path, ctx_today: object, workers: Workers = SERIAL) -> tuple[Fleet, list[Diagnostic], Resolution]:
+def analysis(
+    root: Path,
+    ctx_today: object,
+    workers: Workers = SERIAL,
+    overlay: Overlay | None = None,
+    parses: ParseCache | None = None,
+) -> tuple[Fleet, list[Diagnostic], Resolution]:
     """Load, resolve once, validate: the resolution is what the dependencies rule reported from, so a command
     that also needs it (graph, compile) reuses it instead of resolving again. Values templates are rendered
-    too (RLC801, render's own check): a template typo must fail ``relc validate``, the pull request's first check."""
+    too (RLC801, render's own check): a template typo must fail ``relc validate``, the pull request's first check.
+    ``overlay``: analyse the fleet as an edit would leave it (see :data:`Overlay`)."""
     from datetime import date
 
     from compiler.render.charts import template_problems
 
     assert isinstance(ctx_today, date)
-    fleet, problems = load_fleet(root, workers)
+    fleet, problems = load_fleet(root, workers, overlay, parses)
     resolution = resolve(fleet)
     shipped, found = read_shipped(root, (component for component, _ in fleet.component_versions))
     problems += found
@@ -197,9 +222,7 @@ def graph(opts: GraphOptions, console: Console) -> ExitCode:
     if any(d.is_error for d in problems):
         raise InvalidInput(problems)
     if opts.candidate is not None and opts.candidate not in fleet.candidates:
-        close = difflib.get_close_matches(opts.candidate, sorted(fleet.candidates), n=1)
-        hint = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(sorted(fleet.candidates))}"
-        raise UsageError(f"release candidate '{opts.candidate}' does not exist", hint)
+        raise unknown("release candidate", opts.candidate, fleet.candidates)
     console.out.write(export(resolution, opts.format, opts.candidate))
     return ExitCode.OK
 
@@ -240,9 +263,7 @@ def read_statuses(given: Sequence[tuple[str | None, Path]], fleet: Fleet) -> tup
     problems: list[Diagnostic] = []
     for instance, path in given:
         if instance is not None and instance not in fleet.instances:
-            close = difflib.get_close_matches(instance, sorted(fleet.instances), n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(sorted(fleet.instances))}"
-            raise UsageError(f"--status names Instance '{instance}', which does not exist", hint)
+            raise unknown("--status: Instance", instance, fleet.instances)
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -262,6 +283,14 @@ def read_statuses(given: Sequence[tuple[str | None, Path]], fleet: Fleet) -> tup
         if status is not None:
             statuses.append(status)
     return statuses, problems
+
+
+def unknown(what: str, name: str, known: Iterable[str]) -> UsageError:
+    """A name on the command line that the fleet does not have, with the closest one (or all) as the hint."""
+    names = sorted(known)
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(names)}"
+    return UsageError(f"{what} '{name}' does not exist", hint)
 
 
 def stdio() -> Console:

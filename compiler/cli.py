@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Callable
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import NoReturn, TypeVar
 
@@ -15,7 +16,21 @@ from compiler import app
 from compiler.diagnostics import ExitCode
 from compiler.diagnostics.report import OutputFormat
 from compiler.fanout import Workers
-from compiler.options import CompileOptions, GraphOptions, ReportOptions, SchemaOptions, ValidateOptions
+from compiler.model.kinds import DeletionMode, TenantRole
+from compiler.options import (
+    CompileOptions,
+    EditFormat,
+    EditOptions,
+    GraphOptions,
+    PinOptions,
+    PromoteOptions,
+    ReportOptions,
+    SchemaOptions,
+    Selector,
+    TenantAddOptions,
+    TenantRemoveOptions,
+    ValidateOptions,
+)
 from compiler.report.files import ReportFormat
 from compiler.resolve.export import GraphFormat
 
@@ -84,6 +99,23 @@ def _parallel(what: str) -> Callable[[Callable[..., None]], Callable[..., None]]
     return decorate
 
 
+def _format(
+    choices: type[StrEnum], help: str, dest: str = "output"
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """--format: one of ``choices``' values, the first the default."""
+    values = [c.value for c in choices]
+    return click.option("--format", dest, type=click.Choice(values), default=values[0], show_default=True, help=help)
+
+
+def _deletion(default: DeletionMode | None, help: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """--deletion: a tenant's policies.deletion.mode."""
+    values = [m.value for m in DeletionMode]
+    chosen = default.value if default is not None else None
+    return click.option(
+        "--deletion", type=click.Choice(values), default=chosen, show_default=default is not None, help=help
+    )
+
+
 def _today(value: object) -> date:
     return value.date() if hasattr(value, "date") else date.today()
 
@@ -115,14 +147,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 @main.command()
 @_ROOT
 @_TODAY
-@click.option(
-    "--format",
-    "output",
-    type=click.Choice([f.value for f in OutputFormat]),
-    default="text",
-    show_default=True,
-    help="text for people, json for tools, github for workflow annotations.",
-)
+@_format(OutputFormat, "text for people, json for tools, github for workflow annotations.")
 @click.option("--strict", is_flag=True, help="Warnings fail the run too.")
 @click.option("--rendered", is_flag=True, help="Validate the compiled output (rendered/) instead of the fleet.")
 @click.option(
@@ -185,14 +210,7 @@ def schema(ctx: click.Context, out_dir: Path) -> None:
 @main.command()
 @_ROOT
 @_TODAY
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice([f.value for f in GraphFormat]),
-    default="mermaid",
-    show_default=True,
-    help="mermaid renders in a pull request; dot is for Graphviz.",
-)
+@_format(GraphFormat, "mermaid renders in a pull request; dot is for Graphviz.", dest="fmt")
 @click.option("--candidate", default=None, help="Only this candidate and the shared bundles serving it.")
 @_parallel("parse the fleet")
 @click.pass_context
@@ -304,6 +322,195 @@ def report(
         workers=_jobs(jobs, fork_threshold),
     )
     _run(ctx, app.report, opts)
+
+
+def _edit_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--root, --today, --format text|json and --jobs: what every edit command (pin, promote, tenant) takes."""
+    output = _format(EditFormat, "text for people, json for a platform backend.")
+    return _ROOT(_TODAY(output(_parallel("parse the fleet")(command))))
+
+
+def _edit(root: Path, today: object, output: str, jobs: int | None, fork_threshold: int | None) -> EditOptions:
+    return EditOptions(root, _today(today), EditFormat(output), _jobs(jobs, fork_threshold))
+
+
+@main.command()
+@click.argument("tenants", nargs=-1, required=True)
+@click.option("--to", "to", required=True, help="The release candidate the tenants move to.")
+@click.option("--instance", default=None, help="The tenants' Instance (needed when a name is in several).")
+@_edit_options
+@click.pass_context
+def pin(
+    ctx: click.Context,
+    tenants: tuple[str, ...],
+    to: str,
+    instance: str | None,
+    root: Path,
+    today: object,
+    output: str,
+    jobs: int | None,
+    fork_threshold: int | None,
+) -> None:
+    """Pin TENANTS to a candidate: one changed line per tenant file, written only if the fleet still validates."""
+    from compiler.edit import commands
+
+    opts = PinOptions(_edit(root, today, output, jobs, fork_threshold), tuple(tenants), to, instance)
+    _run(ctx, commands.pin, opts)
+
+
+def _percent(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    if value is None:
+        return None
+    number = value.removesuffix("%")
+    try:
+        percent = float(number)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a percentage such as 10%") from None
+    if not 0 < percent <= 100:
+        raise click.BadParameter(f"'{value}' is not a percentage above 0% and at most 100%")
+    return percent
+
+
+def _selector(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> Selector:
+    fields: dict[str, str] = {}
+    for value in values:
+        key, _, wanted = value.partition("=")
+        if key not in ("role", "operator") or not wanted:
+            raise click.BadParameter(f"'{value}' is not role=Operator|Agent or operator=NAME")
+        fields[key] = wanted
+    role = fields.get("role")
+    if role is not None and role not in {r.value for r in TenantRole}:
+        raise click.BadParameter(f"role '{role}' is not one of {', '.join(r.value for r in TenantRole)}")
+    return Selector(TenantRole(role) if role else None, fields.get("operator"))
+
+
+@main.command()
+@click.option("--from", "source", required=True, help="The candidate the tenants move off.")
+@click.option("--to", "to", required=True, help="The candidate they move to.")
+@click.option("--instance", default=None, help="Only this Instance's tenants (default: every Instance).")
+@click.option("--wave", "wave", callback=_percent, default=None, help="The share of the tenants to be on --to: 10%.")
+@click.option("--tenants", "names", default=None, help="Exactly these tenants instead of a wave (comma-separated).")
+@click.option(
+    "--selector",
+    "selector",
+    multiple=True,
+    callback=_selector,
+    help="Take the wave from these tenants only: role=Agent, operator=NAME (repeatable, all must match).",
+)
+@click.option("--dry-run", is_flag=True, help="Print the plan and whether it would validate; write nothing.")
+@_edit_options
+@click.pass_context
+def promote(
+    ctx: click.Context,
+    source: str,
+    to: str,
+    instance: str | None,
+    wave: float | None,
+    names: str | None,
+    selector: Selector,
+    dry_run: bool,
+    root: Path,
+    today: object,
+    output: str,
+    jobs: int | None,
+    fork_threshold: int | None,
+) -> None:
+    """Move a wave of the tenants on --from to --to, the same tenants on every machine (README: relc promote)."""
+    from compiler.edit import commands
+
+    tenants = tuple(n.strip() for n in names.split(",") if n.strip()) if names is not None else ()
+    if names is not None and (wave is not None or selector != Selector()):
+        raise click.UsageError("--tenants names the tenants: it cannot be combined with --wave or --selector")
+    if names is not None and not tenants:
+        raise click.BadParameter("name at least one tenant", param_hint="--tenants")
+    opts = PromoteOptions(
+        _edit(root, today, output, jobs, fork_threshold),
+        source,
+        to,
+        instance,
+        wave if wave is not None else 100.0,
+        tenants,
+        selector,
+        dry_run,
+    )
+    _run(ctx, commands.promote, opts)
+
+
+@main.group()
+def tenant() -> None:
+    """Add or remove a tenant file (what a platform backend opens a pull request with)."""
+
+
+@tenant.command("add")
+@click.argument("name")
+@click.option("--instance", required=True, help="The Instance the tenant joins (its folder under tenants/).")
+@click.option("--candidate", required=True, help="The release candidate it is pinned to.")
+@click.option("--role", type=click.Choice([r.value for r in TenantRole]), required=True, help="Operator or Agent.")
+@click.option("--operator", default=None, help="An Agent's Operator (a tenant of the same Instance).")
+@click.option("--display-name", default=None, help="spec.displayName (default: NAME).")
+@click.option("--backup/--no-backup", default=True, show_default=True, help="policies.backupBeforeMigration.")
+@_deletion(DeletionMode.RETAINED, "policies.deletion.mode: what happens to its data once the tenant is removed.")
+@click.option("--grace-period", default="30d", show_default=True, help="policies.deletion.gracePeriod.")
+@_edit_options
+@click.pass_context
+def tenant_add(
+    ctx: click.Context,
+    name: str,
+    instance: str,
+    candidate: str,
+    role: str,
+    operator: str | None,
+    display_name: str | None,
+    backup: bool,
+    deletion: str,
+    grace_period: str,
+    root: Path,
+    today: object,
+    output: str,
+    jobs: int | None,
+    fork_threshold: int | None,
+) -> None:
+    """Write tenants/INSTANCE/NAME.yaml, validated with the whole fleet first."""
+    from compiler.edit import commands
+
+    opts = TenantAddOptions(
+        _edit(root, today, output, jobs, fork_threshold),
+        name,
+        instance,
+        candidate,
+        TenantRole(role),
+        operator,
+        display_name,
+        backup,
+        DeletionMode(deletion),
+        grace_period,
+    )
+    _run(ctx, commands.tenant_add, opts)
+
+
+@tenant.command("remove")
+@click.argument("name")
+@click.option("--instance", default=None, help="The tenant's Instance (needed when the name is in several).")
+@_deletion(None, "The deletion mode the tenant declares, stated to confirm what will happen to its data (required).")
+@_edit_options
+@click.pass_context
+def tenant_remove(
+    ctx: click.Context,
+    name: str,
+    instance: str | None,
+    deletion: str | None,
+    root: Path,
+    today: object,
+    output: str,
+    jobs: int | None,
+    fork_threshold: int | None,
+) -> None:
+    """Delete the tenant's file; its data then follows its declared deletion policy (printed)."""
+    from compiler.edit import commands
+
+    mode = DeletionMode(deletion) if deletion is not None else None
+    opts = TenantRemoveOptions(_edit(root, today, output, jobs, fork_threshold), name, instance, mode)
+    _run(ctx, commands.tenant_remove, opts)
 
 
 def run() -> None:  # pragma: no cover - console-script shim

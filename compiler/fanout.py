@@ -1,8 +1,8 @@
 """Run one function over chunks of a sequence in fork()ed children: an execution edge, and relc's only one.
 
-Two stages use it, with the same ``--jobs`` (:class:`Workers`): parsing the fleet (compiler.load.parallel) and
-emitting rendered/ (compiler.emit.tree). Why fork and not a pool: the larger work is emitting and writing
-rendered/ (~1 GB at 10,000 tenants), and its input is
+Three stages use it, with the same ``--jobs`` (:class:`Workers`): parsing the fleet (compiler.load.parallel),
+emitting rendered/ (compiler.emit.tree) and editing many tenant files (compiler.edit, ``relc promote``). Why
+fork and not a pool: the larger work is emitting and writing rendered/ (~1 GB at 10,000 tenants), and its input is
 the whole rendered fleet already in the parent's memory. A forked child sees it for free (copy-on-write), so
 nothing but each chunk's small result crosses a process boundary, and the function may be a closure over
 anything (paths, a test's injected writer) without being picklable itself.
@@ -50,6 +50,10 @@ EMIT_THRESHOLD = 200
 Measured: a file costs ~0.27 ms to render, emit and write (1,000 tenants: 4,075 files in ~1.1 s of CPU), and
 forking two workers, collecting and reaping them costs ~2.5 ms from a small parent, more from a large one (its
 page tables are copied). 200 files (~50 ms of work) is where a second process clearly pays."""
+
+EDIT_THRESHOLD = 64
+"""Fewer tenant files than this are edited in-process (``relc promote``): ruamel.yaml composes a tenant file in
+pure Python, ~3 ms each, so a few dozen files already outweigh forking even from a parent holding a large fleet."""
 
 PARSE_THRESHOLD = 2000
 """Fewer fleet files than this are parsed in-process whatever ``workers`` says.

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 
 from compiler.diagnostics.report import OutputFormat
 from compiler.fanout import SERIAL, Workers
+from compiler.model.kinds import DeletionMode, TenantRole
 from compiler.report.files import ReportFormat
 from compiler.resolve.export import GraphFormat
 
@@ -56,3 +58,70 @@ class ReportOptions:
     as_of: date | None = None  # the date the report shows days left against: --today only, so it is reproducible
     statuses: tuple[tuple[str | None, Path], ...] = ()  # --status [INSTANCE=]FILE: relc-migrate status JSON
     workers: Workers = SERIAL  # processes parsing the fleet (the CLI's --jobs)
+
+
+class EditFormat(StrEnum):
+    """What ``relc pin``, ``promote`` and ``tenant`` print: text for people, json for a platform backend."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+@dataclass(frozen=True, slots=True)
+class EditOptions:
+    """What every edit command shares: the fleet, the date its validation uses, the output, the workers."""
+
+    root: Path
+    today: date
+    output: EditFormat = EditFormat.TEXT
+    workers: Workers = SERIAL
+
+
+@dataclass(frozen=True, slots=True)
+class PinOptions:
+    edit: EditOptions
+    tenants: tuple[str, ...]
+    to: str
+    instance: str | None = None  # needed when a tenant name exists in more than one Instance
+
+
+@dataclass(frozen=True, slots=True)
+class Selector:
+    """``--selector role=Agent`` / ``operator=droneup``: which tenants a promote wave is taken from."""
+
+    role: TenantRole | None = None
+    operator: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PromoteOptions:
+    edit: EditOptions
+    source: str  # --from
+    to: str
+    instance: str | None = None  # None: every Instance
+    percent: float = 100.0  # --wave
+    tenants: tuple[str, ...] = ()  # --tenants: exactly these (instead of a wave)
+    selector: Selector = Selector()
+    dry_run: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TenantAddOptions:
+    edit: EditOptions
+    name: str
+    instance: str
+    candidate: str
+    role: TenantRole
+    operator: str | None = None
+    display_name: str | None = None  # default: the name
+    backup_before_migration: bool = True
+    deletion: DeletionMode = DeletionMode.RETAINED
+    grace_period: str = "30d"
+
+
+@dataclass(frozen=True, slots=True)
+class TenantRemoveOptions:
+    edit: EditOptions
+    name: str
+    instance: str | None = None
+    deletion: DeletionMode | None = None  # must be given and equal the tenant's declared policies.deletion.mode

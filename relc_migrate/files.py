@@ -37,7 +37,6 @@ NO_TRANSACTION_MARKER: Final = "-- relc:no-transaction"
 ALLOW_RE: Final = re.compile(r'--\s*relc:allow\s+(?P<rule>[a-z0-9-]+)(\s+reason="(?P<reason>[^"]*)")?\s*')
 MARKER_PREFIX_RE: Final = re.compile(r"--\s*relc:")
 INIT_DATA_FILE: Final = "init_data.sql"
-DEPENDENCIES_FILE: Final = "dependencies.yml"
 IGNORED_FILES: Final = frozenset({"README.md", ".gitkeep"})
 
 #: The normalisation applied before hashing, recorded with every checksum so it can evolve.

@@ -14,8 +14,8 @@ from typing import Any
 import semver
 import yaml
 
+import relc_contract as contract
 from relc_migrate.files import (
-    DEPENDENCIES_FILE,
     IGNORED_FILES,
     INIT_DATA_FILE,
     NAMING_HELP,
@@ -55,37 +55,18 @@ def parse_version(text: str) -> semver.Version:
 
 
 def parse_dependencies(path: Path, service: str) -> tuple[tuple[Requirement, ...], list[Finding]]:
-    """Parse dependencies.yml: a mapping with ``requires``, a list of {service, minVersion}."""
+    """Read dependencies.yml; what it means (and every way it can be wrong) is the contract's, shared with relc."""
     display = f"{service}/{path.name}"
-    fix = "write 'requires:' as a list of '- service: <name>' / '  minVersion: v<semver>' items"
     try:
         data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
-        return (), [Finding(display, line, "dependencies", f"not valid YAML: {err}", fix)]
-    items = data.get("requires", []) if isinstance(data, dict) else None
-    if not isinstance(items, list) or (isinstance(data, dict) and set(data) - {"requires"}):
-        return (), [Finding(display, 0, "dependencies", "expected a mapping with only the key 'requires'", fix)]
-    requires: list[Requirement] = []
-    for index, item in enumerate(items):
-        if not isinstance(item, dict) or set(item) != {"service", "minVersion"}:
-            return (), [
-                Finding(display, 0, "dependencies", f"requires[{index}] needs exactly service and minVersion", fix)
-            ]
-        try:
-            requires.append(Requirement(str(item["service"]), parse_version(str(item["minVersion"]))))
-        except ValueError:
-            return (), [
-                Finding(
-                    display,
-                    0,
-                    "dependencies",
-                    f"requires[{index}].minVersion {item['minVersion']!r} is not semver",
-                    fix,
-                )
-            ]
-    return tuple(requires), []
+        return (), [Finding(display, line, "dependencies", f"not valid YAML: {err}", contract.DEPENDENCIES_HINT)]
+    requirements, problems = contract.read_dependencies(data)
+    if problems:
+        return (), [Finding(display, 0, "dependencies", p.message, contract.DEPENDENCIES_HINT) for p in problems]
+    return tuple(Requirement(r.service, parse_version(r.min_version)) for r in requirements), []
 
 
 def collect_folder(directory: Path, service: str) -> tuple[MigrationSet | None, list[Finding]]:
@@ -107,7 +88,7 @@ def collect_folder(directory: Path, service: str) -> tuple[MigrationSet | None, 
     for path in sorted(directory.iterdir()):
         if path.name in IGNORED_FILES:
             continue
-        if path.name == DEPENDENCIES_FILE:
+        if path.name == contract.DEPENDENCIES_FILE:
             requires, found = parse_dependencies(path, service)
         elif path.name == INIT_DATA_FILE:
             init_data, found = parse_init_data(path, service)

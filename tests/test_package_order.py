@@ -37,6 +37,7 @@ ORDER = (
     "outcheck",
     "options",
     "app",
+    "edit",
     "cli",
 )
 """Each unit may import only units earlier in this tuple (units: the sub-packages and top-level modules)."""

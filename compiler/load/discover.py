@@ -88,15 +88,28 @@ def read_fleet(root: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[list[Source
 def read_settings_file(root: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[SourceFile | None, list[Diagnostic]]:
     """``root``/relc.yaml through the same refusals as the fleet's files (links, pipes, size, encoding); None when
     absent. Found by listing ``root``, so a link named relc.yaml is refused rather than followed."""
+    found = read_named(root, SETTINGS_FILE, SETTINGS_FILE, limits)
+    return (None, [found]) if isinstance(found, Diagnostic) else (found, [])
+
+
+def read_named(folder: Path, name: str, rel: str, limits: Limits = DEFAULT_LIMITS) -> SourceFile | Diagnostic | None:
+    """The file ``name`` in ``folder``, or why it was refused exactly as a fleet file is; None when there is none
+    (nor a folder ``folder``: validate --rendered --rendered-dir elsewhere has no fleet; a directory of that name
+    is not the file either).
+
+    For the few files outside the fleet folders that relc reads (relc.yaml, a migrations folder's
+    dependencies.yml): the same checks (no links, no pipes, the size limit, UTF-8) without walking a tree for them.
+    Any other OSError (permissions, I/O) propagates: it is an environment failure, not an absent file.
+    """
     try:
-        with os.scandir(root) as listing:
-            entry = next((e for e in listing if e.name == SETTINGS_FILE), None)
-    except (FileNotFoundError, NotADirectoryError):  # no fleet there (validate --rendered --rendered-dir elsewhere)
-        return None, []
+        with os.scandir(folder) as listing:
+            entry = next((e for e in listing if e.name == name), None)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
     if entry is None or (_is_dir(entry) and not entry.is_symlink()):
-        return None, []
-    source, problem = _read_one(entry, SETTINGS_FILE, limits)
-    return source, [problem] if problem is not None else []
+        return None
+    source, refused = _read_one(entry, rel, limits)
+    return source if source is not None else refused
 
 
 def _read_one(entry: os.DirEntry[str], rel: str, limits: Limits) -> tuple[SourceFile | None, Diagnostic | None]:

@@ -2,8 +2,10 @@
 
 Why relc reads them: relc-migrate checks a folder's ``dependencies.yml`` against the tenant's schema registry and
 blocks the migration when it is not met (exit 3), while relc resolves candidates from the ComponentVersions'
-``requires``. When the two disagree, relc accepts a candidate that relc-migrate then blocks in the cluster. The
-file is parsed by relc-migrate's own parser (``relc_migrate.folder.parse_dependencies``), so both read it alike.
+``requires``. When the two disagree, relc accepts a candidate that relc-migrate then blocks in the cluster. What
+the file means is :func:`relc_contract.read_dependencies`, which relc-migrate calls too, so both read it alike;
+the file itself is read here like any fleet file (the hardened YAML reader, its limits, its codes and positions),
+so a hostile or broken one is reported at its line:column rather than handed to another program's loader.
 A fleet repository without a ``migrations/`` folder (its images ship the migrations) reads nothing here.
 """
 
@@ -14,17 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compiler.diagnostics import Diagnostic
-from compiler.load.yamlread import DEFAULT_LIMITS
+from compiler.load.discover import read_named
+from compiler.load.documents import SourceFile, field_path
+from compiler.load.yamlread import DEFAULT_LIMITS, YamlProblem, parse, position_in
+from relc_contract import DEPENDENCIES_FILE, DEPENDENCIES_HINT, DependencyRequirement, read_dependencies
 
 MIGRATIONS_FOLDER = "migrations"
-DEPENDENCIES_FILE = "dependencies.yml"
-
-
-@dataclass(frozen=True, slots=True)
-class ShippedRequirement:
-    service: str
-    min_version: str
-    """As relc-migrate normalised it: semantic version without the leading ``v``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +30,7 @@ class Shipped:
 
     path: str
     """fleet-relative path of the dependencies.yml (or of the folder when the file is absent)"""
-    requires: tuple[ShippedRequirement, ...]
+    requires: tuple[DependencyRequirement, ...]
 
 
 def read_shipped(root: Path, components: Iterable[str]) -> tuple[dict[str, Shipped], list[Diagnostic]]:
@@ -45,35 +42,47 @@ def read_shipped(root: Path, components: Iterable[str]) -> tuple[dict[str, Shipp
         if not folder.is_dir() or folder.is_symlink():
             continue
         rel = f"{MIGRATIONS_FOLDER}/{component}/{DEPENDENCIES_FILE}"
-        path = folder / DEPENDENCIES_FILE
-        if not path.exists():
+        source = read_named(folder, DEPENDENCIES_FILE, rel, DEFAULT_LIMITS)
+        if source is None:
             shipped[component] = Shipped(f"{MIGRATIONS_FOLDER}/{component}/", ())
             continue
-        found = _read(path, component, rel)
-        if isinstance(found, Diagnostic):
-            problems.append(found)
-        else:
-            shipped[component] = Shipped(rel, found)
+        if isinstance(source, Diagnostic):
+            problems.append(source)
+            continue
+        requires, found = parse_shipped(source)
+        problems += found
+        if not found:
+            shipped[component] = Shipped(rel, requires)
     return shipped, problems
 
 
-def _read(path: Path, component: str, rel: str) -> tuple[ShippedRequirement, ...] | Diagnostic:
-    if path.is_symlink() or not path.is_file():
-        return Diagnostic(rel, 0, 0, "RLC103", "not a regular file", "replace the link by the file")
-    size = path.stat().st_size
-    if size > DEFAULT_LIMITS.max_bytes:
-        return Diagnostic(
-            rel,
-            0,
-            0,
-            "RLC103",
-            f"file is {size} bytes, over the {DEFAULT_LIMITS.max_bytes}-byte limit",
-            "a dependencies.yml lists a few requirements",
-        )
-    from relc_migrate.folder import parse_dependencies  # imported on use: it brings relc-migrate's SQL linter
+def parse_shipped(source: SourceFile) -> tuple[tuple[DependencyRequirement, ...], list[Diagnostic]]:
+    """Pure: the requirements ``source`` states, or the diagnostics (with line:column) saying why it has none.
 
-    requires, findings = parse_dependencies(path, component)
-    if findings:
-        first = findings[0]
-        return Diagnostic(rel, first.line, 0, "RLC406", f"relc-migrate cannot read it: {first.message}", first.fix)
-    return tuple(ShippedRequirement(r.service, str(r.min_version)) for r in requires)
+    YAML errors keep the reader's codes (RLC101-RLC103), more than one document is RLC104 (relc-migrate's loader
+    refuses a stream of several as well), and every problem of the contract's reading is RLC406 at its field.
+    """
+    try:
+        parsed = parse(source.text, limits=DEFAULT_LIMITS, record_marks=True)
+    except YamlProblem as p:
+        return (), [Diagnostic(source.path, p.line, p.column, p.code, p.message, p.hint)]
+    if len(parsed.documents) > 1:
+        message = f"the file holds {len(parsed.documents)} YAML documents"
+        return (), [Diagnostic(source.path, 1, 1, "RLC104", message, "keep one 'requires:' mapping in the file")]
+    data = parsed.documents[0] if parsed.documents else None
+    requires, found = read_dependencies(data)
+    diagnostics = []
+    for problem in found:
+        line, column = position_in(parsed, problem.path, key=problem.at_key) if parsed.documents else (0, 0)
+        diagnostics.append(
+            Diagnostic(
+                source.path,
+                line,
+                column,
+                "RLC406",
+                f"relc-migrate cannot read it: {problem.message}",
+                DEPENDENCIES_HINT,
+                field_path(problem.path),
+            )
+        )
+    return requires, diagnostics

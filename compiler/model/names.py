@@ -2,15 +2,16 @@
 
 The names relc-migrate must derive identically (databases, schemas, Vault paths, Job names) are defined once
 in ``relc_contract``. Validation (identifier length and collision rules) and rendering both call these
-functions, so what is checked is exactly what is rendered. Kubernetes and PostgreSQL both cap identifiers at
-63 bytes.
+functions, so what is checked is exactly what is rendered.
 """
 
 from __future__ import annotations
 
 import hashlib
 
-MAX_IDENTIFIER = 63
+DNS_LABEL_MAX = 63
+"""Kubernetes namespaces and most object names are RFC 1123 labels of at most 63 characters. (PostgreSQL's own
+63-byte identifier limit is the contract's ``MAX_IDENTIFIER_BYTES``: the same number, a different rule.)"""
 
 
 def candidate_namespace(instance: str, candidate: str) -> str:
@@ -31,7 +32,7 @@ def short_hash(*parts: str, length: int = 8) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:length]
 
 
-def k8s_name(*parts: str, limit: int = MAX_IDENTIFIER) -> str:
+def k8s_name(*parts: str, limit: int = DNS_LABEL_MAX) -> str:
     """Join ``parts`` with '-'; if too long, keep a readable prefix and end with a hash of the whole name."""
     name = "-".join(p for p in parts if p)
     if len(name) <= limit:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from typing import NamedTuple
 
+import relc_contract as contract
 from compiler.diagnostics import Diagnostic
 from compiler.load.documents import Document
 from compiler.load.yamlread import FieldPath
@@ -43,6 +44,12 @@ _HINTS = {
     "namespace": "use a shorter instance or candidate name: Kubernetes namespaces are at most 63 characters",
 }
 
+_LIMITS = {
+    "database": contract.MAX_IDENTIFIER_BYTES,
+    "schema": contract.MAX_IDENTIFIER_BYTES,
+    "namespace": names.DNS_LABEL_MAX,
+}
+
 _COLLISION_HINTS = {
     "database": "rename one tenant, or give the instances different database servers",
     "schema": "rename the app or the service so their schema names differ",
@@ -60,15 +67,14 @@ def check(ctx: Context) -> Iterator[Diagnostic]:
 def _too_long(derived: Iterable[Derived]) -> Iterator[Diagnostic]:
     seen: set[Hashable] = set()
     for d in derived:
-        size = len(d.name.encode())
-        if size <= names.MAX_IDENTIFIER or d.identity in seen:
+        size, limit = len(d.name.encode()), _LIMITS[d.what]
+        if size <= limit or d.identity in seen:
             continue
         seen.add(d.identity)
         yield d.doc.diagnostic(
             d.path,
             "RLC501",
-            f"{d.what} name '{d.name}' derived for {d.origin} is {size} bytes, "
-            f"over the {names.MAX_IDENTIFIER}-byte limit",
+            f"{d.what} name '{d.name}' derived for {d.origin} is {size} bytes, over the {limit}-byte limit",
             _HINTS[d.what],
         )
 

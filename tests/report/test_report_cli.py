@@ -158,8 +158,7 @@ def test_status_naming_an_unknown_instance_is_a_usage_error(example_fleet: Path,
     result = run_report(example_fleet, tmp_path / "r", "--status", f"droneup-prod={status}")
     assert result.exit_code == 2
     assert result.output == (
-        "relc: error: --status names Instance 'droneup-prod', which does not exist\n"
-        "  hint: did you mean 'droneup-production'?\n"
+        "relc: error: --status: Instance 'droneup-prod' does not exist\n  hint: did you mean 'droneup-production'?\n"
     )
     assert not (tmp_path / "r").exists()
 
