@@ -17,10 +17,9 @@ Definitions (the README's "relc report" section says the same):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cmp_to_key
 
 import semver
 
@@ -184,9 +183,8 @@ def build_report(
     plans = Plans(fleet, resolution)
     tenants: list[TenantFacts] = []
     instances: list[InstanceFacts] = []
-    newest = _Newest(fleet)
     for view in views:
-        offered = newest.offered(view)
+        offered = _offered_versions(view)
         databases = _status_for(view.name, statuses)
         ordered = _operators_first(view.tenants)
         pins = _Pins(fleet, offered)
@@ -236,32 +234,20 @@ def _operators_first(tenants: Iterable[Tenant]) -> list[Tenant]:
     return ordered
 
 
-class _Newest:
-    """Per Instance, component → the versions its published offered candidates pin (semver order, newest last)."""
-
-    def __init__(self, fleet: Fleet) -> None:
-        self._fleet = fleet
-
-    def offered(self, view: InstanceView) -> dict[str, list[str]]:
-        versions: dict[str, set[str]] = {}
-        for bundle in view.offered:
-            if bundle.candidate.spec.status is not CandidateStatus.PUBLISHED:
-                continue
-            if bundle.blueprint.spec.type is not BlueprintType.PRODUCT:
-                continue
-            for component, version in bundle.candidate.spec.components.items():
-                versions.setdefault(component, set()).add(version)
-        return {c: sorted(vs, key=_semver_key) for c, vs in versions.items()}
+def _offered_versions(view: InstanceView) -> dict[str, set[str]]:
+    """component → the versions the published product candidates the Instance offers pin: what "behind" counts."""
+    versions: dict[str, set[str]] = {}
+    for bundle in view.offered:
+        if bundle.candidate.spec.status is not CandidateStatus.PUBLISHED:
+            continue
+        if bundle.blueprint.spec.type is not BlueprintType.PRODUCT:
+            continue
+        for component, version in bundle.candidate.spec.components.items():
+            versions.setdefault(component, set()).add(version)
+    return versions
 
 
-def _semver_cmp(a: str, b: str) -> int:
-    return semver.Version.parse(a).compare(b)
-
-
-_semver_key = cmp_to_key(_semver_cmp)
-
-
-def _behind(version: str, offered: Sequence[str]) -> int:
+def _behind(version: str, offered: Collection[str]) -> int:
     parsed = semver.Version.parse(version)
     return sum(1 for v in offered if parsed.compare(v) < 0)
 
@@ -281,7 +267,7 @@ class _Pins:
     """A candidate's versions and, in one Instance, how far each lags: per candidate, not per tenant (comparing
     semver strings for 10,000 tenants by 20 components took 8 s; per candidate it is a few hundred comparisons)."""
 
-    def __init__(self, fleet: Fleet, offered: Mapping[str, Sequence[str]]) -> None:
+    def __init__(self, fleet: Fleet, offered: Mapping[str, Collection[str]]) -> None:
         self._fleet = fleet
         self._offered = offered
         self._known: dict[str, tuple[dict[str, str], dict[str, int]]] = {}
