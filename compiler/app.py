@@ -7,7 +7,7 @@ import difflib
 import io
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -28,12 +28,14 @@ from compiler.options import (
     CompileOptions,
     GraphOptions,
     PlanOptions,
+    ReportOptions,
     SchemaOptions,
     StatusFormat,
     StatusOptions,
     ValidateOptions,
 )
 from compiler.progress import Progress, start
+from compiler.report.status import StatusFile
 from compiler.resolve import Resolution, resolve
 from compiler.validate import rules, run_rules
 from compiler.validate.context import Context
@@ -311,6 +313,73 @@ def graph(opts: GraphOptions, console: Console) -> ExitCode:
         raise unknown("release candidate", opts.candidate, fleet.candidates)
     console.out.write(export(resolution, opts.format, opts.candidate))
     return ExitCode.OK
+
+
+def report(opts: ReportOptions, console: Console) -> ExitCode:
+    """Analyse (an invalid fleet prints its diagnostics instead), read the status files, build the report and
+    write it into ``--out`` through emit's atomic writer and its output-folder rules."""
+    from compiler.emit import compile as emit
+    from compiler.emit.outdir import REPORT
+    from compiler.report.facts import build_report
+    from compiler.report.files import report_files
+
+    progress = start(opts.progress, console.err)
+    try:
+        fleet, problems, resolution = analysis(opts.root, opts.today, opts.workers, progress=progress)
+    finally:
+        progress.close()
+    statuses, found = read_statuses(opts.statuses, fleet)
+    problems += found
+    if any(d.is_error for d in problems):
+        raise InvalidInput(problems)
+    if problems:  # warnings do not stop a report, but are never silent
+        console.err.write(render(problems, OutputFormat.TEXT))
+    target = emit.target_for(opts.root, opts.out, fleet.settings.rendered_path, writing=True, purpose=REPORT)
+    compiled = (opts.root / fleet.settings.rendered_path).resolve()
+    if target.path.resolve() == compiled:
+        raise UsageError(
+            f"output folder '{opts.out}' is where relc compile writes: the report would replace rendered/",
+            "pass --out a folder of its own, such as report/",
+        )
+    try:
+        progress.stage(f"report on {len(fleet.tenants):,} tenants")
+        files = report_files(build_report(fleet, resolution, opts.as_of, statuses), opts.format)
+        progress.stage(f"write {len(files):,} files")
+        delta = emit.write(target, files, workers=1, heartbeat=progress.tick)
+    finally:
+        progress.close()
+    console.out.write(f"wrote the {opts.format.value} report into {target.shown}/: {delta.summary()}\n")
+    return ExitCode.OK
+
+
+def read_statuses(given: Sequence[tuple[str | None, Path]], fleet: Fleet) -> tuple[list[StatusFile], list[Diagnostic]]:
+    """--status files (edge: reads them), each parsed strictly (RLC804 where one is not relc-migrate's JSON)."""
+    from compiler.report.status import parse_status
+
+    statuses: list[StatusFile] = []
+    problems: list[Diagnostic] = []
+    for instance, path in given:
+        if instance is not None and instance not in fleet.instances:
+            raise unknown("--status: Instance", instance, fleet.instances)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise EnvironmentFailure.of(exc, "read", path) from exc
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(
+                Diagnostic(
+                    path.as_posix(), 0, 0, "RLC804", f"not a relc-migrate status file: not UTF-8 ({exc.reason})",
+                    "pass the output of 'relc-migrate status --all --json' unchanged",
+                )
+            )  # fmt: skip
+            continue
+        status, found = parse_status(path.as_posix(), text, instance)
+        problems += found
+        if status is not None:
+            statuses.append(status)
+    return statuses, problems
 
 
 def unknown(what: str, name: str, known: Iterable[str]) -> UsageError:

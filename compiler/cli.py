@@ -26,6 +26,7 @@ from compiler.options import (
     PinOptions,
     PlanOptions,
     PromoteOptions,
+    ReportOptions,
     SchemaOptions,
     Selector,
     StatusFormat,
@@ -36,6 +37,7 @@ from compiler.options import (
 )
 from compiler.plan.formats import PlanFormat
 from compiler.progress import DEFAULT_DELAY, ProgressSettings, wanted
+from compiler.report.files import ReportFormat
 from compiler.resolve.export import GraphFormat
 
 Opts = TypeVar("Opts")
@@ -347,6 +349,74 @@ def plan(
         root=root, today=_today(today), base=base, format=PlanFormat(fmt), workers=_jobs(jobs, fork_threshold)
     )
     _run(ctx, app.plan, opts)
+
+
+def _status_file(value: str) -> tuple[str | None, Path]:
+    """--status [INSTANCE=]FILE: a status file is one Instance's server; without INSTANCE= it applies to all."""
+    instance, sep, path = value.partition("=")
+    if sep and instance and "/" not in instance:
+        return instance, Path(path)
+    return None, Path(value)
+
+
+@main.command()
+@_ROOT
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The date the report counts days left against (and validation checks end of life against). Without it"
+    " the report shows no date-dependent facts, so the same commit gives the same report on any day.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="The report folder. Replaced whole: it must be absent, empty or marked as relc's, and not rendered/.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in ReportFormat]),
+    default="html",
+    show_default=True,
+    help="html: a static site (index, a page per Instance and candidate); markdown: a summary; json: for tools.",
+)
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    metavar="[INSTANCE=]FILE",
+    help="The JSON of 'relc-migrate status --all --json' on INSTANCE's server (no INSTANCE=: every Instance):"
+    " shows the versions the schemas actually run and failed or blocked migrations. Repeatable.",
+)
+@_parallel("parse the fleet")
+@_progress_options
+@click.pass_context
+def report(
+    ctx: click.Context,
+    root: Path,
+    today: object,
+    out: Path,
+    fmt: str,
+    statuses: tuple[str, ...],
+    jobs: int | None,
+    fork_threshold: int | None,
+    progress: bool | None,
+    progress_delay: float,
+) -> None:
+    """Write the fleet report: who runs which version, who is behind, what blocks retiring a candidate."""
+    opts = ReportOptions(
+        root=root,
+        today=_today(today),
+        out=out,
+        format=ReportFormat(fmt),
+        as_of=_today(today) if today is not None else None,
+        statuses=tuple(_status_file(s) for s in statuses),
+        workers=_jobs(jobs, fork_threshold),
+        progress=_progress(progress, progress_delay),
+    )
+    _run(ctx, app.report, opts)
 
 
 def _edit_options(command: Callable[..., None]) -> Callable[..., None]:

@@ -12,6 +12,7 @@ from compiler.fanout import SERIAL, Workers
 from compiler.model.kinds import DeletionMode, TenantRole
 from compiler.plan.formats import PlanFormat
 from compiler.progress import OFF, ProgressSettings
+from compiler.report.files import ReportFormat
 from compiler.resolve.export import GraphFormat
 
 
@@ -60,6 +61,18 @@ class CompileOptions:
     check: bool = False  # compare rendered/ with what the inputs compile to; write nothing
     output: OutputFormat = OutputFormat.TEXT  # how diagnostics (invalid fleet, stale files) are printed
     workers: Workers = SERIAL  # processes parsing the fleet and emitting rendered/ (the CLI's --jobs)
+    progress: ProgressSettings = OFF  # a long run's progress on stderr (the CLI decides: terminal, CI, flags)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOptions:
+    root: Path
+    today: date  # what validation checks end of life against (the CLI's --today, else the clock's)
+    out: Path
+    format: ReportFormat = ReportFormat.HTML
+    as_of: date | None = None  # the date the report shows days left against: --today only, so it is reproducible
+    statuses: tuple[tuple[str | None, Path], ...] = ()  # --status [INSTANCE=]FILE: relc-migrate status JSON
+    workers: Workers = SERIAL  # processes parsing the fleet (the CLI's --jobs)
     progress: ProgressSettings = OFF  # a long run's progress on stderr (the CLI decides: terminal, CI, flags)
 
 

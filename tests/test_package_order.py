@@ -33,6 +33,7 @@ ORDER = (
     "resolve",
     "validate",
     "render",
+    "report",
     "emit",
     "outcheck",
     "plan",
