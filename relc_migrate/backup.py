@@ -41,9 +41,11 @@ class UploadFailed(Exception):
 
 
 class Readable(Protocol):
-    """What a store reads a dump from: pg_dump's stdout, never seekable."""
+    """What a store reads a dump from: pg_dump's stdout, never seekable (``tell``: the bytes read so far)."""
 
     def read(self, size: int = -1, /) -> bytes: ...
+
+    def tell(self) -> int: ...
 
 
 class ObjectStore(Protocol):
@@ -169,12 +171,17 @@ class _DumpStream:
         assert proc.stdout is not None  # Popen(stdout=PIPE)
         self._proc, self._out, self._stderr = proc, proc.stdout, stderr
         self._timeout, self._timed_out = timeout, timed_out
+        self._position = 0
 
     def readable(self) -> bool:
         return True
 
+    def tell(self) -> int:
+        return self._position
+
     def read(self, size: int = -1, /) -> bytes:
         data = self._out.read(size)  # a BufferedReader: blocks until ``size`` bytes or the end
+        self._position += len(data)
         if size < 0 or len(data) < size:
             self._finish()
         return data

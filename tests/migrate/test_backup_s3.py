@@ -22,7 +22,7 @@ from moto.server import ThreadedMotoServer
 
 import relc_contract as contract
 from relc_migrate.backup import PART_SIZE
-from tests.migrate.helpers import REPO, migrate_args, provision_args
+from tests.migrate.helpers import REPO, add_random_table, auth_at_1_2, fake_pg_dump, migrate_args, provision_args
 
 pytestmark = pytest.mark.postgres
 
@@ -71,30 +71,12 @@ def _uploads(s3: Any, bucket: str) -> list[str]:
     return [u["Key"] for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])]
 
 
-def _fake_pg_dump(tmp_path: Path, pg: Any, body: str) -> Path:
-    """A pg_dump that reports the real version and then runs ``body`` (a shell snippet) instead of dumping."""
-    fake = tmp_path / "pg_dump"
-    fake.write_text(f'#!/bin/sh\nif [ "$1" = --version ]; then exec {pg.bindir / "pg_dump"} --version; fi\n{body}\n')
-    fake.chmod(0o755)
-    return fake
-
-
-def _tfa_exists(pg: Any, tenant: str) -> bool:
-    with pg.connect(contract.tenant_database(tenant)) as conn:
-        row = conn.execute("SELECT to_regclass('auth.tfa_secrets') IS NOT NULL").fetchone()
-        return row is not None and row[0] is True
-
-
 def test_backup_streams_a_restorable_dump_to_s3(
     relc: Any, pg: Any, tenant: str, s3: Any, aws_env: dict[str, str], tmp_path: Path
 ) -> None:
     assert relc(*provision_args(tenant)).exit_code == 0
     assert relc(*migrate_args(tenant, "auth", "1.1.0")).exit_code == 0
-    with pg.connect(contract.tenant_database(tenant)) as conn:  # a dump of more than one part
-        conn.execute("CREATE TABLE auth.bulk (b bytea)")
-        with conn.cursor().copy("COPY auth.bulk (b) FROM STDIN") as copy:
-            for _ in range(3 * PART_SIZE // 2 // 65536):
-                copy.write_row((os.urandom(65536),))
+    add_random_table(pg, tenant, 3 * PART_SIZE // 2)  # a dump of two parts
     dest = f"s3://{tenant}/droneup-production/{tenant}"
     run = relc(*migrate_args(tenant, "auth", "1.2.0", backup_before_migration=True, backup_destination=dest), **aws_env)
     assert run.exit_code == 0, run.output
@@ -109,7 +91,7 @@ def test_backup_streams_a_restorable_dump_to_s3(
     s3.download_file(tenant, key, str(dump))
     listing = subprocess.run([str(pg.bindir / "pg_restore"), "--list", str(dump)], capture_output=True, text=True)
     assert "TABLE auth users" in listing.stdout and "TABLE auth bulk" in listing.stdout
-    assert _tfa_exists(pg, tenant)
+    assert auth_at_1_2(pg, tenant)
 
 
 def test_a_failing_pg_dump_aborts_the_upload_and_blocks_the_migration(
@@ -117,7 +99,7 @@ def test_a_failing_pg_dump_aborts_the_upload_and_blocks_the_migration(
 ) -> None:
     assert relc(*provision_args(tenant)).exit_code == 0
     assert relc(*migrate_args(tenant, "auth", "1.1.0")).exit_code == 0
-    fake = _fake_pg_dump(
+    fake = fake_pg_dump(
         tmp_path, pg, f"head -c {PART_SIZE + 4096} /dev/urandom\necho 'pg_dump: error: boom' >&2\nexit 1"
     )
     dest = f"s3://{tenant}/backups"
@@ -128,7 +110,7 @@ def test_a_failing_pg_dump_aborts_the_upload_and_blocks_the_migration(
     assert run.summary["message"] == "backup failed after 1 attempt(s): pg_dump exited 1: pg_dump: error: boom"
     assert _objects(s3, tenant) == []
     assert _uploads(s3, tenant) == []  # the multipart upload was aborted, its parts deleted
-    assert not _tfa_exists(pg, tenant)
+    assert not auth_at_1_2(pg, tenant)
 
 
 def test_a_missing_bucket_blocks_the_migration_with_the_store_s_reason(
@@ -147,7 +129,7 @@ def test_a_missing_bucket_blocks_the_migration_with_the_store_s_reason(
     assert reason == (
         "An error occurred (NoSuchBucket) when calling the PutObject operation: The specified bucket does not exist"
     )
-    assert not _tfa_exists(pg, tenant)
+    assert not auth_at_1_2(pg, tenant)
     with pg.connect(contract.tenant_database(tenant)) as conn:
         row = conn.execute("SELECT status, status_reason FROM relc.schema_registry WHERE schema_name = 'auth'")
         assert row.fetchone() == ("blocked", message)
@@ -159,7 +141,7 @@ def test_a_runner_killed_mid_upload_leaves_no_object_under_the_final_key(
     assert relc(*provision_args(tenant)).exit_code == 0
     assert relc(*migrate_args(tenant, "auth", "1.1.0")).exit_code == 0
     # more than one part, then a stall: the runner is mid-upload, one part sent, when it is killed
-    fake = _fake_pg_dump(tmp_path, pg, f"head -c {PART_SIZE + 4096} /dev/urandom\nexec sleep 300")
+    fake = fake_pg_dump(tmp_path, pg, f"head -c {PART_SIZE + 4096} /dev/urandom\nexec sleep 300")
     dest = f"s3://{tenant}/backups"
     argv = migrate_args(tenant, "auth", "1.2.0", backup_before_migration=True, backup_destination=dest)
     env = {**os.environ, **cli_env, **aws_env, "RELC_PG_DUMP": str(fake)}
@@ -175,11 +157,11 @@ def test_a_runner_killed_mid_upload_leaves_no_object_under_the_final_key(
         runner.wait()
     assert _objects(s3, tenant) == []
     assert len(_uploads(s3, tenant)) == 1  # what a bucket lifecycle rule (README) cleans up
-    assert not _tfa_exists(pg, tenant)
+    assert not auth_at_1_2(pg, tenant)
     run = relc(*argv, **aws_env)  # the Job's retry, with the real pg_dump
     assert run.exit_code == 0, run.output
     assert _objects(s3, tenant) == [str(run.summary["backup"]).removeprefix(f"s3://{tenant}/")]
-    assert _tfa_exists(pg, tenant)
+    assert auth_at_1_2(pg, tenant)
 
 
 def _parts_sent(s3: Any, bucket: str) -> bool:
