@@ -133,3 +133,12 @@ def serve(state: FakeGcs) -> ThreadingHTTPServer:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+if __name__ == "__main__":  # python -m tests.migrate.fakegcs BUCKET: serves until killed, prints its endpoint
+    import sys
+
+    live = serve(FakeGcs(buckets={sys.argv[1]}))
+    host, port = live.server_address[:2]
+    print(f"http://{host!s}:{port}", flush=True)
+    threading.Event().wait()
