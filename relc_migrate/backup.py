@@ -128,15 +128,15 @@ def run_backup(req: BackupRequest, stores: Mapping[str, ObjectStore] | None = No
             "use a pg_dump of the server's major version or newer"
         )
     scheme = req.destination.split("://", 1)[0] if "://" in req.destination else "file"
-    uploader = _store_for(scheme, stores)
-    if scheme != "file" and uploader is None:
+    store = _store_for(scheme, stores)
+    if scheme != "file" and store is None:
         raise BackupFailed(f"backup failed: relc-migrate cannot write {scheme}:// destinations")
     name = dump_name(req, datetime.now(UTC))
     started = time.monotonic()
     errors: list[str] = []
     for attempt in range(1, req.retries + 2):
         try:
-            location = _store(req, name, uploader)
+            location = _store(req, name, store)
         except _AttemptFailed as err:
             errors.append(str(err))
             if attempt <= req.retries:
@@ -229,8 +229,8 @@ def _stream(req: BackupRequest, name: str, store: ObjectStore) -> str:
             proc.stdout.close()
 
 
-def _store(req: BackupRequest, name: str, uploader: ObjectStore | None) -> str:
-    if uploader is None:
+def _store(req: BackupRequest, name: str, store: ObjectStore | None) -> str:
+    if store is None:
         root = Path(req.destination.removeprefix("file://"))
         final = root / name
         try:
@@ -244,4 +244,4 @@ def _store(req: BackupRequest, name: str, uploader: ObjectStore | None) -> str:
             raise _AttemptFailed(problem)
         partial.rename(final)
         return str(final)
-    return _stream(req, name, uploader)
+    return _stream(req, name, store)

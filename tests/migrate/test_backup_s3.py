@@ -169,3 +169,14 @@ def _parts_sent(s3: Any, bucket: str) -> bool:
         if s3.list_parts(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"]).get("Parts"):
             return True
     return False
+
+
+def test_a_scheme_the_image_has_no_client_for_blocks_the_migration(relc: Any, pg: Any, tenant: str) -> None:
+    """What RLC607 refuses at validate time, refused again at run time (a hand-written Job)."""
+    assert relc(*provision_args(tenant)).exit_code == 0
+    argv = migrate_args(tenant, "auth", "1.0.0", backup_before_migration=True, backup_destination="azure://c/x")
+    run = relc(*argv)
+    assert run.exit_code == 3
+    assert run.summary["message"] == "backup failed: relc-migrate cannot write azure:// destinations"
+    with pg.connect(contract.tenant_database(tenant)) as conn:
+        assert conn.execute("SELECT to_regclass('auth.users')").fetchone() == (None,)
