@@ -180,3 +180,20 @@ def test_a_scheme_the_image_has_no_client_for_blocks_the_migration(relc: Any, pg
     assert run.summary["message"] == "backup failed: relc-migrate cannot write azure:// destinations"
     with pg.connect(contract.tenant_database(tenant)) as conn:
         assert conn.execute("SELECT to_regclass('auth.users')").fetchone() == (None,)
+
+
+def test_a_pg_dump_that_hangs_is_killed_at_the_timeout_and_nothing_is_stored(
+    relc: Any, pg: Any, tenant: str, s3: Any, aws_env: dict[str, str], tmp_path: Path
+) -> None:
+    assert relc(*provision_args(tenant)).exit_code == 0
+    assert relc(*migrate_args(tenant, "auth", "1.1.0")).exit_code == 0
+    fake = fake_pg_dump(tmp_path, pg, "head -c 1000 /dev/urandom\nexec sleep 300")
+    argv = migrate_args(tenant, "auth", "1.2.0", backup_before_migration=True, backup_destination=f"s3://{tenant}/b",
+                        backup_timeout_seconds=2, backup_retries=0)  # fmt: skip
+    started = time.monotonic()
+    run = relc(*argv, RELC_PG_DUMP=str(fake), **aws_env)
+    assert run.exit_code == 3
+    assert run.summary["message"] == "backup failed after 1 attempt(s): pg_dump timed out after 2s"
+    assert time.monotonic() - started < 60
+    assert _objects(s3, tenant) == [] and _uploads(s3, tenant) == []
+    assert not auth_at_1_2(pg, tenant)
