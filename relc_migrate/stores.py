@@ -46,7 +46,9 @@ class S3Store:
         # about one part; a dump under one part is read whole and then put, a longer one goes multipart.
         config = TransferConfig(multipart_threshold=PART_SIZE, multipart_chunksize=PART_SIZE, use_threads=False)
         try:
-            boto3.client("s3").upload_fileobj(stream, bucket, key, Config=config)
+            # a session of its own, not boto3's module-global default one (which keeps the first credentials it
+            # resolved for the life of the process)
+            boto3.session.Session().client("s3").upload_fileobj(stream, bucket, key, Config=config)
         except (S3UploadFailedError, ClientError, BotoCoreError) as err:
             raise UploadFailed(f"upload to s3://{bucket}/{key} failed: {err}") from None
         return f"s3://{bucket}/{key}"

@@ -7,6 +7,7 @@ dump restores.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -18,6 +19,7 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
 from moto.server import ThreadedMotoServer
 
 import relc_contract as contract
@@ -196,4 +198,34 @@ def test_a_pg_dump_that_hangs_is_killed_at_the_timeout_and_nothing_is_stored(
     assert run.summary["message"] == "backup failed after 1 attempt(s): pg_dump timed out after 2s"
     assert time.monotonic() - started < 60
     assert _objects(s3, tenant) == [] and _uploads(s3, tenant) == []
+    assert not auth_at_1_2(pg, tenant)
+
+
+def test_an_identity_refused_put_object_blocks_the_migration(
+    relc: Any, pg: Any, tenant: str, s3: Any, s3_endpoint: str, aws_env: dict[str, str]
+) -> None:
+    """What a bucket that refuses writes (a deny policy, a quota, a role without s3:PutObject) looks like: moto
+    enforces IAM once its auth is switched on; the runner's user may do everything in S3 but put objects."""
+    iam = boto3.client("iam", endpoint_url=s3_endpoint, **_keys())
+    user = f"relc-{tenant}"
+    iam.create_user(UserName=user)
+    deny = {"Effect": "Deny", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{tenant}/*"}
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}, deny]}
+    iam.put_user_policy(UserName=user, PolicyName="no-put", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    assert relc(*provision_args(tenant)).exit_code == 0
+    assert relc(*migrate_args(tenant, "auth", "1.1.0")).exit_code == 0
+    argv = migrate_args(tenant, "auth", "1.2.0", backup_before_migration=True, backup_destination=f"s3://{tenant}/b",
+                        backup_retries=0)  # fmt: skip
+    env = {**aws_env, "AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+    assert requests.post(f"{s3_endpoint}/moto-api/reset-auth", data=b"0", timeout=10).ok  # IAM enforced from now
+    try:
+        run = relc(*argv, **env)
+    finally:
+        assert requests.post(f"{s3_endpoint}/moto-api/reset-auth", data=b"inf", timeout=10).ok  # process-wide
+    assert run.exit_code == 3
+    head, _, reason = str(run.summary["message"]).partition(" failed: ")
+    assert head.startswith(f"backup failed after 1 attempt(s): upload to s3://{tenant}/b/")
+    assert reason == "An error occurred (AccessDenied) when calling the PutObject operation: Access Denied"
+    assert _objects(s3, tenant) == []
     assert not auth_at_1_2(pg, tenant)
