@@ -83,6 +83,9 @@ RUN_AS_UID: Final = 65532
 DEFAULT_CONCURRENCY_LIMIT: Final = 3
 DEFAULT_BACKUP_TIMEOUT_SECONDS: Final = 600
 DEFAULT_BACKUP_RETRIES: Final = 2
+OBJECT_STORE_SCHEMES: Final = ("s3", "gs")
+"""Backup destinations relc-migrate streams to besides a directory (``file://`` URL or absolute path): what the
+image has a client for, so what ``relc validate`` accepts in ``migration.backupDestination`` (RLC607)."""
 DEFAULT_LOCK_WAIT_SECONDS: Final = 30.0
 DEFAULT_SLOT_WAIT_SECONDS: Final = 1800.0
 DEFAULT_LOCK_TIMEOUT_MS: Final = 5000
@@ -277,7 +280,7 @@ class MigrateInvocation:
     dependency_database: str | None = None  #: default: ``database``
     dry_run: bool = False
     backup_before_migration: bool = False
-    backup_destination: str | None = None  #: a directory path, ``file://`` or ``s3://`` URL
+    backup_destination: str | None = None  #: a directory path, ``file://``, ``s3://`` or ``gs://`` URL
     backup_timeout_seconds: int = DEFAULT_BACKUP_TIMEOUT_SECONDS
     backup_retries: int = DEFAULT_BACKUP_RETRIES
     lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS

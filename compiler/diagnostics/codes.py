@@ -60,6 +60,8 @@ _ALL = (
     Code("RLC604", "draft-candidate", "a draft candidate is offered to a production Instance"),
     Code("RLC605", "country-scope", "an app is country-scoped over a service that may not be"),
     Code("RLC606", "backup-destination", "tenants must be backed up before migrating but their Instance has nowhere"),
+    Code("RLC607", "backup-scheme", "a backup destination is not one relc-migrate can write"),
+    Code("RLC608", "backup-identity", "a backup identity is not the one its destination's object store needs"),
     # 7xx: security
     Code("RLC701", "literal-secret", "a secret is written in the repository instead of referenced in Vault"),
     # 8xx: rendering and output

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import relc_contract as contract
-from relc_migrate.backup import BackupRequest, run_backup
+from relc_migrate.backup import BackupRequest, Readable, run_backup
 from tests.migrate.helpers import migrate_args, provision_args
 
 pytestmark = pytest.mark.postgres
@@ -65,16 +65,17 @@ def test_pg_dump_older_than_the_server_is_refused(relc: Any, tenant: str, tmp_pa
     )
 
 
-def test_object_store_destinations_go_through_the_uploader_interface(pg: Any, relc: Any, tenant: str) -> None:
+def test_object_store_destinations_go_through_the_store_interface(pg: Any, relc: Any, tenant: str) -> None:
     assert relc(*provision_args(tenant)).exit_code == 0
 
     class FakeStore:
         def __init__(self) -> None:
             self.stored: dict[str, bytes] = {}
 
-        def upload(self, local_path: Path, destination: str, key: str) -> str:
-            self.stored[f"{destination}/{key}"] = local_path.read_bytes()
-            return f"{destination}/{key}"
+        def upload(self, stream: Readable, destination: str, name: str) -> str:
+            chunks = iter(lambda: stream.read(1000), b"")
+            self.stored[f"{destination}/{name}"] = b"".join(chunks)
+            return f"{destination}/{name}"
 
     store = FakeStore()
     request = BackupRequest(
