@@ -1,8 +1,8 @@
 """Run one function over chunks of a sequence in fork()ed children: an execution edge, and relc's only one.
 
-Two stages use it, with the same ``--jobs`` (:class:`Workers`): parsing the fleet (compiler.load.parallel) and
-emitting rendered/ (compiler.emit.tree). Why fork and not a pool: the larger work is emitting and writing
-rendered/ (~1 GB at 10,000 tenants), and its input is
+Three stages use it, with the same ``--jobs`` (:class:`Workers`): parsing the fleet (compiler.load.parallel),
+emitting rendered/ (compiler.emit.tree) and editing many tenant files (compiler.edit, ``relc promote``). Why
+fork and not a pool: the larger work is emitting and writing rendered/ (~1 GB at 10,000 tenants), and its input is
 the whole rendered fleet already in the parent's memory. A forked child sees it for free (copy-on-write), so
 nothing but each chunk's small result crosses a process boundary, and the function may be a closure over
 anything (paths, a test's injected writer) without being picklable itself.
@@ -44,12 +44,19 @@ _NUMBER = struct.Struct("<I")  # a chunk number in the work pipe; reads of 4 byt
 MAX_CHUNKS = 4096  # their numbers (16 KiB) fit a pipe's buffer, so the parent never blocks filling it
 MAX_CHUNK = 512
 
+HEARTBEAT = 0.1
+"""Seconds between two calls of a waiting parent's heartbeat (:func:`fan_out`)."""
+
 EMIT_THRESHOLD = 200
 """Fewer rendered files than this are emitted, compared and written in-process whatever ``workers`` says.
 
 Measured: a file costs ~0.27 ms to render, emit and write (1,000 tenants: 4,075 files in ~1.1 s of CPU), and
 forking two workers, collecting and reaping them costs ~2.5 ms from a small parent, more from a large one (its
 page tables are copied). 200 files (~50 ms of work) is where a second process clearly pays."""
+
+EDIT_THRESHOLD = 64
+"""Fewer tenant files than this are edited in-process (``relc promote``): ruamel.yaml composes a tenant file in
+pure Python, ~3 ms each, so a few dozen files already outweigh forking even from a parent holding a large fleet."""
 
 PARSE_THRESHOLD = 2000
 """Fewer fleet files than this are parsed in-process whatever ``workers`` says.
@@ -81,13 +88,21 @@ class WorkerDied(RuntimeError):
     """A child ended without sending a result: killed (OOM killer, kill -9) or it crashed the interpreter."""
 
 
-def fan_out(func: Callable[[Sequence[T]], R], items: Sequence[T], *, workers: int, threshold: int) -> list[R]:
+def fan_out(
+    func: Callable[[Sequence[T]], R],
+    items: Sequence[T],
+    *,
+    workers: int,
+    threshold: int,
+    heartbeat: Callable[[], None] | None = None,
+) -> list[R]:
     """``func`` over contiguous chunks of ``items`` (:func:`chunks`) in ``workers`` forked children, each taking
     the next chunk when it is free; one result per chunk, in chunk order.
 
     With ``workers`` < 2, fewer than ``threshold`` items or no ``os.fork``, ``func`` runs once, in-process, over
     all of ``items``: below the stage's threshold (:data:`EMIT_THRESHOLD`, :data:`PARSE_THRESHOLD`) the fork costs
-    more than it saves, and tests stay simple.
+    more than it saves, and tests stay simple. ``heartbeat`` is called in the parent about every
+    :data:`HEARTBEAT` seconds while it waits for the children (a progress line redraws its clock there).
     """
     if workers < 2 or len(items) < max(threshold, 2) or not hasattr(os, "fork"):
         return [func(items)]
@@ -115,7 +130,7 @@ def fan_out(func: Callable[[Sequence[T]], R], items: Sequence[T], *, workers: in
         raise
     finally:
         os.close(numbers)
-    collected: list[list[tuple[int, R]]] = _collect(children)
+    collected: list[list[tuple[int, R]]] = _collect(children, heartbeat)
     return [result for _, result in sorted((pair for part in collected for pair in part), key=lambda p: p[0])]
 
 
@@ -206,7 +221,7 @@ def _send(fd: int, data: bytes) -> None:
         pipe.write(data)
 
 
-def _collect(children: list[tuple[int, int]]) -> list[R]:
+def _collect(children: list[tuple[int, int]], heartbeat: Callable[[], None] | None = None) -> list[R]:
     """Read every child's pipe to EOF concurrently, reap them all, then return results or raise the first error.
 
     Concurrently because a child blocks writing a result larger than the pipe buffer until it is read; and on
@@ -221,7 +236,10 @@ def _collect(children: list[tuple[int, int]]) -> list[R]:
             for _, fd in children:
                 selector.register(fd, selectors.EVENT_READ)
             while len(payloads) < len(children):
-                for key, _ in selector.select():
+                ready = selector.select(HEARTBEAT if heartbeat is not None else None)
+                if heartbeat is not None:
+                    heartbeat()
+                for key, _ in ready:
                     chunk = os.read(key.fd, _CHUNK)
                     if chunk:
                         received[key.fd] += chunk

@@ -21,9 +21,11 @@ import enum
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Final, Literal, TypedDict
+from typing import Final, Literal, NotRequired, TypedDict
 
-CONTRACT_VERSION: Final = "1"
+CONTRACT_VERSION: Final = "2"
+"""2: registry-sync takes --registry-file once per shard, and registry files may carry ``shard`` (an older
+relc-migrate refuses such a file as malformed, so it never syncs part of a registry)."""
 
 #: The program name (the image's ENTRYPOINT and the console script).
 PROGRAM: Final = "relc-migrate"
@@ -65,6 +67,9 @@ ENV_IMAGE: Final = "RELC_IMAGE"
 ENV_CONCURRENCY_LIMIT: Final = "RELC_CONCURRENCY_LIMIT"
 #: The cluster name (a metrics label).
 ENV_CLUSTER: Final = "RELC_CLUSTER"
+#: The Instance name (the ``relc_instance`` metrics label and Pushgateway grouping key): tenant names are unique
+#: only within an Instance, and two Instances may share a cluster.
+ENV_INSTANCE: Final = "RELC_INSTANCE"
 #: Override of the termination message path (tests, local runs).
 ENV_TERMINATION_LOG: Final = "RELC_TERMINATION_LOG"
 #: Path of the pg_dump binary (default: ``pg_dump`` on PATH).
@@ -78,6 +83,9 @@ RUN_AS_UID: Final = 65532
 DEFAULT_CONCURRENCY_LIMIT: Final = 3
 DEFAULT_BACKUP_TIMEOUT_SECONDS: Final = 600
 DEFAULT_BACKUP_RETRIES: Final = 2
+OBJECT_STORE_SCHEMES: Final = ("s3", "gs")
+"""Backup destinations relc-migrate streams to besides a directory (``file://`` URL or absolute path): what the
+image has a client for, so what ``relc validate`` accepts in ``migration.backupDestination`` (RLC607)."""
 DEFAULT_LOCK_WAIT_SECONDS: Final = 30.0
 DEFAULT_SLOT_WAIT_SECONDS: Final = 1800.0
 DEFAULT_LOCK_TIMEOUT_MS: Final = 5000
@@ -162,6 +170,40 @@ def database_name(tenant: str, country: str | None = None) -> str:
     return name if country is None else f"{name}_{country}"
 
 
+#: Databases relc-migrate never works in, whatever the tenant: the maintenance database and the templates every
+#: CREATE DATABASE copies (bookkeeping left in template1 would be cloned into every later tenant database).
+SYSTEM_DATABASES: Final = frozenset({"postgres", "template0", "template1"})
+
+
+def refuse_system_database(database: str) -> str:
+    """``database`` if it is a valid name and not one of SYSTEM_DATABASES, else IdentifierError saying why."""
+    validate_identifier(database, "database")
+    if database in SYSTEM_DATABASES:
+        raise IdentifierError(f"database {database!r} is a system or template database; relc-migrate never works in it")
+    return database
+
+
+def tenant_database_country(tenant: str, database: str) -> str | None:
+    """Which of ``tenant``'s databases ``database`` is: None for its main database, the country code for one of
+    its country databases; IdentifierError when it is none of them (a system database, another tenant's).
+
+    This is how relc-migrate verifies a ``--database`` against ``--tenant`` before it connects: the name must be
+    derivable from the tenant. Names can still coincide (tenant ``acme-de``'s main database is tenant ``acme``'s
+    ``de`` database), which is why relc-migrate also records the owning tenant inside each database it provisions.
+    """
+    validate_tenant(tenant)
+    refuse_system_database(database)
+    main = database_name(tenant)
+    if database == main:
+        return None
+    country = database.removeprefix(main + "_") if database.startswith(main + "_") else ""
+    if not _COUNTRY_RE.fullmatch(country):
+        raise IdentifierError(
+            f"database {database!r} is not tenant {tenant!r}'s: its databases are {main} and {main}_<country>"
+        )
+    return country
+
+
 def schema_name(service: str, app: str | None = None) -> str:
     """One schema per base service (``entity``) and per service and app (``entity-crm``), unchecked."""
     return service if app is None else f"{service}-{app}"
@@ -188,6 +230,34 @@ def service_schema(service: str, app: str | None = None) -> str:
     return validate_schema(schema_name(service, app))
 
 
+# --- migration files ---------------------------------------------------------------------------------------
+
+#: A migration file's name: ``V<major>.<minor>.<patch>__<NN>_<description>.sql``, the service release that ships
+#: it, its order within that release and a snake_case description. relc-migrate applies files by (version, NN);
+#: ``relc plan`` lists the files a pin move will run by the same rule, so both read names here.
+MIGRATION_FILE_RE: Final = re.compile(
+    r"V(?P<version>(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?)__(?P<order>\d{2})_"
+    r"(?P<description>[a-z0-9]+(_[a-z0-9]+)*)\.sql"
+)
+#: The line that starts a file's ROLLBACK section: the SQL relc-migrate stores at apply time and runs, newest
+#: file first, when a tenant moves to a candidate pinning a lower version of the service.
+ROLLBACK_MARKER_RE: Final = re.compile(r"--\s*ROLLBACK:\s*")
+
+
+def migration_file_name(name: str) -> tuple[str, int, str] | None:
+    """(version text, NN, description) of a well-named migration file, or None. Versions compare as SemVer,
+    which this standard-library package leaves to its callers."""
+    match = MIGRATION_FILE_RE.fullmatch(name)
+    if match is None:
+        return None
+    return match["version"], int(match["order"]), match["description"]
+
+
+def has_rollback(text: str) -> bool:
+    """The file has a ``-- ROLLBACK:`` line (relc-migrate's linter refuses a file without exactly one)."""
+    return any(ROLLBACK_MARKER_RE.fullmatch(line.strip()) for line in text.splitlines())
+
+
 # --- invocations -------------------------------------------------------------------------------------------
 
 
@@ -210,7 +280,7 @@ class MigrateInvocation:
     dependency_database: str | None = None  #: default: ``database``
     dry_run: bool = False
     backup_before_migration: bool = False
-    backup_destination: str | None = None  #: a directory path, ``file://`` or ``s3://`` URL
+    backup_destination: str | None = None  #: a directory path, ``file://``, ``s3://`` or ``gs://`` URL
     backup_timeout_seconds: int = DEFAULT_BACKUP_TIMEOUT_SECONDS
     backup_retries: int = DEFAULT_BACKUP_RETRIES
     lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS
@@ -254,10 +324,33 @@ class DeprovisionInvocation:
 
 
 @dataclass(frozen=True, slots=True)
-class RegistrySyncInvocation:
-    """``relc-migrate registry-sync``: upsert the compiled registry file into ``infra.service_versions``."""
+class CleanupInvocation:
+    """``relc-migrate cleanup``: retention (design section 6.1) of what the tenant's candidate no longer uses.
 
-    registry_file: str = "/work/registry/service_versions.json"
+    ``in_use`` are the ``database/schema`` pairs the tenant's current candidate migrates. Every other schema
+    relc-migrate provisioned in a database the tenant owns is *left behind*: in a country database (a
+    country-scope downgrade) it is kept ``schema_transition_seconds``, in the main database (a service or app the
+    candidate dropped: a deprecated version) ``deprecated_versions_seconds``, counted from the first cleanup run
+    that saw it unused and written to ``schema_registry.retention_expires_at``; a later run drops it once that
+    time has passed. A schema back in use has its expiry cleared. The durations are the Tenant's
+    ``retention.schemaTransition`` / ``deprecatedVersions`` (the Instance's when the Tenant sets none), in seconds.
+    """
+
+    tenant: str
+    in_use: tuple[str, ...]
+    schema_transition_seconds: int = 30 * 24 * 3600
+    deprecated_versions_seconds: int = 60 * 24 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrySyncInvocation:
+    """``relc-migrate registry-sync``: upsert the compiled registry into ``infra.service_versions``.
+
+    ``registry_files`` are one registry file, or every shard of one (``ServiceVersionRegistryFile.shard``):
+    an Instance's registry is split over several ConfigMaps when it would not fit in one, and registry-sync
+    loads all of them as one registry, refusing an incomplete set."""
+
+    registry_files: tuple[str, ...] = ("/work/registry/service_versions.json",)
 
 
 def default_migrations_dir(service: str) -> str:
@@ -441,9 +534,19 @@ def deprovision_argv(inv: DeprovisionInvocation) -> tuple[str, ...]:
     return tuple(argv)
 
 
+def cleanup_argv(inv: CleanupInvocation) -> tuple[str, ...]:
+    """The container args of a tenant's retention cleanup Job."""
+    argv = ["cleanup", "--tenant", inv.tenant]
+    for pair in inv.in_use:
+        argv += ["--in-use", pair]
+    argv += ["--schema-transition", str(inv.schema_transition_seconds)]
+    argv += ["--deprecated-versions", str(inv.deprecated_versions_seconds)]
+    return tuple(argv)
+
+
 def registry_sync_argv(inv: RegistrySyncInvocation) -> tuple[str, ...]:
     """The container args of the registry-sync Job."""
-    return ("registry-sync", "--registry-file", inv.registry_file)
+    return ("registry-sync", *(arg for path in inv.registry_files for arg in ("--registry-file", path)))
 
 
 def _num(value: float) -> str:
@@ -459,6 +562,7 @@ def job_environment(
     pushgateway_url: str | None = None,
     concurrency_limit: int = DEFAULT_CONCURRENCY_LIMIT,
     cluster: str | None = None,
+    instance: str | None = None,
 ) -> tuple[tuple[str, str], ...]:
     """The Job container's environment as (name, value) pairs, sorted by name for stable rendering.
 
@@ -475,6 +579,8 @@ def job_environment(
         env[ENV_PUSHGATEWAY_URL] = pushgateway_url
     if cluster is not None:
         env[ENV_CLUSTER] = cluster
+    if instance is not None:
+        env[ENV_INSTANCE] = instance
     return tuple(sorted(env.items()))
 
 
@@ -491,11 +597,12 @@ def init_container_command(service: str) -> tuple[str, ...]:
 
 
 _NOT_DNS: Final = re.compile(r"[^a-z0-9-]+")
-JobKind = Literal["migrate", "provision", "deprovision", "registry-sync"]
+JobKind = Literal["migrate", "provision", "deprovision", "cleanup", "registry-sync"]
 _JOB_PREFIX: Final[dict[str, str]] = {
     "migrate": "mig",
     "provision": "prov",
     "deprovision": "deprov",
+    "cleanup": "clean",
     "registry-sync": "regsync",
 }
 
@@ -701,12 +808,101 @@ ON CONFLICT (instance, service, version) DO UPDATE
           IS DISTINCT FROM (excluded.cluster, excluded.environment, excluded.candidates, excluded.tenants)"""
 
 
+class RegistryShard(TypedDict):
+    """Which part of a sharded registry a file is: shard ``index`` (0-based) of ``count``."""
+
+    index: int
+    count: int
+
+
 class ServiceVersionRegistryFile(TypedDict):
-    """The registry file: entries sorted by (instance, service, version)."""
+    """The registry file: entries sorted by (instance, service, version).
+
+    A shard (``shard`` present) holds the entries of the tenants whose :func:`shard_of` is its index, each with
+    only those tenants, and (in shard 0) the entries no tenant uses: an entry's tenants are the union of its
+    tenants over all shards, its other fields the same in each. Only the whole set of shards is the registry."""
 
     apiVersion: str
     kind: str
     entries: list[ServiceVersionEntry]
+    shard: NotRequired[RegistryShard]
+
+
+def shard_of(name: str, count: int) -> int:
+    """The shard (``0 … count-1``) of a tenant's name: a stable hash, the same on every machine and in every
+    Python (never ``hash()``, which is salted per process). With ``count`` a power of two, doubling it splits
+    each shard in two: a name in shard ``i`` moves to ``i`` or ``i + count``, never elsewhere."""
+    digest = hashlib.sha256(name.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % count
+
+
+# --- metrics ---------------------------------------------------------------------------------------------
+
+MetricKind = Literal["counter", "gauge", "histogram"]
+
+
+@dataclass(frozen=True, slots=True)
+class MetricSpec:
+    """One metric relc-migrate exports (design document 2, §8.2): its name, type, label names and help text.
+
+    relc-migrate builds its prometheus_client objects from these (``relc_migrate/metrics.py``) and the compiler
+    renders the Grafana dashboard's queries from them, so a renamed metric or label changes both at once; a test
+    checks every dashboard query against what the exporter's registry really emits.
+    """
+
+    name: str
+    kind: MetricKind
+    labels: tuple[str, ...]
+    help: str
+
+
+#: Labels every metric carries, from the Job's environment (RELC_CLUSTER, RELC_INSTANCE): a tenant is named
+#: by its Instance and its name, and several Instances may share a cluster and a Prometheus. ``relc_instance``,
+#: not ``instance``: Prometheus gives every scraped series an ``instance`` label of its own (the target).
+INSTANCE_LABEL: Final = "relc_instance"
+SCOPE_LABELS: Final = ("cluster", INSTANCE_LABEL)
+
+METRIC_MIGRATION_DURATION: Final = MetricSpec(
+    "tenant_migration_duration_seconds",
+    "histogram",
+    (*SCOPE_LABELS, "service", "tenant", "version"),
+    "Duration of one tenant/service migration run",
+)
+METRIC_MIGRATION_TOTAL: Final = MetricSpec(
+    "tenant_migration_total", "counter", (*SCOPE_LABELS, "outcome"), "Migration runs by outcome"
+)
+METRIC_SCHEMA_VERSION: Final = MetricSpec(
+    "tenant_schema_version",
+    "gauge",
+    (*SCOPE_LABELS, "tenant", "service", "schema", "version"),
+    "1 for the schema version a tenant's schema is at",
+)
+METRIC_BACKUP_DURATION: Final = MetricSpec(
+    "tenant_backup_duration_seconds",
+    "histogram",
+    (*SCOPE_LABELS, "tenant", "outcome"),
+    "Duration of the pg_dump backup before a migration",
+)
+METRIC_BACKUP_FAILED: Final = MetricSpec(
+    "tenant_backup_failed_total", "counter", (*SCOPE_LABELS, "tenant"), "Backups that failed after all retries"
+)
+METRIC_QUEUE_LENGTH: Final = MetricSpec(
+    "migration_queue_length", "gauge", SCOPE_LABELS, "Runners waiting for a cluster-wide migration slot"
+)
+METRICS: Final = (
+    METRIC_MIGRATION_DURATION,
+    METRIC_MIGRATION_TOTAL,
+    METRIC_SCHEMA_VERSION,
+    METRIC_BACKUP_DURATION,
+    METRIC_BACKUP_FAILED,
+    METRIC_QUEUE_LENGTH,
+)
+#: Migration outcomes (the ``outcome`` label of tenant_migration_total) and backup outcomes.
+MIGRATION_OUTCOMES: Final = frozenset({"success", "failed", "blocked", "locked", "interrupted", "dry_run", "usage"})
+BACKUP_OUTCOMES: Final = frozenset({"success", "failed"})
+#: The Pushgateway groups a push by the Job's name (``job``) and its Instance: Job names derive from the tenant,
+#: service and version, which two Instances on one Pushgateway may share.
+PUSH_GROUPING_LABELS: Final = ("job", INSTANCE_LABEL)
 
 
 # --- the JSON summary --------------------------------------------------------------------------------------
@@ -742,6 +938,10 @@ class RunSummary(TypedDict, total=False):
     steps: list[dict[str, object]]  #: per step run, in order: service, database, outcome and its schemas
     steps_total: int  #: how many steps the plan has (more than ``steps`` when a step failed)
     noop: bool  #: nothing to do: no slot was taken, nothing was written
+    # baseline / repair
+    recorded: list[str]  #: baseline: ``schema/file`` recorded as applied by baseline (not run)
+    realigned: list[str]  #: repair: ``schema/file`` whose stored checksum now matches the folder
+    removed_failed: list[str]  #: repair: ``schema/file`` of the failed history entries removed
     # provision / deprovision
     database_created: bool
     schemas_created: list[str]
@@ -752,6 +952,10 @@ class RunSummary(TypedDict, total=False):
     dropped_schemas: list[str]
     database_dropped: bool
     kept_schemas: list[str]
+    bookkeeping_dropped: bool  #: deprovision kept the database and removed relc's own schema from it
+    # cleanup
+    retained: list[str]  #: ``database/schema until <UTC time>``: left behind, kept until its retention expires
+    dropped_databases: list[str]  #: cleanup: country databases relc created whose last schema it dropped
     # registry-sync
     entries: int
     inserted: int

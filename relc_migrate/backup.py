@@ -3,6 +3,9 @@
 pg_dump must be at least the server's major version (an older pg_dump refuses or silently misses features),
 credentials reach it through PG* environment variables (never its command line, which ``ps`` shows), and a
 dump is written under a temporary name and renamed, so a half-written file never looks like a backup.
+Object-store destinations (``s3://``, ``gs://``: stores.py) get pg_dump's stdout streamed into a multipart or
+resumable upload, part by part: no dump on local disk (a Job's disk is small), memory of about one part, and the
+object completed only after pg_dump exited 0.
 A failed backup (after the retries) blocks the migration: ``BackupFailed`` is a BlockedError.
 """
 
@@ -12,12 +15,13 @@ import os
 import re
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
 
 from relc_migrate.db import libpq_environment
 from relc_migrate.errors import BlockedError
@@ -27,11 +31,30 @@ class BackupFailed(BlockedError):
     """Every attempt failed (or pg_dump cannot be used): the schema becomes ``blocked``."""
 
 
-class Uploader(Protocol):
-    """An object-store client: ``s3://bucket/prefix`` destinations hand their dumps to one of these."""
+PART_SIZE = 8 * 1024 * 1024
+"""Bytes per upload part: S3's minimum part is 5 MiB, GCS chunks are multiples of 256 KiB; what a backup holds
+in memory is about one part."""
 
-    def upload(self, local_path: Path, destination: str, key: str) -> str:
-        """Store ``local_path`` as ``key`` under ``destination``; return the stored object's URL."""
+
+class UploadFailed(Exception):
+    """The object store refused or failed the upload (raised by a store, with the store's own message)."""
+
+
+class Readable(Protocol):
+    """What a store reads a dump from: pg_dump's stdout, never seekable (``tell``: the bytes read so far)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def tell(self) -> int: ...
+
+
+class ObjectStore(Protocol):
+    """An object-store client (stores.py): ``s3://bucket/prefix`` destinations stream their dumps to one."""
+
+    def upload(self, stream: Readable, destination: str, name: str) -> str:
+        """Store what ``stream`` yields as ``name`` under ``destination``, visible there only once ``stream`` has
+        been read to its end (its ``read`` raises when the dump failed); return the stored object's URL.
+        Raises UploadFailed."""
         ...
 
 
@@ -95,8 +118,9 @@ def _attempt(req: BackupRequest, target: Path) -> str | None:
     return None
 
 
-def run_backup(req: BackupRequest, uploaders: Mapping[str, Uploader] | None = None) -> BackupResult:
-    """Dump the schemas to the destination with up to ``retries`` retries; BackupFailed when all fail."""
+def run_backup(req: BackupRequest, stores: Mapping[str, ObjectStore] | None = None) -> BackupResult:
+    """Dump the schemas to the destination with up to ``retries`` retries; BackupFailed when all fail.
+    ``stores`` replaces the real object-store clients (stores.py) by scheme."""
     major = pg_dump_major(req.pg_dump)
     if major < req.server_major:
         raise BackupFailed(
@@ -104,15 +128,15 @@ def run_backup(req: BackupRequest, uploaders: Mapping[str, Uploader] | None = No
             "use a pg_dump of the server's major version or newer"
         )
     scheme = req.destination.split("://", 1)[0] if "://" in req.destination else "file"
-    uploader = (uploaders or {}).get(scheme)
-    if scheme != "file" and uploader is None:
-        raise BackupFailed(f"backup failed: no uploader is configured for {scheme}:// destinations")
+    store = _store_for(scheme, stores)
+    if scheme != "file" and store is None:
+        raise BackupFailed(f"backup failed: relc-migrate cannot write {scheme}:// destinations")
     name = dump_name(req, datetime.now(UTC))
     started = time.monotonic()
     errors: list[str] = []
     for attempt in range(1, req.retries + 2):
         try:
-            location = _store(req, name, uploader)
+            location = _store(req, name, store)
         except _AttemptFailed as err:
             errors.append(str(err))
             if attempt <= req.retries:
@@ -126,8 +150,87 @@ class _AttemptFailed(Exception):
     pass
 
 
-def _store(req: BackupRequest, name: str, uploader: Uploader | None) -> str:
-    if uploader is None:
+def _store_for(scheme: str, stores: Mapping[str, ObjectStore] | None) -> ObjectStore | None:
+    if stores is not None:
+        return stores.get(scheme)
+    if scheme == "file":
+        return None
+    from relc_migrate import stores as real  # imports a cloud client only on the way to its store
+
+    return real.for_scheme(scheme)
+
+
+class _DumpFailed(Exception):
+    """pg_dump failed: raised out of the stream's ``read`` at the end, so the store never completes the object."""
+
+
+class _DumpStream:
+    """pg_dump's stdout as a non-seekable binary stream that raises at its end unless pg_dump exited 0."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], stderr: IO[bytes], timeout: int, timed_out: threading.Event):
+        assert proc.stdout is not None  # Popen(stdout=PIPE)
+        self._proc, self._out, self._stderr = proc, proc.stdout, stderr
+        self._timeout, self._timed_out = timeout, timed_out
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def read(self, size: int = -1, /) -> bytes:
+        data = self._out.read(size)  # a BufferedReader: blocks until ``size`` bytes or the end
+        self._position += len(data)
+        if size < 0 or len(data) < size:
+            self._finish()
+        return data
+
+    def _finish(self) -> None:
+        code = self._proc.wait()
+        if code == 0:
+            return
+        if self._timed_out.is_set():
+            raise _DumpFailed(f"pg_dump timed out after {self._timeout}s")
+        self._stderr.seek(0)
+        message = self._stderr.read().decode("utf-8", "replace").strip()[-500:]
+        raise _DumpFailed(f"pg_dump exited {code}: {message}")
+
+
+def _stream(req: BackupRequest, name: str, store: ObjectStore) -> str:
+    """One pg_dump run streamed into ``store``; its stderr goes to a small temporary file (a pipe could fill)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env.update(libpq_environment(req.dsn, req.database))
+    cmd = [req.pg_dump, "--format=custom", "--no-owner", *(f"--schema={schema_pattern(s)}" for s in req.schemas)]
+    with tempfile.TemporaryFile(prefix="relc-pg-dump-") as stderr:
+        try:
+            proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=stderr)
+        except OSError as err:
+            raise _AttemptFailed(f"cannot run {req.pg_dump}: {err}") from None
+        timed_out = threading.Event()
+
+        def expire() -> None:
+            timed_out.set()
+            proc.kill()  # its stdout ends: the stream raises, the store aborts
+
+        timer = threading.Timer(req.timeout_seconds, expire)
+        timer.start()
+        try:
+            stream = _DumpStream(proc, stderr, req.timeout_seconds, timed_out)
+            return store.upload(stream, req.destination, name)
+        except (_DumpFailed, UploadFailed) as err:
+            raise _AttemptFailed(str(err)) from None
+        finally:
+            timer.cancel()
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            assert proc.stdout is not None
+            proc.stdout.close()
+
+
+def _store(req: BackupRequest, name: str, store: ObjectStore | None) -> str:
+    if store is None:
         root = Path(req.destination.removeprefix("file://"))
         final = root / name
         try:
@@ -141,12 +244,4 @@ def _store(req: BackupRequest, name: str, uploader: Uploader | None) -> str:
             raise _AttemptFailed(problem)
         partial.rename(final)
         return str(final)
-    with tempfile.TemporaryDirectory(prefix="relc-backup-") as tmp:
-        local = Path(tmp) / "dump"
-        problem = _attempt(req, local)
-        if problem is not None:
-            raise _AttemptFailed(problem)
-        try:
-            return uploader.upload(local, req.destination, name)
-        except OSError as err:
-            raise _AttemptFailed(f"upload failed: {err}") from None
+    return _stream(req, name, store)

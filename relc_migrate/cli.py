@@ -23,7 +23,7 @@ import click
 
 import relc_contract as contract
 from relc_contract import ExitCode, IdentifierError
-from relc_migrate.errors import RelcMigrateError, UsageError
+from relc_migrate.errors import Interrupted, RelcMigrateError, UsageError
 from relc_migrate.findings import MigrationFilesError
 
 if TYPE_CHECKING:  # imported when a command runs: --version and --help load neither psycopg nor prometheus_client
@@ -126,13 +126,18 @@ def _error_outcome(err: BaseException) -> tuple[ExitCode, str, str]:
 
 @contextmanager
 def sigterm_to(stop: Callable[[], None]) -> Iterator[None]:
-    """Route SIGTERM to ``stop`` for the block (restored after, so in-process callers are unaffected)."""
+    """Route SIGTERM to ``stop`` for the block (restored after, so in-process callers are unaffected).
+
+    Then unblock it: ``entry.main`` blocks SIGTERM during start-up, and one that arrived meanwhile is delivered
+    here, to ``stop`` (CPython runs the handler before pthread_sigmask returns).
+    """
     try:
         previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop())
     except ValueError:  # not the main thread: no handler, the Job still gets SIGKILL after the grace period
         yield
         return
     try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -155,10 +160,12 @@ def run_command(
     env = os.environ
     started = time.monotonic()
     summary: dict[str, Any] = {"command": command, **(base or {})}
-    metrics = Metrics(env.get(contract.ENV_CLUSTER))
+    metrics = Metrics(env.get(contract.ENV_CLUSTER), env.get(contract.ENV_INSTANCE))
     try:
         rt = read_runtime(env) if needs_db else Runtime(dsn="")
         with sigterm_to(rt.stop.request):
+            if rt.stop.requested:  # a SIGTERM held back during start-up: stop before any work
+                raise Interrupted("interrupted by SIGTERM during start-up: nothing was done")
             result = body(rt, metrics)
         summary.update(result.fields)
         code, outcome = result.exit_code, result.outcome
@@ -214,10 +221,7 @@ _LIMIT_PARAMS = (
 """The options both migration commands take (contract._limits_argv and --backup-destination)."""
 
 
-_Option = Callable[[Callable[..., None]], Callable[..., None]]
-
-
-def _limit_options() -> list[_Option]:
+def _limit_options() -> list[Callable[[Any], Any]]:
     return [
         click.option("--backup-destination", default=None),
         click.option("--backup-timeout", "backup_timeout_seconds", type=int,
@@ -233,13 +237,21 @@ def _limit_options() -> list[_Option]:
     ]  # fmt: skip
 
 
-def _migrate_options(fn: Callable[..., None]) -> Callable[..., None]:
-    options: list[_Option] = [
+def _target_options() -> list[Callable[[Any], Any]]:
+    """What every command that works on one tenant's service schemas names: migrate, rollback, retry, baseline,
+    repair."""
+    return [
         click.option("--tenant", required=True),
         click.option("--service", required=True),
         click.option("--database", required=True),
         click.option("--schema", "schemas", multiple=True, required=True, help="Repeat for each schema."),
         click.option("--migrations-dir", default=None, help="Default: /work/migrations/<service>."),
+    ]
+
+
+def _migrate_options(fn: Callable[..., None]) -> Callable[..., None]:
+    options = [
+        *_target_options(),
         click.option("--dependency-database", default=None),
         click.option("--dry-run", is_flag=True),
         click.option("--backup", "backup_before_migration", is_flag=True),
@@ -247,6 +259,11 @@ def _migrate_options(fn: Callable[..., None]) -> Callable[..., None]:
         click.option("--diff-json", type=click.Path(dir_okay=False), default=None,
                      help="Dry run: also write the catalog diff as JSON to this file."),
     ]  # fmt: skip
+    return _with_options(fn, options)
+
+
+def _with_options(fn: Callable[..., None], options: list[Callable[[Any], Any]]) -> Callable[..., None]:
+    """``fn`` decorated with each of ``options``, the first one listed first in ``--help``."""
     for option in reversed(options):
         fn = option(fn)
     return fn
@@ -332,17 +349,6 @@ def retry_cmd(**params: Any) -> None:
     _run_migration("retry", params, "")
 
 
-def _with(options: Callable[[], list[_Option]]) -> _Option:
-    """Apply a list of click options as one decorator (in the list's order in --help)."""
-
-    def decorate(fn: Callable[..., None]) -> Callable[..., None]:
-        for option in reversed(options()):
-            fn = option(fn)
-        return fn
-
-    return decorate
-
-
 def _step(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[contract.TenantStep, ...]:
     try:
         return tuple(contract.parse_step(value) for value in values)
@@ -368,7 +374,7 @@ def tenant_invocation_from_params(params: Mapping[str, Any]) -> contract.TenantM
 @click.option("--step", "steps", multiple=True, required=True, callback=_step,
               help=f"{contract.STEP_FORMAT}; repeat, in migration order.")  # fmt: skip
 @click.option("--dry-run", is_flag=True)
-@_with(_limit_options)
+@lambda fn: _with_options(fn, _limit_options())
 def migrate_tenant_cmd(**params: Any) -> None:
     """Migrate every schema of a tenant, step by step in one process; stop at the first failing step.
 
@@ -391,6 +397,57 @@ def migrate_tenant_cmd(**params: Any) -> None:
         return Outcome({**fields, "message": message}, code, outcome)
 
     run_command("migrate-tenant", body, base=base, migration_labels=(inv.tenant, tenant_run.WHOLE_TENANT, "plan"))
+
+
+def _adopt_options(fn: Callable[..., None]) -> Callable[..., None]:
+    options = [
+        *_target_options(),
+        click.option("--reason", required=True, help="Who agreed to this and why (kept in relc.audit)."),
+        click.option("--lock-wait", "lock_wait_seconds", type=float, default=contract.DEFAULT_LOCK_WAIT_SECONDS),
+    ]
+    return _with_options(fn, options)
+
+
+def _adopt_invocation(params: Mapping[str, Any], version: str) -> contract.MigrateInvocation:
+    return contract.MigrateInvocation(
+        tenant=params["tenant"], service=params["service"], database=params["database"],
+        schemas=tuple(params["schemas"]), desired_version=version, migrations_dir=params["migrations_dir"],
+        lock_wait_seconds=params["lock_wait_seconds"],
+    )  # fmt: skip
+
+
+@cli.command("baseline")
+@_adopt_options
+@click.option("--version", "baseline_version", required=True, help="The version the existing objects are at.")
+def baseline_cmd(baseline_version: str, reason: str, **params: Any) -> None:
+    """Adopt existing schemas (objects present, no history): record files up to --version as applied, unrun."""
+    import uuid
+
+    from relc_migrate import adopt
+
+    inv = _adopt_invocation(params, baseline_version)
+    base = {"tenant": inv.tenant, "service": inv.service, "database": inv.database, "to_version": baseline_version}
+
+    def body(rt: Runtime, metrics: Metrics) -> Outcome:
+        return Outcome({"recorded": adopt.baseline(inv, rt, reason, str(uuid.uuid4())).recorded})
+
+    run_command("baseline", body, base=base)
+
+
+@cli.command("repair")
+@_adopt_options
+def repair_cmd(reason: str, **params: Any) -> None:
+    """Realign applied files' checksums with the folder after an agreed edit; remove failed entries."""
+    from relc_migrate import adopt
+
+    inv = _adopt_invocation(params, "")
+    base = {"tenant": inv.tenant, "service": inv.service, "database": inv.database}
+
+    def body(rt: Runtime, metrics: Metrics) -> Outcome:
+        result = adopt.repair(inv, rt, reason)
+        return Outcome({"realigned": result.realigned, "removed_failed": result.removed_failed})
+
+    run_command("repair", body, base=base)
 
 
 @cli.command("provision")
@@ -447,19 +504,60 @@ def deprovision_cmd(tenant: str, database: str, mode: str, grace_period_seconds:
         return Outcome({
             "action": r.action, "purge_after": r.purge_after, "dropped_schemas": r.dropped_schemas,
             "database_dropped": r.database_dropped, "kept_schemas": r.kept,
+            "bookkeeping_dropped": r.bookkeeping_dropped,
         })  # fmt: skip
 
     run_command("deprovision", body, base={"tenant": tenant, "database": database, "mode": mode})
 
 
+@cli.command("cleanup")
+@click.option("--tenant", required=True)
+@click.option("--in-use", "in_use", multiple=True, help="<database>/<schema> the candidate uses; repeatable.")
+@click.option(
+    "--schema-transition",
+    "schema_transition_seconds",
+    type=int,
+    default=30 * 24 * 3600,
+    help="Seconds a schema left in a country database is kept.",
+)
+@click.option(
+    "--deprecated-versions",
+    "deprecated_versions_seconds",
+    type=int,
+    default=60 * 24 * 3600,
+    help="Seconds a schema left in the main database is kept.",
+)
+def cleanup_cmd(
+    tenant: str, in_use: tuple[str, ...], schema_transition_seconds: int, deprecated_versions_seconds: int
+) -> None:
+    """Retention: keep schemas the candidate no longer uses until retention_expires_at, then drop them."""
+    from relc_migrate import retention
+
+    inv = contract.CleanupInvocation(tenant, in_use, schema_transition_seconds, deprecated_versions_seconds)
+
+    def body(rt: Runtime, metrics: Metrics) -> Outcome:
+        r = retention.cleanup(inv, rt)
+        return Outcome({"retained": r.retained, "dropped_schemas": r.dropped_schemas,
+                        "dropped_databases": r.dropped_databases})  # fmt: skip
+
+    run_command("cleanup", body, base={"tenant": tenant})
+
+
 @cli.command("registry-sync")
-@click.option("--registry-file", required=True, type=click.Path(dir_okay=False))
-def registry_sync_cmd(registry_file: str) -> None:
+@click.option(
+    "--registry-file",
+    "registry_files",
+    required=True,
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="The registry file; repeated: every shard of one registry (synced together, only as a complete set).",
+)
+def registry_sync_cmd(registry_files: tuple[str, ...]) -> None:
     """Upsert the compiled service version registry into infra.service_versions (idempotent)."""
     from relc_migrate import db, registry
 
     def body(rt: Runtime, metrics: Metrics) -> Outcome:
-        entries = registry.load_registry(Path(registry_file))
+        entries = registry.load_registry([Path(f) for f in registry_files])
         if rt.infra_dsn is None:
             raise UsageError(f"registry-sync needs the infra database: set {contract.ENV_INFRA_DSN_FILE}")
         with db.connect(rt.infra_dsn, None, "registry-sync") as conn:
@@ -471,7 +569,7 @@ def registry_sync_cmd(registry_file: str) -> None:
 
 
 @cli.command("status")
-@click.option("--tenant", "tenants", multiple=True, help="Tenant name (its main database); repeatable.")
+@click.option("--tenant", "tenants", multiple=True, help="Tenant name (its databases); repeatable.")
 @click.option("--database", "databases", multiple=True, help="Database name; repeatable.")
 @click.option("--all", "all_tenants", is_flag=True, help="Every tenant_* database on the server.")
 @click.option("--service", default=None)
@@ -487,7 +585,7 @@ def status_cmd(
     from relc_migrate import status
 
     def body(rt: Runtime, metrics: Metrics) -> Outcome:
-        names = [contract.tenant_database(t) for t in tenants] + list(databases)
+        names = [name for t in tenants for name in status.databases_of_tenant(rt, t)] + list(databases)
         if all_tenants:
             names += status.tenant_databases(rt)
         if not names:

@@ -56,6 +56,17 @@ def libpq_environment(dsn: str, dbname: str | None) -> dict[str, str]:
     return {keys[k]: v for k, v in parts.items() if k in keys}
 
 
+def maintenance_database(dsn: str) -> str | None:
+    """The database the DSN itself names (libpq defaults it to the user name): relc-migrate's maintenance
+    database, from which it creates tenant databases and in which it never works. None when neither is set."""
+    try:
+        parts = conninfo.conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError:
+        return None
+    name = parts.get("dbname") or parts.get("user")
+    return str(name) if name else None
+
+
 def database_exists(conn: psycopg.Connection, name: str) -> bool:
     row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
     return row is not None

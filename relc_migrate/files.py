@@ -25,14 +25,11 @@ import pglast
 import semver
 from pglast import ast
 
+from relc_contract import MIGRATION_FILE_RE, ROLLBACK_MARKER_RE, migration_file_name
 from relc_migrate.findings import Finding
 
-FILE_NAME_RE: Final = re.compile(
-    r"V(?P<version>(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?)__(?P<order>\d{2})_"
-    r"(?P<description>[a-z0-9]+(_[a-z0-9]+)*)\.sql"
-)
+FILE_NAME_RE: Final = MIGRATION_FILE_RE  # the contract's rule: relc plan lists files by the same names
 NAMING_HELP: Final = "name it V<major>.<minor>.<patch>__<NN>_<snake_case_description>.sql, e.g. V2.1.0__01_add_tfa.sql"
-ROLLBACK_MARKER_RE: Final = re.compile(r"--\s*ROLLBACK:\s*")
 NO_TRANSACTION_MARKER: Final = "-- relc:no-transaction"
 ALLOW_RE: Final = re.compile(r'--\s*relc:allow\s+(?P<rule>[a-z0-9-]+)(\s+reason="(?P<reason>[^"]*)")?\s*')
 MARKER_PREFIX_RE: Final = re.compile(r"--\s*relc:")
@@ -116,11 +113,12 @@ class InitData:
 
 
 def parse_file_name(name: str) -> tuple[semver.Version, int, str] | None:
-    """(version, order, description) of a well-named file, or None."""
-    match = FILE_NAME_RE.fullmatch(name)
-    if match is None:
+    """(version, order, description) of a well-named file, or None (the contract's naming rule)."""
+    parsed = migration_file_name(name)
+    if parsed is None:
         return None
-    return semver.Version.parse(match["version"]), int(match["order"]), match["description"]
+    version, order, description = parsed
+    return semver.Version.parse(version), order, description
 
 
 def iter_nodes(node: Any) -> Iterator[Any]:

@@ -104,6 +104,33 @@ def not_null_without_default(file: MigrationFile) -> Iterator[Hit]:
                 yield stmt, f"SET NOT NULL on {cmd.name} breaks older versions that insert without it"
 
 
+def _every_row(file: MigrationFile, kind: type[ast.DeleteStmt | ast.UpdateStmt], verb: str) -> Iterator[Hit]:
+    """DELETE / UPDATE statements without a WHERE clause on a table the file did not create."""
+    created = _created_tables(file)
+    for stmt in file.up:
+        node = stmt.node
+        if isinstance(node, kind) and node.whereClause is None and _relname(node) not in created:
+            yield stmt, f"{verb} every row of {_relname(node)}"
+
+
+def delete_without_where(file: MigrationFile) -> Iterator[Hit]:
+    return _every_row(file, ast.DeleteStmt, "DELETE without WHERE removes")
+
+
+def update_without_where(file: MigrationFile) -> Iterator[Hit]:
+    return _every_row(file, ast.UpdateStmt, "UPDATE without WHERE rewrites")
+
+
+def truncate(file: MigrationFile) -> Iterator[Hit]:
+    created = _created_tables(file)
+    for stmt in file.up:
+        node = stmt.node
+        if isinstance(node, ast.TruncateStmt):
+            tables = [str(r.relname) for r in node.relations or () if isinstance(r, ast.RangeVar)]
+            if any(t not in created for t in tables):
+                yield stmt, f"TRUNCATE removes every row of {', '.join(tables)} and is not undone by a ROLLBACK"
+
+
 def schema_qualified(file: MigrationFile) -> Iterator[Hit]:
     for stmt in file.up + file.down:
         for node in iter_nodes(stmt.node):
@@ -152,6 +179,11 @@ RULES: Final[tuple[Rule, ...]] = (
     Rule("index-not-concurrent", index_not_concurrent,
          "use CREATE INDEX CONCURRENTLY IF NOT EXISTS in a -- relc:no-transaction file " + _ALLOW_FIX),
     Rule("not-null-without-default", not_null_without_default, "add a DEFAULT " + _ALLOW_FIX),
+    Rule("delete-without-where", delete_without_where,
+         "add a WHERE clause (WHERE true if every row is meant) " + _ALLOW_FIX),
+    Rule("update-without-where", update_without_where,
+         "add a WHERE clause (WHERE true if every row is meant) " + _ALLOW_FIX),
+    Rule("truncate", truncate, "DELETE the rows you mean, with a WHERE clause " + _ALLOW_FIX),
     Rule("schema-qualified", schema_qualified, "use unqualified names " + _ALLOW_FIX),
     Rule("set-search-path", set_search_path, "remove the SET (relc-migrate sets it)", allowable=False),
     Rule("no-transaction-not-idempotent", no_transaction_not_idempotent,

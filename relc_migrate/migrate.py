@@ -23,11 +23,12 @@ import semver
 from relc_contract import (
     MigrateInvocation,
     default_migrations_dir,
+    tenant_database,
+    tenant_database_country,
     validate_identifier,
     validate_schema,
-    validate_tenant,
 )
-from relc_migrate import db, locks, slots, state
+from relc_migrate import db, locks, ownership, slots, state
 from relc_migrate.backup import BackupFailed, BackupRequest, BackupResult, run_backup
 from relc_migrate.diff import Change, compare, snapshot
 from relc_migrate.errors import BlockedError, DatabaseError, LockedError, MigrationFailed, UsageError
@@ -93,11 +94,14 @@ class MigrateResult:
 
 def validate_invocation(inv: MigrateInvocation) -> None:
     """Every name that will reach the database, checked before any connection is opened."""
-    validate_tenant(inv.tenant)
+    tenant_database_country(inv.tenant, inv.database)  # the database must be one of the tenant's
     validate_identifier(inv.service, "service")
-    validate_identifier(inv.database, "database")
-    if inv.dependency_database is not None:
+    if inv.dependency_database is not None and inv.dependency_database != tenant_database(inv.tenant):
         validate_identifier(inv.dependency_database, "dependency database")
+        raise UsageError(
+            f"dependency database {inv.dependency_database} is not tenant {inv.tenant}'s main database "
+            f"{tenant_database(inv.tenant)}"
+        )
     if not inv.schemas:
         raise UsageError("at least one --schema is required")
     for schema in inv.schemas:
@@ -151,7 +155,14 @@ def cluster_slot(rt: Runtime, tenant: str, service: str, wait_seconds: float, me
 def tenant_lock(rt: Runtime, inv: MigrateInvocation, stack: ExitStack) -> None:
     """Take the tenant:service advisory lock on a dedicated connection, or raise LockedError."""
     conn = stack.enter_context(db.connect(rt.dsn, inv.database, app_name("lock", inv)))
+    verify_database(rt, inv, conn)
     take_lock(rt, inv, conn)
+
+
+def verify_database(rt: Runtime, inv: MigrateInvocation, conn: psycopg.Connection) -> None:
+    """Not a template or the maintenance database, and recorded as ``inv.tenant``'s; read-only."""
+    ownership.refuse_special(conn, inv.database, db.maintenance_database(rt.dsn))
+    ownership.verify(conn, inv.tenant, inv.database)  # before the lock: a refused run changes nothing
 
 
 def take_lock(rt: Runtime, inv: MigrateInvocation, conn: psycopg.Connection) -> None:
@@ -270,6 +281,7 @@ def _check_dependencies(
     if target == inv.database:
         return unmet_requirements(conn, migrations.requires, target)
     with db.connect(rt.dsn, target, app_name("deps", inv)) as dep_conn:
+        ownership.verify(dep_conn, inv.tenant, target)
         return unmet_requirements(dep_conn, migrations.requires, target)
 
 
@@ -327,6 +339,9 @@ def _locked_run(
         result.backup = _backup(conn, rt, inv, plans, metrics, str(desired))
     who = Who(str(uuid.uuid4()), inv.service, rt.image, rt.job)
     for plan in plans:
+        if _already_there(plan, rows[plan.schema], str(desired)):  # a no-op writes nothing, not even a time
+            result.schemas.append(SchemaResult(plan.schema, plan.from_version, str(desired)))
+            continue
         result.schemas.append(_execute_plan(conn, rt, who, inv, migrations, plan, str(desired)))
         metrics.at_version(tenant=inv.tenant, service=inv.service, schema=plan.schema, version=str(desired))
     return result
@@ -362,6 +377,24 @@ def _backup(
     return backup
 
 
+def _already_there(plan: Plan, row: state.RegistryRow, desired: str) -> bool:
+    """Nothing to apply or revert and the registry already says ``complete`` at ``desired``."""
+    nothing = plan.direction == "none" and plan.revert_init is None
+    return nothing and row.status == "complete" and row.current_version == desired == row.desired_version
+
+
+def reached_version(conn: psycopg.Connection, schema: str, migrations: MigrationSet) -> str | None:
+    """The newest version whose files (and every older version's) are all applied to ``schema``: what the
+    registry's current_version says after a run stopped part-way, so it never lags the history."""
+    applied = state.applied_files(conn, schema)
+    reached = None
+    for version in sorted({f.version for f in migrations.files}):
+        if not all(f.name in applied for f in migrations.files if f.version == version):
+            break
+        reached = version
+    return None if reached is None else str(reached)
+
+
 def _execute_plan(
     conn: psycopg.Connection,
     rt: Runtime,
@@ -390,12 +423,15 @@ def _execute_plan(
             apply_init_data(conn, rt, who, plan.schema, migrations.init_data, desired, limits)
             result.applied.append(migrations.init_data.display.split("/", 1)[1])
     except MigrationFailed as err:
-        state.set_status(conn, plan.schema, "failed", reason=str(err), desired=desired)
+        reached = reached_version(conn, plan.schema, migrations) if result.applied or result.rolled_back else None
+        state.set_status(conn, plan.schema, "failed", reason=str(err), desired=desired, current=reached)
         rt.stop.check()
         raise
     except BaseException:
         if not conn.closed and not conn.broken:
-            state.set_status(conn, plan.schema, "pending", reason="interrupted; run again to continue")
+            moved = result.applied or result.rolled_back
+            reached = reached_version(conn, plan.schema, migrations) if moved else None
+            state.set_status(conn, plan.schema, "pending", reason="interrupted; run again to continue", current=reached)
         raise
     state.set_status(conn, plan.schema, "complete", current=desired, desired=desired)
     return result

@@ -19,11 +19,11 @@ from psycopg import sql
 from relc_contract import (
     DeprovisionInvocation,
     ProvisionInvocation,
+    tenant_database_country,
     validate_identifier,
     validate_schema,
-    validate_tenant,
 )
-from relc_migrate import db, state
+from relc_migrate import db, ownership, state
 from relc_migrate.errors import DatabaseError, UsageError
 from relc_migrate.runtime import Runtime
 
@@ -37,20 +37,21 @@ class ProvisionResult:
     schemas_existing: list[str] = field(default_factory=list)
 
 
-def validate_provision(inv: ProvisionInvocation) -> None:
-    validate_tenant(inv.tenant)
-    validate_identifier(inv.database, "database")
+def validate_provision(inv: ProvisionInvocation) -> str | None:
+    """Every name checked before any connection; returns the database's country (None: the main one)."""
+    country = tenant_database_country(inv.tenant, inv.database)
     if len(inv.schemas) != len(inv.services) or not inv.schemas:
         raise UsageError("give at least one --schema <schema>=<service>")
     for schema, service in zip(inv.schemas, inv.services, strict=True):
         validate_schema(schema)
         validate_identifier(service, "service")
+    return country
 
 
 def _create_database(rt: Runtime, name: str) -> bool:
     """CREATE DATABASE unless it exists; True when this run created it (a concurrent creator wins quietly)."""
     with db.connect(rt.dsn, None, "provision") as conn:
-        if db.database_exists(conn, name):
+        if ownership.refuse_special(conn, name, db.maintenance_database(rt.dsn)):
             return False
         try:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -63,10 +64,19 @@ def _create_database(rt: Runtime, name: str) -> bool:
 
 def provision(inv: ProvisionInvocation, rt: Runtime) -> ProvisionResult:
     """Create the database, bookkeeping and schemas that are missing; safe to re-run at any point."""
-    validate_provision(inv)
+    country = validate_provision(inv)
     result = ProvisionResult(database_created=_create_database(rt, inv.database))
     with db.connect(rt.dsn, inv.database, f"provision:{inv.tenant}") as conn:
+        if result.database_created and state.schema_exists(conn, state.BOOKKEEPING_SCHEMA):
+            conn.close()
+            _drop_database(rt, inv.database)
+            raise UsageError(
+                f"the template database holds a {state.BOOKKEEPING_SCHEMA} schema (left by an older relc-migrate), "
+                f"so {inv.database} was created with another database's bookkeeping; dropped it again. Remove the "
+                f"schema from template1 (DROP SCHEMA {state.BOOKKEEPING_SCHEMA} CASCADE) and provision again"
+            )
         state.ensure_bookkeeping(conn)
+        ownership.claim(conn, inv.tenant, inv.database, country)
         if result.database_created:
             conn.execute(
                 "INSERT INTO relc.provisioned_objects (kind, name) VALUES ('database', %s) ON CONFLICT DO NOTHING",
@@ -95,21 +105,26 @@ class DeprovisionResult:
     dropped_schemas: list[str] = field(default_factory=list)
     database_dropped: bool = False
     kept: list[str] = field(default_factory=list)  #: schemas relc did not create, left in place
+    bookkeeping_dropped: bool = False  #: the database was kept, without relc's schema
 
 
 def deprovision(inv: DeprovisionInvocation, rt: Runtime) -> DeprovisionResult:
-    """Record or carry out the deletion of a tenant database, per its deletion policy."""
-    validate_tenant(inv.tenant)
-    validate_identifier(inv.database, "database")
+    """Record or carry out the deletion of a tenant database, per its deletion policy.
+
+    Proves before it drops: the name derives from the tenant, the catalog does not call it a template or the
+    maintenance database, and ``relc.owner`` names this tenant (no record, no deletion). A database relc did not
+    create, or that holds a schema relc did not create, is *kept*: relc drops its own schemas and then its
+    bookkeeping (``relc``), handing the database back as if relc had never been there; a later deprovision of it
+    is refused (no ownership record).
+    """
+    tenant_database_country(inv.tenant, inv.database)
     if inv.mode not in ("retained", "immediate", "manual"):
         raise UsageError(f"deletion mode {inv.mode!r} is not one of retained, immediate, manual")
     with db.connect(rt.dsn, None, "deprovision") as admin:
-        if not db.database_exists(admin, inv.database):
+        if not ownership.refuse_special(admin, inv.database, db.maintenance_database(rt.dsn)):
             return DeprovisionResult("nothing")
     with db.connect(rt.dsn, inv.database, f"deprovision:{inv.tenant}") as conn:
-        present = conn.execute("SELECT to_regclass('relc.deletion_request') IS NOT NULL").fetchone()
-        if not (present and present[0]):
-            raise UsageError(f"{inv.database} was not provisioned by relc-migrate; refusing to touch it")
+        ownership.verify(conn, inv.tenant, inv.database)
         due = _record_request(conn, inv)
         if inv.mode == "retained" and not due:
             return DeprovisionResult("retained", purge_after=_purge_after(conn))
@@ -119,11 +134,18 @@ def deprovision(inv: DeprovisionInvocation, rt: Runtime) -> DeprovisionResult:
         owned_db = conn.execute(
             "SELECT 1 FROM relc.provisioned_objects WHERE kind = 'database' AND name = %s", (inv.database,)
         ).fetchone()
-    if owned_db and not result.kept:
-        with db.connect(rt.dsn, None, "deprovision") as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(inv.database)))
-        result.database_dropped = True
+        if not owned_db or result.kept:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(state.BOOKKEEPING_SCHEMA)))
+            result.bookkeeping_dropped = True
+            return result
+    _drop_database(rt, inv.database)
+    result.database_dropped = True
     return result
+
+
+def _drop_database(rt: Runtime, database: str) -> None:
+    with db.connect(rt.dsn, None, "deprovision") as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
 
 
 def _record_request(conn: psycopg.Connection, inv: DeprovisionInvocation) -> bool:

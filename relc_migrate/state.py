@@ -81,7 +81,31 @@ DDL: Final = (
         requested_at timestamptz NOT NULL DEFAULT now(),
         purge_after  timestamptz
     )""",
+    # who the database belongs to: written once by provision, checked by every command before it works
+    # (deprovision drops nothing without it); ``database`` catches a record cloned from a template
+    """CREATE TABLE IF NOT EXISTS relc.owner (
+        singleton   boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+        tenant      text NOT NULL,
+        database    text NOT NULL,
+        country     text,
+        recorded_at timestamptz NOT NULL DEFAULT now()
+    )""",
+    # a file recorded by ``baseline``: its objects existed before relc-migrate, it was never run
+    "ALTER TABLE relc.migration_history ADD COLUMN IF NOT EXISTS baselined boolean NOT NULL DEFAULT false",
+    # baseline and repair change the history by hand: each leaves a row saying who, why and what
+    """CREATE TABLE IF NOT EXISTS relc.audit (
+        id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        action      text NOT NULL CHECK (action IN ('baseline', 'repair-checksum', 'repair-remove-failed')),
+        schema_name text NOT NULL,
+        detail      text NOT NULL,
+        reason      text NOT NULL,
+        run_by_job  text,
+        run_by_image text,
+        at          timestamptz NOT NULL DEFAULT now()
+    )""",
 )
+#: The object DDL creates last: present means every earlier one is (the fast path of ensure_bookkeeping).
+LAST_BOOKKEEPING_OBJECT: Final = "relc.audit"
 
 
 def ensure_bookkeeping(conn: psycopg.Connection, wait_seconds: float = 30.0) -> None:
@@ -105,7 +129,7 @@ def ensure_bookkeeping(conn: psycopg.Connection, wait_seconds: float = 30.0) -> 
 
 
 def bookkeeping_present(conn: psycopg.Connection) -> bool:
-    row = conn.execute("SELECT to_regclass('relc.deletion_request') IS NOT NULL").fetchone()
+    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (LAST_BOOKKEEPING_OBJECT,)).fetchone()
     return bool(row and row[0])
 
 

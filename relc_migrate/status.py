@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-from relc_contract import validate_identifier
-from relc_migrate import db, state
+from relc_contract import database_name, refuse_system_database, validate_tenant
+from relc_migrate import db, ownership, state
 from relc_migrate.errors import DatabaseError
 from relc_migrate.runtime import Runtime
 
@@ -33,8 +34,33 @@ def tenant_databases(rt: Runtime) -> list[str]:
     return [r[0] for r in rows]
 
 
+def databases_of_tenant(rt: Runtime, tenant: str) -> list[str]:
+    """The tenant's main database and every country database whose ownership record names the tenant.
+
+    A name alone is not enough: ``tenant_acme_de`` is tenant ``acme-de``'s main database or tenant ``acme``'s
+    ``de`` database, and only the record inside it says which.
+    """
+    main = database_name(validate_tenant(tenant))
+    pattern = re.compile(re.escape(main) + "_[a-z]{2}")
+    with db.connect(rt.dsn, None, "status") as conn:
+        rows = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s AND NOT datistemplate AND datallowconn "
+            "ORDER BY datname",
+            (main.replace("_", "\\_") + "\\_%",),
+        ).fetchall()
+    countries = []
+    for (name,) in rows:
+        if not pattern.fullmatch(name):
+            continue
+        with db.connect(rt.dsn, name, "status") as conn:
+            owner = ownership.recorded_owner(conn)
+        if owner is not None and owner.tenant == tenant and owner.database == name:
+            countries.append(name)
+    return [main, *countries]
+
+
 def database_status(rt: Runtime, database: str, service: str | None) -> DatabaseStatus:
-    validate_identifier(database, "database")
+    refuse_system_database(database)
     try:
         conn = db.connect(rt.dsn, database, "status")
     except DatabaseError as err:
@@ -42,6 +68,7 @@ def database_status(rt: Runtime, database: str, service: str | None) -> Database
             return DatabaseStatus(database, provisioned=False)
         raise
     with conn:
+        ownership.refuse_special(conn, database, db.maintenance_database(rt.dsn))
         present = conn.execute("SELECT to_regclass('relc.schema_registry') IS NOT NULL").fetchone()
         if not (present and present[0]):
             return DatabaseStatus(database, provisioned=False)

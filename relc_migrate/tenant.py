@@ -128,7 +128,9 @@ def run_tenant(inv: TenantMigrateInvocation, rt: Runtime, metrics: Metrics) -> T
         work: dict[str, psycopg.Connection] = {}
         for step in steps:
             if step.database not in work:
-                work[step.database] = stack.enter_context(db.connect(rt.dsn, step.database, f"check:{inv.tenant}"))
+                conn = stack.enter_context(db.connect(rt.dsn, step.database, f"check:{inv.tenant}"))
+                migrate.verify_database(rt, step.request.invocation, conn)  # the tenant's, before reading it
+                work[step.database] = conn
         if not anything_to_do(steps, work):
             log.info("%s: every schema is at its desired version; nothing to do", inv.tenant)
             result.noop = True

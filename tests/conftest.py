@@ -6,6 +6,7 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import git
 import pytest
 
 import compiler.cli
@@ -57,3 +58,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     ]
     if unmarked:
         raise pytest.UsageError("uses PostgreSQL but is not marked postgres: " + ", ".join(unmarked))
+
+
+def commit_all(root: Path, message: str = "base") -> git.Repo:
+    """Commit everything under ``root`` (a repository is made there first if none is), as a fixed test identity."""
+    repo = git.Repo(root) if (root / ".git").exists() else git.Repo.init(root, initial_branch="main")
+    repo.git.update_environment(
+        GIT_AUTHOR_NAME="relc tests",
+        GIT_AUTHOR_EMAIL="tests@relc.invalid",
+        GIT_COMMITTER_NAME="relc tests",
+        GIT_COMMITTER_EMAIL="tests@relc.invalid",
+    )
+    repo.git.add(A=True)
+    repo.git.commit(m=message, allow_empty=True)
+    return repo

@@ -4,7 +4,10 @@ Each case under tests/examples/invalid/<CODE>-<slug>/ is an overlay on the valid
 - ``overlay/``: files copied over the base (new or replacing);
 - ``delete`` (optional): base-relative paths to remove, one per line;
 - ``expect``: the exact set of diagnostics, one ``path:line:CODE`` per line (line 0: the whole file);
-- ``args`` (optional): extra command-line arguments, one per line (``--rendered`` checks an overlaid rendered/).
+- ``args`` (optional): extra command-line arguments, one per line (``--rendered`` checks an overlaid rendered/);
+- ``git-base`` (optional, for the policies judged against the base branch, RLC9xx): the base fleet, with the
+  ``before/`` overlay when there is one, is committed to a real git repository first; ``overlay/`` and ``delete``
+  then change its working tree, and the run adds ``--base HEAD``.
 The run must report exactly those diagnostics and exit 1 (``--strict``, so warnings count too).
 """
 
@@ -19,16 +22,23 @@ from click.testing import CliRunner
 
 from compiler.cli import main
 from compiler.diagnostics import CODES
-from tests.conftest import EXAMPLES, REPO, TODAY
+from tests.conftest import EXAMPLES, REPO, TODAY, commit_all
 
 CASES = sorted(p for p in (EXAMPLES / "invalid").iterdir() if p.is_dir())
 
 # Codes a fleet overlay cannot express, with the test file that asserts their file:line:code instead.
-COVERED_ELSEWHERE: dict[str, str] = {"RLC803": "tests/compile/test_check.py"}  # stale output: a compile --check result
+COVERED_ELSEWHERE: dict[str, str] = {
+    "RLC803": "tests/compile/test_check.py",  # stale output: a compile --check result
+    "RLC804": "tests/report/test_report_cli.py",  # a relc report --status file, not a fleet file
+}
 
 
 def materialise(case: Path, target: Path) -> Path:
     shutil.copytree(EXAMPLES / "base", target)
+    if (case / "git-base").is_file():
+        if (case / "before").is_dir():
+            shutil.copytree(case / "before", target, dirs_exist_ok=True)
+        commit_all(target)
     overlay = case / "overlay"
     if overlay.is_dir():
         shutil.copytree(overlay, target, dirs_exist_ok=True)
@@ -44,6 +54,8 @@ def materialise(case: Path, target: Path) -> Path:
 def test_case_reports_exactly_its_diagnostics(case: Path, tmp_path: Path) -> None:
     root = materialise(case, tmp_path / "fleet")
     extra = (case / "args").read_text().split() if (case / "args").is_file() else []
+    if (case / "git-base").is_file():
+        extra += ["--base", "HEAD"]
     result = CliRunner().invoke(
         main, ["validate", "--root", str(root), "--today", TODAY, "--format", "json", "--strict", *extra]
     )

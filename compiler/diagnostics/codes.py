@@ -60,12 +60,21 @@ _ALL = (
     Code("RLC604", "draft-candidate", "a draft candidate is offered to a production Instance"),
     Code("RLC605", "country-scope", "an app is country-scoped over a service that may not be"),
     Code("RLC606", "backup-destination", "tenants must be backed up before migrating but their Instance has nowhere"),
+    Code("RLC607", "backup-scheme", "a backup destination is not one relc-migrate can write"),
+    Code("RLC608", "backup-identity", "a backup identity is not the one its destination's object store needs"),
     # 7xx: security
     Code("RLC701", "literal-secret", "a secret is written in the repository instead of referenced in Vault"),
     # 8xx: rendering and output
     Code("RLC801", "template", "a values template fails to render"),
     Code("RLC802", "rendered-schema", "a rendered manifest does not validate against its schema"),
     Code("RLC803", "stale-output", "rendered/ does not match what the inputs compile to"),
+    Code("RLC804", "status-file", "a relc report --status file is not the JSON relc-migrate status prints"),
+    # 9xx: policies a change must keep against the base branch (relc plan, relc validate --base)
+    Code("RLC901", "published-candidate-changed", "a published candidate's pins or values are edited in place"),
+    Code("RLC902", "released-version-changed", "a ComponentVersion a published candidate pins is edited in place"),
+    Code("RLC903", "downgrade", "a tenant moves to a lower version of a schema-owning service without saying so"),
+    Code("RLC904", "shared-persistence", "a destructive version is offered while tenants of the Instance pin older"),
+    Code("RLC905", "retired-candidate", "a retired candidate gets a new pin, or is retired or removed while pinned"),
 )
 
 CODES: dict[str, Code] = {c.id: c for c in _ALL}

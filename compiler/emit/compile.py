@@ -8,7 +8,7 @@ which is removed; then :func:`replace_tree` swaps the new tree in as one step.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from compiler.diagnostics import Diagnostic
@@ -57,13 +57,19 @@ def stale_diagnostics(target: Target, delta: Delta) -> list[Diagnostic]:
 
 
 def check(
-    target: Target, files: Sequence[RenderedFile], err: TextIO, *, workers: int, threshold: int = EMIT_THRESHOLD
+    target: Target,
+    files: Sequence[RenderedFile],
+    err: TextIO,
+    *,
+    workers: int,
+    threshold: int = EMIT_THRESHOLD,
+    heartbeat: Callable[[], None] | None = None,
 ) -> tuple[Delta, list[Diagnostic]]:
     """--check: compare file by file, write nothing; print short diffs of the first few stale files to ``err``.
 
     ``workers`` processes share the work once there are ``threshold`` files (:mod:`compiler.fanout`).
     """
-    delta = compare(target.path, [*files, marker_file()], workers=workers, threshold=threshold)
+    delta = compare(target.path, [*files, marker_file()], workers=workers, threshold=threshold, heartbeat=heartbeat)
     for path, old, new in delta.diffs:
         err.write(unified_diff(f"{target.shown}/{path}", old, new))
     return delta, stale_diagnostics(target, delta)
@@ -76,12 +82,20 @@ def write(
     workers: int,
     threshold: int = EMIT_THRESHOLD,
     writer: Writer | None = None,
+    heartbeat: Callable[[], None] | None = None,
 ) -> Delta:
     """Replace rendered/ with ``files`` and the marker (nothing is swapped when it already matches); return what
     changed. ``target`` must come from :func:`target_for` with ``writing``: that is what makes replacing it safe.
 
-    ``workers`` processes share the work once there are ``threshold`` files (:mod:`compiler.fanout`).
+    ``workers`` processes share the work once there are ``threshold`` files (:mod:`compiler.fanout`);
+    ``heartbeat`` is called while the parent waits for them (the progress line).
     """
     return replace_tree(
-        target.path, [*files, marker_file()], workers=workers, threshold=threshold, writer=writer, shown=target.shown
+        target.path,
+        [*files, marker_file()],
+        workers=workers,
+        threshold=threshold,
+        writer=writer,
+        shown=target.shown,
+        heartbeat=heartbeat,
     )

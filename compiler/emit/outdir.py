@@ -1,4 +1,5 @@
-"""Which folder ``relc compile`` may write into: never one of the fleet's inputs, never one relc did not write.
+"""Which folder ``relc compile`` (and ``relc report``) may write into: never one of the fleet's inputs, never one
+relc did not write.
 
 Why: compile replaces its output folder whole and prunes every file it no longer produces, so the output
 folder is the one place relc deletes. ``--out releases`` once deleted every release; ``--out DIR`` on a
@@ -47,6 +48,20 @@ SHOWN_NAMES = 5
 
 
 @dataclass(frozen=True, slots=True)
+class Purpose:
+    """What replaces the folder, for the refusals' wording: ``relc compile`` (the default) or ``relc report``."""
+
+    doing: str
+    """what would delete the files, as the refusals say it: 'compiling', 'writing the report'"""
+    example: str
+    """a folder to suggest instead"""
+
+
+COMPILE = Purpose("compiling", "the default rendered/")
+REPORT = Purpose("writing the report", "report/")
+
+
+@dataclass(frozen=True, slots=True)
 class Target:
     """Where rendered/ lives (``path``) and how reports name it (``shown``, relative to the fleet root)."""
 
@@ -59,13 +74,15 @@ def marker_file() -> RenderedFile:
     return RenderedFile(MARKER, raw=MARKER_TEXT)
 
 
-def target_for(root: Path, out: Path | None, rendered_path: str, *, writing: bool) -> Target:
+def target_for(
+    root: Path, out: Path | None, rendered_path: str, *, writing: bool, purpose: Purpose = COMPILE
+) -> Target:
     """``--out`` or the settings' renderedPath under ``root``, once it is known to be safe to compare with and,
     when ``writing``, to replace (see the module's docstring); a :class:`UsageError` saying why not otherwise."""
     path = out if out is not None else root / rendered_path
     option = "--out" if out is not None else f"renderedPath in {SETTINGS_FILE}"
     resolved, fleet = path.resolve(), root.resolve()
-    _refuse_inputs(path, resolved, root, option)
+    _refuse_inputs(path, resolved, root, option, purpose)
     if path.is_symlink() or (path.exists() and not path.is_dir()):
         raise UsageError(f"output folder '{path}' is not a directory", f"remove it or change {option}")
     if (path / ".git").exists():
@@ -74,7 +91,7 @@ def target_for(root: Path, out: Path | None, rendered_path: str, *, writing: boo
             f"change {option} to name the rendered folder: relc replaces its whole content",
         )
     if writing:
-        _refuse_foreign(path, option)
+        _refuse_foreign(path, option, purpose)
     try:
         shown = resolved.relative_to(fleet).as_posix()
     except ValueError:
@@ -82,10 +99,10 @@ def target_for(root: Path, out: Path | None, rendered_path: str, *, writing: boo
     return Target(path, shown)
 
 
-def _refuse_inputs(path: Path, resolved: Path, root: Path, option: str) -> None:
+def _refuse_inputs(path: Path, resolved: Path, root: Path, option: str, purpose: Purpose) -> None:
     """The fleet root, its inputs, anything above them or inside an input folder: refused (links resolved)."""
     fleet = root.resolve()
-    why = "compiling would replace it"
+    why = f"{purpose.doing} would replace it"
     if resolved == fleet:
         problem = "is the fleet folder itself"
     elif fleet.is_relative_to(resolved):
@@ -107,11 +124,11 @@ def _refuse_inputs(path: Path, resolved: Path, root: Path, option: str) -> None:
         via = "" if Path(os.path.abspath(path)) == resolved else f" (a link to '{resolved}')"
         raise UsageError(
             f"output folder '{path}'{via} {problem}: {why}",
-            f"change {option} to a folder of its own outside the fleet's inputs, such as the default rendered/",
+            f"change {option} to a folder of its own outside the fleet's inputs, such as {purpose.example}",
         )
 
 
-def _refuse_foreign(path: Path, option: str) -> None:
+def _refuse_foreign(path: Path, option: str, purpose: Purpose) -> None:
     """A non-empty folder without relc's marker holds someone else's files, which a compile would delete."""
     try:
         with os.scandir(path) as listing:
@@ -125,10 +142,11 @@ def _refuse_foreign(path: Path, option: str) -> None:
     shown = ", ".join(names[:SHOWN_NAMES]) + (
         f" and {len(names) - SHOWN_NAMES} more" if len(names) > SHOWN_NAMES else ""
     )
+    legacy = f" (a folder an older relc wrote, before {MARKER} existed: delete it and compile again)"
     raise UsageError(
         f"output folder '{path}' holds files relc did not write ({shown}) and no {MARKER} of relc's",
-        f"compiling replaces the whole folder, deleting them: move them away, or change {option} to an empty or new"
-        f" folder (a folder an older relc wrote, before {MARKER} existed: delete it and compile again)",
+        f"{purpose.doing} replaces the whole folder, deleting them: move them away, or change {option} to an empty"
+        " or new folder" + (legacy if purpose is COMPILE else ""),
     )
 
 

@@ -182,7 +182,14 @@ def _merged(parts: Iterable[Delta], on_disk: Mapping[str, bool], produced: set[s
     return delta
 
 
-def compare(root: Path, files: Sequence[RenderedFile], *, workers: int, threshold: int = EMIT_THRESHOLD) -> Delta:
+def compare(
+    root: Path,
+    files: Sequence[RenderedFile],
+    *,
+    workers: int,
+    threshold: int = EMIT_THRESHOLD,
+    heartbeat: Callable[[], None] | None = None,
+) -> Delta:
     """--check: how ``root`` differs from ``files``; reads, never writes, keeps only a few diffs in memory.
 
     ``workers`` processes share the files once there are ``threshold`` of them (see :func:`compiler.fanout.fan_out`).
@@ -198,7 +205,8 @@ def compare(root: Path, files: Sequence[RenderedFile], *, workers: int, threshol
             delta._same(root, on_disk, path, data, detail=True)
         return delta
 
-    return _merged(fan_out(share, files, workers=workers, threshold=threshold), on_disk, produced)
+    parts = fan_out(share, files, workers=workers, threshold=threshold, heartbeat=heartbeat)
+    return _merged(parts, on_disk, produced)
 
 
 def first_difference(old: bytes, new: bytes) -> int:
@@ -241,6 +249,7 @@ def replace_tree(
     threshold: int = EMIT_THRESHOLD,
     writer: Writer | None = None,
     shown: str | None = None,
+    heartbeat: Callable[[], None] | None = None,
 ) -> Delta:
     """Make ``target`` hold exactly ``files``; return what changed (nothing is swapped if nothing did).
 
@@ -288,7 +297,8 @@ def replace_tree(
         _remove_abandoned(area, target)
         _remove(staging)
         staging.mkdir()
-        delta = _merged(fan_out(share, files, workers=workers, threshold=threshold), on_disk, produced)
+        parts = fan_out(share, files, workers=workers, threshold=threshold, heartbeat=heartbeat)
+        delta = _merged(parts, on_disk, produced)
         if target.is_dir() and not target.is_symlink() and delta.clean:
             return delta
         if target.is_dir():

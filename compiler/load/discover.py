@@ -72,9 +72,7 @@ def read_fleet(root: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[list[Source
         if not base.is_dir():
             continue
         for entry, rel in _walk(str(base), folder):
-            if not entry.name.endswith(YAML_SUFFIXES):
-                if not entry.name.endswith(QUIET_SUFFIXES):
-                    problems.append(_not_read(entry.name, rel))
+            if not is_read(entry.name, rel, problems):
                 continue
             source, problem = _read_one(entry, rel, limits)
             if source is not None:
@@ -83,6 +81,16 @@ def read_fleet(root: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[list[Source
                 problems.append(problem)
     sources.sort(key=lambda s: s.path)
     return sources, problems
+
+
+def is_read(name: str, rel: str, problems: list[Diagnostic]) -> bool:
+    """Whether relc reads a file of this name; a file it does not read adds its RLC110 warning to ``problems``
+    (documentation such as README.md excepted). Shared by the working tree and a git commit's tree."""
+    if name.endswith(YAML_SUFFIXES):
+        return True
+    if not name.endswith(QUIET_SUFFIXES):
+        problems.append(_not_read(name, rel))
+    return False
 
 
 def read_settings_file(root: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[SourceFile | None, list[Diagnostic]]:
@@ -114,27 +122,27 @@ def read_named(folder: Path, name: str, rel: str, limits: Limits = DEFAULT_LIMIT
 
 def _read_one(entry: os.DirEntry[str], rel: str, limits: Limits) -> tuple[SourceFile | None, Diagnostic | None]:
     if entry.is_symlink():
-        return None, _symlink(rel)
+        return None, symlink_problem(rel)
     if not entry.is_file(follow_symlinks=False):
-        return None, _not_regular(rel)
+        return None, not_regular_problem(rel)
     try:
         fd = os.open(entry.path, _OPEN_FLAGS)
     except OSError as exc:
         if exc.errno == errno.ELOOP:  # replaced by a link since the listing
-            return None, _symlink(rel)
+            return None, symlink_problem(rel)
         raise
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):  # replaced by a pipe or device since the listing
-            return None, _not_regular(rel)
+            return None, not_regular_problem(rel)
         if info.st_size > limits.max_bytes:
-            return None, _too_big(rel, info.st_size, limits)
+            return None, too_big_problem(rel, info.st_size, limits)
         raw = _read_all(fd, info.st_size)
     except OSError as exc:  # fstat and read name no file (EIO): name it for the environment failure it becomes
         raise OSError(exc.errno, exc.strerror, entry.path) from exc
     finally:
         os.close(fd)
-    return _decode(raw, rel)
+    return decode(raw, rel)
 
 
 def _read_all(fd: int, size: int) -> bytes:
@@ -145,7 +153,8 @@ def _read_all(fd: int, size: int) -> bytes:
     return chunks[0] if len(chunks) == 2 else b"".join(chunks)
 
 
-def _decode(raw: bytes, rel: str) -> tuple[SourceFile | None, Diagnostic | None]:
+def decode(raw: bytes, rel: str) -> tuple[SourceFile | None, Diagnostic | None]:
+    """A file's bytes as a :class:`SourceFile` (UTF-8, BOM dropped), or RLC101: from disk or from a git blob."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -183,7 +192,7 @@ def _not_read(name: str, rel: str) -> Diagnostic:
     )
 
 
-def _symlink(rel: str) -> Diagnostic:
+def symlink_problem(rel: str) -> Diagnostic:
     return Diagnostic(
         rel,
         0,
@@ -194,7 +203,7 @@ def _symlink(rel: str) -> Diagnostic:
     )
 
 
-def _not_regular(rel: str) -> Diagnostic:
+def not_regular_problem(rel: str) -> Diagnostic:
     return Diagnostic(
         rel,
         0,
@@ -205,7 +214,7 @@ def _not_regular(rel: str) -> Diagnostic:
     )
 
 
-def _too_big(rel: str, size: int, limits: Limits) -> Diagnostic:
+def too_big_problem(rel: str, size: int, limits: Limits) -> Diagnostic:
     return Diagnostic(
         rel,
         0,

@@ -125,8 +125,13 @@ class ComponentVersion(Envelope):
 
 
 class CandidateStatus(StrEnum):
+    """draft: being assembled, may change, never offered to prod; published: immutable (pins and values; a change
+    is a new candidate, checked against the base branch); retired: kept for the tenants still on it and for
+    history, refusing new pins."""
+
     DRAFT = "draft"
     PUBLISHED = "published"
+    RETIRED = "retired"
 
 
 class Deprecation(Strict):
@@ -202,6 +207,39 @@ class VaultSettings(Strict):
     path_prefix: Text = Field(alias="pathPrefix", description="tenant secrets live under <pathPrefix>/<tenant>")
 
 
+class BackupIdentity(Strict):
+    """The cloud identity the migration Jobs' ServiceAccount (relc-migrate) assumes to write backups: workload
+    identity, so no cloud key is ever stored in the cluster. One of the two, matching the destination's store
+    (RLC608); the render puts it on the ServiceAccount as the annotation the cloud's webhook or metadata server
+    reads."""
+
+    aws_role_arn: (
+        Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$")] | None
+    ) = Field(
+        default=None,
+        alias="awsRoleArn",
+        description="EKS IRSA: the IAM role for s3:// destinations (eks.amazonaws.com/role-arn)",
+    )
+    gcp_service_account: (
+        Annotated[
+            str,
+            Field(pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$"),
+        ]
+        | None
+    ) = Field(
+        default=None,
+        alias="gcpServiceAccount",
+        description="GKE Workload Identity: the Google service account for gs:// destinations "
+        "(iam.gke.io/gcp-service-account)",
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> BackupIdentity:
+        if (self.aws_role_arn is None) == (self.gcp_service_account is None):
+            raise ValueError("name exactly one of awsRoleArn and gcpServiceAccount")
+        return self
+
+
 class MigrationSettings(Strict):
     concurrency: StrictInt = Field(default=3, ge=1, le=64)
     timeout: Duration = "10m"
@@ -209,8 +247,13 @@ class MigrationSettings(Strict):
     backup_destination: Text | None = Field(
         default=None,
         alias="backupDestination",
-        description="where migration Jobs write pg_dump backups (s3:// or file:// URL, or a directory); "
-        "each tenant's go to <backupDestination>/<tenant>",
+        description="where migration Jobs write pg_dump backups (s3:// or gs:// URL, file:// URL or absolute "
+        "directory path; RLC607); each tenant's go to <backupDestination>/<tenant>",
+    )
+    backup_identity: BackupIdentity | None = Field(
+        default=None,
+        alias="backupIdentity",
+        description="the workload identity the migration Jobs write s3:// or gs:// backups with",
     )
 
 

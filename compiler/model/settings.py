@@ -47,5 +47,13 @@ class Settings(Strict):
     monitoring_namespace: Name | None = Field(
         default=None,
         alias="monitoringNamespace",
-        description="namespace whose pods (Prometheus) may scrape every Instance namespace; none if unset",
+        description="namespace whose pods (Prometheus) may scrape every Instance namespace, and where the Grafana"
+        " dashboard is rendered (the kube-prometheus-stack's); none if unset",
+    )
+    pushgateway_url: Text | None = Field(
+        default=None,
+        alias="pushgatewayURL",
+        pattern=r"^https?://[^\s]+$",
+        description="Prometheus Pushgateway the migration Jobs push their metrics to (RELC_PUSHGATEWAY_URL); "
+        "none if unset: the Jobs' metrics are then not published",
     )

@@ -6,7 +6,9 @@ One bootstrap Application (README) syncs ``argocd/`` recursively:
   Applications and ApplicationSets in Argo CD's namespace);
 - ``argocd/clusters/<cluster>.yaml``: AppProject ``relc-cluster-<cluster>`` (only CustomResourceDefinitions and
   relc's cluster-scoped config) with Applications for ``crds/`` (wave -30, never pruned: deleting a CRD deletes
-  every custom resource of it) and for ``clusters/<cluster>/``;
+  every custom resource of it) and for ``clusters/<cluster>/``; with relc.yaml's ``monitoringNamespace``, also
+  AppProject ``relc-monitoring-<cluster>`` (ConfigMaps in that namespace only) and its Application for
+  ``clusters/<cluster>/monitoring/``, the Grafana dashboard (:mod:`compiler.render.dashboard`);
 - ``argocd/instances/<i>.yaml``: the Instance's AppProject — sources: the fleet repository and the chart
   repositories its bundles use; destinations: only its own namespaces on its cluster; cluster-scoped kinds: only
   Namespace — and its root Application (app of apps) over ``instances/<i>/argocd/``.
@@ -45,6 +47,7 @@ from compiler.render.conventions import (
     platform_dir,
     routing_dir,
 )
+from compiler.render.dashboard import monitoring_dir
 from compiler.render.fleetview import InstanceView, instance_views
 from compiler.render.output import Manifest, RenderedFile
 
@@ -69,7 +72,8 @@ def render(ctx: RenderContext) -> Iterator[RenderedFile]:
     s = ctx.settings
     yield RenderedFile(f"{argocd_root_dir()}/relc.yaml", (root_project(s),))
     for cluster in sorted({v.cluster for v in views}):
-        yield RenderedFile(f"{argocd_root_dir()}/clusters/{cluster}.yaml", cluster_objects(s, cluster))
+        objects = cluster_objects(s, cluster) + monitoring_objects(s, cluster)
+        yield RenderedFile(f"{argocd_root_dir()}/clusters/{cluster}.yaml", objects)
     for view in views:
         yield RenderedFile(f"{argocd_root_dir()}/instances/{view.name}.yaml", (project(s, view), root_app(s, view)))
         yield from children(s, view)
@@ -194,6 +198,37 @@ def cluster_objects(s: Settings, cluster: str) -> tuple[Manifest, ...]:
         destination=destination,
     )
     return proj, crds, config
+
+
+def monitoring_objects(s: Settings, cluster: str) -> tuple[Manifest, ...]:
+    """The Grafana dashboard's project and Application (``clusters/<cluster>/monitoring/``), when relc.yaml names
+    the monitoring namespace. A project of its own: it may create only ConfigMaps, only in that namespace, where
+    the cluster project may create no namespaced object and an Instance's project only its own namespaces."""
+    namespace = s.monitoring_namespace
+    if namespace is None:
+        return ()
+    project_name = names.k8s_name("relc-monitoring", cluster)
+    proj: Manifest = {
+        "apiVersion": API,
+        "kind": "AppProject",
+        "metadata": _meta(s, project_name, WAVE_PROJECTS),
+        "spec": {
+            "description": f"relc's Grafana dashboard on {cluster}: ConfigMaps in {namespace} only",
+            "sourceRepos": [s.repo_url],
+            "destinations": [{"name": cluster, "namespace": namespace}],
+            "clusterResourceWhitelist": [],
+            "namespaceResourceWhitelist": [{"group": "", "kind": "ConfigMap"}],
+        },
+    }
+    app = application(
+        s,
+        names.k8s_name(cluster, "monitoring"),
+        project=project_name,
+        wave=WAVE_PLATFORM,
+        rel=monitoring_dir(cluster),
+        destination={"name": cluster, "namespace": namespace},
+    )
+    return proj, app
 
 
 def instance_namespaces(view: InstanceView) -> list[str]:

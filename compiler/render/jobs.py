@@ -209,13 +209,19 @@ class _InstanceKit:
         self.retries = spec.migration.retries
         self.concurrency = spec.migration.concurrency
         self.cluster = spec.cluster
+        self.pushgateway = ctx.settings.pushgateway_url
         self.infra = _admin_dsn(instance, spec.database.infra_database)
         self.provision_vault = vault_annotations(self.vault_namespace, _admin_dsn(instance), self.infra)
         self.inits: dict[tuple[ServicePin, ...], list[Manifest]] = {}
 
     def env(self, job_name: str) -> list[Manifest]:
         pairs = contract.job_environment(
-            job_name=job_name, image=self.image, concurrency_limit=self.concurrency, cluster=self.cluster
+            job_name=job_name,
+            image=self.image,
+            concurrency_limit=self.concurrency,
+            cluster=self.cluster,
+            instance=self.name,
+            pushgateway_url=self.pushgateway,
         )
         return [{"name": name, "value": value} for name, value in pairs]
 
@@ -415,15 +421,18 @@ class JobRenderer:
         return [Templated(_migration_job, shape, texts)]
 
     # --- registry sync --------------------------------------------------------------------------------------
-    def registry_sync(self, instance: Instance, configmap: str, key: str, digest: str) -> Manifest:
-        """A PostSync hook of the Instance's registry folder: ``relc-migrate registry-sync`` loads the ConfigMap
-        (mounted where the contract's default file is) into infra.service_versions once Argo CD applied it.
-        ``digest`` (of the ConfigMap's data) is part of the name, so each new registry runs once more."""
+    def registry_sync(self, instance: Instance, shards: Sequence[tuple[str, str, str]], digest: str) -> Manifest:
+        """A PostSync hook of the Instance's registry folder: ``relc-migrate registry-sync`` loads the registry's
+        ConfigMaps — ``shards``, each (ConfigMap, key, file name) — mounted side by side in the folder of the
+        contract's default file, all in one run (registry-sync refuses an incomplete set of shards), into
+        infra.service_versions once Argo CD applied them. ``digest`` (of all their data) is part of the name, so
+        each new registry runs once more."""
         kit = self._kit(instance)
-        inv = contract.RegistrySyncInvocation()
-        folder, _, file_name = inv.registry_file.rpartition("/")
+        folder = contract.RegistrySyncInvocation().registry_files[0].rpartition("/")[0]
+        inv = contract.RegistrySyncInvocation(tuple(f"{folder}/{path}" for _, _, path in shards))
         name = contract.job_name("registry-sync", kit.name, extra=digest)
-        volume = {"name": "registry", "configMap": {"name": configmap, "items": [{"key": key, "path": file_name}]}}
+        sources = [{"configMap": {"name": cm, "items": [{"key": key, "path": path}]}} for cm, key, path in shards]
+        volume = {"name": "registry", "projected": {"sources": sources}}
         mount = {"name": "registry", "mountPath": folder, "readOnly": True}
         pod: Manifest = {
             "containers": [kit.main_container(contract.registry_sync_argv(inv), name, [_TMP_MOUNT, mount])],

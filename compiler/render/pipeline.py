@@ -14,6 +14,7 @@ from compiler.render.charts import render as charts
 from compiler.render.context import RenderContext
 from compiler.render.controller import render as migration_controller
 from compiler.render.crds import render as crds
+from compiler.render.dashboard import render as dashboard
 from compiler.render.output import RenderedFile
 from compiler.render.platform import render as platform
 from compiler.render.registry import render as registry
@@ -30,6 +31,7 @@ SECTIONS: tuple[Section, ...] = (
     crds,
     tenancy,
     migration_controller,
+    dashboard,
     registry,
 )
 

@@ -7,6 +7,9 @@ Isolation between Instances (the ADR: "network policies … and tightly scoped s
   where tenants' traffic arrives, the gateway namespace — so two Instances on one cluster cannot reach each other;
 - RBAC is namespaced only (Roles, never ClusterRoles): a ServiceAccount of one Instance is granted nothing in
   another. The migration ServiceAccount gets no permissions at all (no pods/exec: see MIGRATE_SERVICE_ACCOUNT).
+- The migration ServiceAccount carries the Instance's ``migration.backupIdentity`` as the workload-identity
+  annotation of its cloud (EKS IRSA's role, GKE Workload Identity's Google service account), so backups reach
+  the object store with short-lived credentials and no key is stored in the cluster.
 
 One file per namespace (``shared.yaml``, ``tenancy.yaml``, ``candidates/<c>.yaml``), so deploying or retiring a
 candidate touches only its own file.
@@ -17,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from compiler.model import names
+from compiler.model.kinds import Instance
 from compiler.render.context import RenderContext
 from compiler.render.conventions import (
     CRD_GROUP,
@@ -38,6 +42,10 @@ ROUTING_READER_ROLE = "relc-routing-reader"
 VIEWER_ROLE = "relc-viewer"
 VIEWER_GROUP = "relc:{instance}:viewers"
 """The identity-provider group whose members may read (never exec, never read Secrets) an Instance's namespaces."""
+IRSA_ROLE_ARN = "eks.amazonaws.com/role-arn"
+"""EKS: the pod identity webhook gives the ServiceAccount's pods a web-identity token for this IAM role."""
+GKE_SERVICE_ACCOUNT = "iam.gke.io/gcp-service-account"
+"""GKE Workload Identity: the metadata server hands the ServiceAccount's pods this Google service account."""
 
 
 def render(ctx: RenderContext) -> Iterator[RenderedFile]:
@@ -65,7 +73,7 @@ def instance_platform(view: InstanceView, gateway_namespace: str, monitoring: st
         (
             namespace(i, tenancy, "tenancy"),
             *network_policies(i, tenancy, None, monitoring),
-            service_account(i, tenancy, MIGRATE_SERVICE_ACCOUNT),
+            service_account(i, tenancy, MIGRATE_SERVICE_ACCOUNT, backup_identity(view.instance)),
             *viewer(i, tenancy),
         ),
     )
@@ -127,8 +135,22 @@ def _policy(instance: str, ns: str, name: str, sources: list[dict[str, object]])
     }
 
 
-def service_account(instance: str, ns: str, name: str) -> Manifest:
-    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _meta(instance, name, ns)}
+def service_account(instance: str, ns: str, name: str, annotations: dict[str, str] | None = None) -> Manifest:
+    meta = _meta(instance, name, ns)
+    if annotations:
+        meta["annotations"] = {**annotations, SYNC_WAVE: WAVE_PLATFORM}
+    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta}
+
+
+def backup_identity(instance: Instance) -> dict[str, str]:
+    """The annotation that binds relc-migrate's ServiceAccount to the Instance's backup identity, if it names one."""
+    identity = instance.spec.migration.backup_identity
+    if identity is None:
+        return {}
+    if identity.aws_role_arn is not None:
+        return {IRSA_ROLE_ARN: identity.aws_role_arn}
+    assert identity.gcp_service_account is not None  # BackupIdentity holds exactly one
+    return {GKE_SERVICE_ACCOUNT: identity.gcp_service_account}
 
 
 def _role(instance: str, ns: str, name: str, rules: list[dict[str, object]]) -> Manifest:

@@ -8,7 +8,11 @@ ways from one list of entries:
   relc_contract.ServiceVersionRegistryFile, entries sorted by (instance, service, version));
 - registry/service_versions.sql, the same rows as one idempotent transaction for any PostgreSQL client;
 - instances/<i>/registry/service-versions.yaml, a ConfigMap in the Instance's tenancy namespace with that
-  Instance's entries, and the PostSync Job that runs ``relc-migrate registry-sync`` on it (compiler.render.jobs).
+  Instance's entries (split over several when they would not fit in one: compiler.render.shards), and the
+  PostSync Job that runs ``relc-migrate registry-sync`` on all of them (compiler.render.jobs).
+
+Every text is written one list item per line: a pin move changes a few short lines of each, never a line holding
+every tenant of an Instance (which no review tool shows).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+import relc_contract as contract
 from compiler.diagnostics import RelcError
 from compiler.model import names
 from compiler.render.context import RenderContext
@@ -24,6 +29,7 @@ from compiler.render.conventions import LABEL_INSTANCE, MANAGED_BY, REGISTRY_DIR
 from compiler.render.fleetview import InstanceView, instance_views
 from compiler.render.jobs import JobRenderer
 from compiler.render.output import Manifest, RenderedFile
+from compiler.render.shards import shard_suffix, split
 from relc_contract import (
     REGISTRY_API_VERSION,
     REGISTRY_DDL,
@@ -37,17 +43,6 @@ JSON_FILE = f"{REGISTRY_DIR}/service_versions.json"
 SQL_FILE = f"{REGISTRY_DIR}/service_versions.sql"
 CONFIGMAP_NAME = "relc-service-versions"
 CONFIGMAP_KEY = "service_versions.json"
-CONFIGMAP_LIMIT = 1_000_000
-"""Kubernetes stores at most 1 MiB per object; stay clearly below it."""
-
-
-class RegistryTooLarge(RelcError):
-    """An Instance's registry does not fit in one ConfigMap."""
-
-    def __init__(self, instance: str, size: int) -> None:
-        super().__init__(f"Instance {instance}: the service version registry is {size} bytes, over {CONFIGMAP_LIMIT}")
-        self.instance = instance
-        self.size = size
 
 
 class UnquotableText(RelcError):
@@ -104,21 +99,54 @@ def render(ctx: RenderContext) -> Iterator[RenderedFile]:
     yield RenderedFile(SQL_FILE, raw=registry_sql(per_instance).encode())
     job_renderer = JobRenderer(ctx)
     for view in instance_views(ctx.fleet):
-        cm = configmap(view.name, per_instance[view.name])
-        digest = names.short_hash(cm["data"][CONFIGMAP_KEY], length=16)
-        sync = job_renderer.registry_sync(view.instance, CONFIGMAP_NAME, CONFIGMAP_KEY, digest)
-        yield RenderedFile(f"{instance_dir(view.name)}/registry/service-versions.yaml", (cm, sync))
+        maps = configmaps(view.name, per_instance[view.name])
+        payloads = [cm["data"][CONFIGMAP_KEY] for cm in maps]
+        digest = names.short_hash("".join(payloads), length=16)
+        mounts = [(cm["metadata"]["name"], CONFIGMAP_KEY, shard_file(i, len(maps))) for i, cm in enumerate(maps)]
+        sync = job_renderer.registry_sync(view.instance, mounts, digest)
+        yield RenderedFile(f"{instance_dir(view.name)}/registry/service-versions.yaml", (*maps, sync))
 
 
-def configmap(instance: str, entries: list[ServiceVersionEntry]) -> Manifest:
-    payload = json.dumps(registry_document(entries), separators=(",", ":")) + "\n"
-    if len(payload) > CONFIGMAP_LIMIT:
-        raise RegistryTooLarge(instance, len(payload))
+def shard_file(index: int, count: int) -> str:
+    """The file name shard ``index`` is mounted as for registry-sync: the contract's default for a single one."""
+    default = contract.RegistrySyncInvocation().registry_files[0].rpartition("/")[2]
+    stem, dot, ext = default.rpartition(".")
+    return default if count == 1 else f"{stem}-{shard_suffix(index, count)}{dot}{ext}"
+
+
+def shard_document(entries: list[ServiceVersionEntry], index: int, count: int, tenants: list[str]) -> str:
+    """Shard ``index`` of ``count`` of an Instance's registry (relc_contract.ServiceVersionRegistryFile): every
+    entry a tenant of this shard uses, with only those tenants, and in shard 0 the entries no tenant uses."""
+    mine = set(tenants)
+    kept: list[ServiceVersionEntry] = []
+    for entry in entries:
+        users = [t for t in entry["tenants"] if t in mine]
+        if users or (index == 0 and not entry["tenants"]):
+            kept.append({**entry, "tenants": users})
+    document = registry_document(kept)
+    document["shard"] = {"index": index, "count": count}
+    return json.dumps(document, indent=0) + "\n"  # every item on a line of its own, without indentation to pay for
+
+
+def configmaps(instance: str, entries: list[ServiceVersionEntry]) -> list[Manifest]:
+    """The Instance's registry as ConfigMaps of at most shards.DATA_LIMIT bytes: one, or a shard each."""
+    tenants = sorted({t for entry in entries for t in entry["tenants"]})
+    payloads = split(
+        tenants,
+        lambda index, count, mine: shard_document(entries, index, count, mine),
+        lambda payload: len(payload.encode()),
+        what=f"Instance {instance}: the service version registry",
+    )
+    return [_configmap(instance, payload, index, len(payloads)) for index, payload in enumerate(payloads)]
+
+
+def _configmap(instance: str, payload: str, index: int, count: int) -> Manifest:
+    suffix = shard_suffix(index, count)
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {
-            "name": CONFIGMAP_NAME,
+            "name": names.k8s_name(CONFIGMAP_NAME, suffix) if suffix else CONFIGMAP_NAME,
             "namespace": names.tenancy_namespace(instance),
             "labels": {**MANAGED_BY, LABEL_INSTANCE: instance},
             # Server-side apply: client-side apply would copy the payload into a 256 KiB-limited annotation.
@@ -149,8 +177,9 @@ def quote_literal(value: str) -> str:
 
 
 def _array(values: Iterable[str]) -> str:
-    items = ", ".join(quote_literal(v) for v in values)
-    return f"ARRAY[{items}]::text[]"
+    """One item per line: a tenant joining or leaving a version is one line of the diff."""
+    items = "".join(f"\n        {quote_literal(v)}," for v in values)
+    return f"ARRAY[{items.rstrip(',')}\n    ]::text[]" if items else "ARRAY[]::text[]"
 
 
 def _row(entry: ServiceVersionEntry) -> str:

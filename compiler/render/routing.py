@@ -4,8 +4,10 @@ Moving a tenant's pin switches it without redeploying anything: candidates keep 
 HTTPRoutes (``instances/<i>/tenants/<t>/routes.yaml``, synced by the tenant's own Application after its migration
 Jobs) and the two table shards (``instances/<i>/routing/<candidate>.yaml`` of the candidates it left and joined)
 change. Layout for locality: the table is sharded per candidate — one ConfigMap per deployed candidate in the
-shared namespace, a key per tenant plus ``services.json`` (component → Service host) — and each shard carries the
-ReferenceGrant that lets HTTPRoutes in the tenancy namespace point at Services in the candidate's namespace.
+shared namespace, a key per tenant plus ``services.json`` (component → Service host, one per line) — and each
+shard carries the ReferenceGrant that lets HTTPRoutes in the tenancy namespace point at Services in the
+candidate's namespace. A candidate with more tenants than one ConfigMap holds gets several, split by
+compiler.render.shards (each with ``services.json`` and its own tenants, labelled with the shard).
 
 A request reaches ``/<component>/…`` on the Gateway with header ``x-relc-tenant: <tenant>``; the tenant's HTTPRoute
 sends it to Service ``<component>`` (port 80) in its candidate's namespace. A Gateway API HTTPRoute holds at most
@@ -18,7 +20,6 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from compiler.diagnostics import RelcError
 from compiler.model import names
 from compiler.model.kinds import Tenant
 from compiler.model.settings import Settings
@@ -35,6 +36,7 @@ from compiler.render.conventions import (
 )
 from compiler.render.fleetview import Bundle, InstanceView, instance_views
 from compiler.render.output import Manifest, RenderedFile, Templated
+from compiler.render.shards import shard_suffix, split
 
 TENANT_HEADER = "x-relc-tenant"
 SERVICE_PORT = 80
@@ -42,19 +44,7 @@ MAX_RULES = 16  # Gateway API: HTTPRoute spec.rules maxItems
 LABEL_ROUTING_TABLE = "relc.dev/routing-table"
 SERVICES_KEY = "services.json"  # never a tenant name: those are DNS labels, without '.'
 ROUTES_FILE = "routes.yaml"
-CONFIGMAP_LIMIT = 1_000_000  # Kubernetes refuses ConfigMaps over 1 MiB of data
-
-
-class RoutingTableTooLarge(RelcError):
-    """A candidate's routing-table shard would exceed a ConfigMap's limit (about 30,000 tenants on one candidate)."""
-
-    def __init__(self, instance: str, candidate: str, size: int) -> None:
-        super().__init__(
-            f"Instance {instance}: the routing table of candidate {candidate} is {size} bytes, over {CONFIGMAP_LIMIT}"
-        )
-        self.instance = instance
-        self.candidate = candidate
-        self.size = size
+LABEL_SHARD = "relc.dev/shard"
 
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
@@ -80,25 +70,31 @@ def _labels(view: InstanceView, bundle: Bundle, **more: str) -> dict[str, str]:
     return {**MANAGED_BY, LABEL_INSTANCE: view.name, LABEL_CANDIDATE: bundle.name, **more}
 
 
-def shard(view: InstanceView, bundle: Bundle) -> tuple[Manifest, Manifest]:
-    """The candidate's part of the routing table and its ReferenceGrant."""
+def shard(view: InstanceView, bundle: Bundle) -> tuple[Manifest, ...]:
+    """The candidate's part of the routing table (one ConfigMap, or several when it would not fit in one) and
+    its ReferenceGrant."""
     services = {c: service_host(view.name, bundle.name, c) for c in bundle.routed_components()}
-    data = {SERVICES_KEY: json.dumps(services, sort_keys=True, separators=(",", ":"))}
-    data.update({t.metadata.name: bundle.name for t in bundle.tenants})
-    size = sum(len(k) + len(v) for k, v in data.items())
-    if size > CONFIGMAP_LIMIT:
-        raise RoutingTableTooLarge(view.name, bundle.name, size)
-    table: Manifest = {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {
-            "name": names.k8s_name("relc-routes", bundle.name),
-            "namespace": names.shared_namespace(view.name),
-            "labels": _labels(view, bundle, **{LABEL_ROUTING_TABLE: "true"}),
-            "annotations": {SYNC_WAVE: WAVE_RELEASES},
-        },
-        "data": data,
-    }
+    services_json = json.dumps(services, sort_keys=True, indent=2) + "\n"
+    tenants = sorted(t.metadata.name for t in bundle.tenants)
+
+    def table(index: int, count: int, mine: list[str]) -> Manifest:
+        data = {SERVICES_KEY: services_json, **dict.fromkeys(mine, bundle.name)}
+        suffix = shard_suffix(index, count)
+        labels = {LABEL_ROUTING_TABLE: "true", **({LABEL_SHARD: suffix} if suffix else {})}
+        return {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {
+                "name": names.k8s_name("relc-routes", bundle.name, suffix),
+                "namespace": names.shared_namespace(view.name),
+                "labels": _labels(view, bundle, **labels),
+                "annotations": {SYNC_WAVE: WAVE_RELEASES},
+            },
+            "data": data,
+        }
+
+    what = f"Instance {view.name}: the routing table of candidate {bundle.name}"
+    tables = split(tenants, table, _data_size, what=what)
     grant: Manifest = {
         "apiVersion": f"{GATEWAY_GROUP}/v1beta1",
         "kind": "ReferenceGrant",
@@ -113,7 +109,12 @@ def shard(view: InstanceView, bundle: Bundle) -> tuple[Manifest, Manifest]:
             "to": [{"group": "", "kind": "Service"}],
         },
     }
-    return table, grant
+    return (*tables, grant)
+
+
+def _data_size(configmap: Manifest) -> int:
+    data: dict[str, str] = configmap["data"]
+    return sum(len(key.encode()) + len(value.encode()) for key, value in data.items())
 
 
 class CandidateRoutes:

@@ -37,8 +37,11 @@ def rules() -> list[Rule]:
     ]
 
 
-def run_rules(ctx: Context) -> list[Diagnostic]:
+def run_rules(ctx: Context, done: Callable[[], None] | None = None) -> list[Diagnostic]:
+    """Every rule's diagnostics, in rule order; ``done`` is called after each rule (a progress count)."""
     found: list[Diagnostic] = []
     for rule in rules():
         found.extend(rule(ctx))
+        if done is not None:
+            done()
     return found

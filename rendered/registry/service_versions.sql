@@ -14,49 +14,239 @@ CREATE TABLE IF NOT EXISTS infra.service_versions (
 );
 INSERT INTO infra.service_versions (instance, service, version, cluster, environment, candidates, tenants)
 VALUES
-    ('arematics-prod', 'auth', '1.2.0', 'prod', 'prod', ARRAY['platform-2025-05']::text[], ARRAY['xyz']::text[]),
-    ('arematics-prod', 'auth', '1.4.0', 'prod', 'prod', ARRAY['platform-2025-07']::text[], ARRAY['acme']::text[]),
-    ('arematics-prod', 'entity', '2.0.0', 'prod', 'prod', ARRAY['platform-2025-05']::text[], ARRAY['xyz']::text[]),
-    ('arematics-prod', 'entity', '2.3.0', 'prod', 'prod', ARRAY['platform-2025-07']::text[], ARRAY['acme']::text[]),
-    ('arematics-prod', 'payments', '2.1.0', 'prod', 'prod', ARRAY['platform-2025-05', 'platform-2025-07']::text[], ARRAY['acme', 'xyz']::text[]),
-    ('arematics-qa', 'auth', '1.4.0', 'qa', 'qa', ARRAY['platform-2025-07']::text[], ARRAY['xyz']::text[]),
-    ('arematics-qa', 'entity', '2.3.0', 'qa', 'qa', ARRAY['platform-2025-07']::text[], ARRAY['xyz']::text[]),
-    ('arematics-qa', 'payments', '2.1.0', 'qa', 'qa', ARRAY['platform-2025-07']::text[], ARRAY['xyz']::text[]),
-    ('arematics-test', 'auth', '1.4.0', 'test', 'test', ARRAY['platform-2025-07']::text[], ARRAY['xyz']::text[]),
-    ('arematics-test', 'entity', '2.3.0', 'test', 'test', ARRAY['platform-2025-07']::text[], ARRAY['xyz']::text[]),
-    ('arematics-test', 'payments', '2.1.0', 'test', 'test', ARRAY['platform-2025-07']::text[], ARRAY['xyz']::text[]),
-    ('droneup-development', 'atlas', '3.1.0', 'gke-dev', 'test', ARRAY['droneup-shared-services-2025-06']::text[], ARRAY['droneup']::text[]),
-    ('droneup-development', 'hubops-frontend', '2.2.4', 'gke-dev', 'test', ARRAY['q2-2025']::text[], ARRAY['droneup']::text[]),
-    ('droneup-development', 'mission-service', '2.2.3', 'gke-dev', 'test', ARRAY['q2-2025']::text[], ARRAY['droneup']::text[]),
-    ('droneup-development', 'operational-api', '2.4.0', 'gke-dev', 'test', ARRAY['droneup-shared-services-2025-06']::text[], ARRAY['droneup']::text[]),
-    ('droneup-development', 'postgresql', '15.8.0', 'gke-dev', 'test', ARRAY['droneup-shared-infrastructure-2025-06']::text[], ARRAY['droneup']::text[]),
-    ('droneup-development', 'redis', '7.2.5', 'gke-dev', 'test', ARRAY['droneup-shared-infrastructure-2025-06']::text[], ARRAY['droneup']::text[]),
-    ('droneup-development', 'uncrew-frontend', '1.0.3', 'gke-dev', 'test', ARRAY['q2-2025']::text[], ARRAY['droneup']::text[]),
-    ('droneup-development', 'utm-mission-service', '4.2.4', 'gke-dev', 'test', ARRAY['q2-2025']::text[], ARRAY['droneup']::text[]),
-    ('droneup-development', 'utm-shared-features', '1.8.0', 'gke-dev', 'test', ARRAY['droneup-shared-services-2025-06']::text[], ARRAY['droneup']::text[]),
-    ('droneup-production', 'atlas', '3.1.0', 'gke-prod', 'prod', ARRAY['droneup-shared-services-2025-06']::text[], ARRAY['cherokee-nation', 'droneup', 'horizon-aerobotics']::text[]),
-    ('droneup-production', 'hubops-frontend', '2.0.0', 'gke-prod', 'prod', ARRAY['q1-2025', 'q4-2024']::text[], ARRAY['cherokee-nation', 'horizon-aerobotics']::text[]),
-    ('droneup-production', 'hubops-frontend', '2.2.4', 'gke-prod', 'prod', ARRAY['q2-2025']::text[], ARRAY['droneup']::text[]),
-    ('droneup-production', 'mission-service', '1.2.3', 'gke-prod', 'prod', ARRAY['q4-2024']::text[], ARRAY['cherokee-nation']::text[]),
-    ('droneup-production', 'mission-service', '2.0.0', 'gke-prod', 'prod', ARRAY['q1-2025']::text[], ARRAY['horizon-aerobotics']::text[]),
-    ('droneup-production', 'mission-service', '2.2.3', 'gke-prod', 'prod', ARRAY['q2-2025']::text[], ARRAY['droneup']::text[]),
-    ('droneup-production', 'operational-api', '2.4.0', 'gke-prod', 'prod', ARRAY['droneup-shared-services-2025-06']::text[], ARRAY['cherokee-nation', 'droneup', 'horizon-aerobotics']::text[]),
-    ('droneup-production', 'postgresql', '15.8.0', 'gke-prod', 'prod', ARRAY['droneup-shared-infrastructure-2025-06']::text[], ARRAY['cherokee-nation', 'droneup', 'horizon-aerobotics']::text[]),
-    ('droneup-production', 'redis', '7.2.5', 'gke-prod', 'prod', ARRAY['droneup-shared-infrastructure-2025-06']::text[], ARRAY['cherokee-nation', 'droneup', 'horizon-aerobotics']::text[]),
-    ('droneup-production', 'uncrew-frontend', '1.0.3', 'gke-prod', 'prod', ARRAY['q1-2025', 'q2-2025', 'q4-2024']::text[], ARRAY['cherokee-nation', 'droneup', 'horizon-aerobotics']::text[]),
-    ('droneup-production', 'utm-mission-service', '3.0.4', 'gke-prod', 'prod', ARRAY['q4-2024']::text[], ARRAY['cherokee-nation']::text[]),
-    ('droneup-production', 'utm-mission-service', '3.5.4', 'gke-prod', 'prod', ARRAY['q1-2025']::text[], ARRAY['horizon-aerobotics']::text[]),
-    ('droneup-production', 'utm-mission-service', '4.2.4', 'gke-prod', 'prod', ARRAY['q2-2025']::text[], ARRAY['droneup']::text[]),
-    ('droneup-production', 'utm-shared-features', '1.8.0', 'gke-prod', 'prod', ARRAY['droneup-shared-services-2025-06']::text[], ARRAY['cherokee-nation', 'droneup', 'horizon-aerobotics']::text[]),
-    ('droneup-staging', 'atlas', '3.1.0', 'gke-prod', 'qa', ARRAY['droneup-shared-services-2025-06']::text[], ARRAY['droneup']::text[]),
-    ('droneup-staging', 'hubops-frontend', '2.2.4', 'gke-prod', 'qa', ARRAY['q2-2025']::text[], ARRAY['droneup']::text[]),
-    ('droneup-staging', 'mission-service', '2.2.3', 'gke-prod', 'qa', ARRAY['q2-2025']::text[], ARRAY['droneup']::text[]),
-    ('droneup-staging', 'operational-api', '2.4.0', 'gke-prod', 'qa', ARRAY['droneup-shared-services-2025-06']::text[], ARRAY['droneup']::text[]),
-    ('droneup-staging', 'postgresql', '15.8.0', 'gke-prod', 'qa', ARRAY['droneup-shared-infrastructure-2025-06']::text[], ARRAY['droneup']::text[]),
-    ('droneup-staging', 'redis', '7.2.5', 'gke-prod', 'qa', ARRAY['droneup-shared-infrastructure-2025-06']::text[], ARRAY['droneup']::text[]),
-    ('droneup-staging', 'uncrew-frontend', '1.0.3', 'gke-prod', 'qa', ARRAY['q2-2025']::text[], ARRAY['droneup']::text[]),
-    ('droneup-staging', 'utm-mission-service', '4.2.4', 'gke-prod', 'qa', ARRAY['q2-2025']::text[], ARRAY['droneup']::text[]),
-    ('droneup-staging', 'utm-shared-features', '1.8.0', 'gke-prod', 'qa', ARRAY['droneup-shared-services-2025-06']::text[], ARRAY['droneup']::text[])
+    ('arematics-prod', 'auth', '1.2.0', 'prod', 'prod', ARRAY[
+        'platform-2025-05'
+    ]::text[], ARRAY[
+        'xyz'
+    ]::text[]),
+    ('arematics-prod', 'auth', '1.4.0', 'prod', 'prod', ARRAY[
+        'platform-2025-07'
+    ]::text[], ARRAY[
+        'acme'
+    ]::text[]),
+    ('arematics-prod', 'entity', '2.0.0', 'prod', 'prod', ARRAY[
+        'platform-2025-05'
+    ]::text[], ARRAY[
+        'xyz'
+    ]::text[]),
+    ('arematics-prod', 'entity', '2.3.0', 'prod', 'prod', ARRAY[
+        'platform-2025-07'
+    ]::text[], ARRAY[
+        'acme'
+    ]::text[]),
+    ('arematics-prod', 'payments', '2.1.0', 'prod', 'prod', ARRAY[
+        'platform-2025-05',
+        'platform-2025-07'
+    ]::text[], ARRAY[
+        'acme',
+        'xyz'
+    ]::text[]),
+    ('arematics-qa', 'auth', '1.4.0', 'qa', 'qa', ARRAY[
+        'platform-2025-07'
+    ]::text[], ARRAY[
+        'xyz'
+    ]::text[]),
+    ('arematics-qa', 'entity', '2.3.0', 'qa', 'qa', ARRAY[
+        'platform-2025-07'
+    ]::text[], ARRAY[
+        'xyz'
+    ]::text[]),
+    ('arematics-qa', 'payments', '2.1.0', 'qa', 'qa', ARRAY[
+        'platform-2025-07'
+    ]::text[], ARRAY[
+        'xyz'
+    ]::text[]),
+    ('arematics-test', 'auth', '1.4.0', 'test', 'test', ARRAY[
+        'platform-2025-07'
+    ]::text[], ARRAY[
+        'xyz'
+    ]::text[]),
+    ('arematics-test', 'entity', '2.3.0', 'test', 'test', ARRAY[
+        'platform-2025-07'
+    ]::text[], ARRAY[
+        'xyz'
+    ]::text[]),
+    ('arematics-test', 'payments', '2.1.0', 'test', 'test', ARRAY[
+        'platform-2025-07'
+    ]::text[], ARRAY[
+        'xyz'
+    ]::text[]),
+    ('droneup-development', 'atlas', '3.1.0', 'gke-dev', 'test', ARRAY[
+        'droneup-shared-services-2025-06'
+    ]::text[], ARRAY[
+        'droneup'
+    ]::text[]),
+    ('droneup-development', 'hubops-frontend', '2.2.4', 'gke-dev', 'test', ARRAY[
+        'q2-2025'
+    ]::text[], ARRAY[
+        'droneup'
+    ]::text[]),
+    ('droneup-development', 'mission-service', '2.2.3', 'gke-dev', 'test', ARRAY[
+        'q2-2025'
+    ]::text[], ARRAY[
+        'droneup'
+    ]::text[]),
+    ('droneup-development', 'operational-api', '2.4.0', 'gke-dev', 'test', ARRAY[
+        'droneup-shared-services-2025-06'
+    ]::text[], ARRAY[
+        'droneup'
+    ]::text[]),
+    ('droneup-development', 'postgresql', '15.8.0', 'gke-dev', 'test', ARRAY[
+        'droneup-shared-infrastructure-2025-06'
+    ]::text[], ARRAY[
+        'droneup'
+    ]::text[]),
+    ('droneup-development', 'redis', '7.2.5', 'gke-dev', 'test', ARRAY[
+        'droneup-shared-infrastructure-2025-06'
+    ]::text[], ARRAY[
+        'droneup'
+    ]::text[]),
+    ('droneup-development', 'uncrew-frontend', '1.0.3', 'gke-dev', 'test', ARRAY[
+        'q2-2025'
+    ]::text[], ARRAY[
+        'droneup'
+    ]::text[]),
+    ('droneup-development', 'utm-mission-service', '4.2.4', 'gke-dev', 'test', ARRAY[
+        'q2-2025'
+    ]::text[], ARRAY[
+        'droneup'
+    ]::text[]),
+    ('droneup-development', 'utm-shared-features', '1.8.0', 'gke-dev', 'test', ARRAY[
+        'droneup-shared-services-2025-06'
+    ]::text[], ARRAY[
+        'droneup'
+    ]::text[]),
+    ('droneup-production', 'atlas', '3.1.0', 'gke-prod', 'prod', ARRAY[
+        'droneup-shared-services-2025-06'
+    ]::text[], ARRAY[
+        'cherokee-nation',
+        'droneup',
+        'horizon-aerobotics'
+    ]::text[]),
+    ('droneup-production', 'hubops-frontend', '2.0.0', 'gke-prod', 'prod', ARRAY[
+        'q1-2025',
+        'q4-2024'
+    ]::text[], ARRAY[
+        'cherokee-nation',
+        'horizon-aerobotics'
+    ]::text[]),
+    ('droneup-production', 'hubops-frontend', '2.2.4', 'gke-prod', 'prod', ARRAY[
+        'q2-2025'
+    ]::text[], ARRAY[
+        'droneup'
+    ]::text[]),
+    ('droneup-production', 'mission-service', '1.2.3', 'gke-prod', 'prod', ARRAY[
+        'q4-2024'
+    ]::text[], ARRAY[
+        'cherokee-nation'
+    ]::text[]),
+    ('droneup-production', 'mission-service', '2.0.0', 'gke-prod', 'prod', ARRAY[
+        'q1-2025'
+    ]::text[], ARRAY[
+        'horizon-aerobotics'
+    ]::text[]),
+    ('droneup-production', 'mission-service', '2.2.3', 'gke-prod', 'prod', ARRAY[
+        'q2-2025'
+    ]::text[], ARRAY[
+        'droneup'
+    ]::text[]),
+    ('droneup-production', 'operational-api', '2.4.0', 'gke-prod', 'prod', ARRAY[
+        'droneup-shared-services-2025-06'
+    ]::text[], ARRAY[
+        'cherokee-nation',
+        'droneup',
+        'horizon-aerobotics'
+    ]::text[]),
+    ('droneup-production', 'postgresql', '15.8.0', 'gke-prod', 'prod', ARRAY[
+        'droneup-shared-infrastructure-2025-06'
+    ]::text[], ARRAY[
+        'cherokee-nation',
+        'droneup',
+        'horizon-aerobotics'
+    ]::text[]),
+    ('droneup-production', 'redis', '7.2.5', 'gke-prod', 'prod', ARRAY[
+        'droneup-shared-infrastructure-2025-06'
+    ]::text[], ARRAY[
+        'cherokee-nation',
+        'droneup',
+        'horizon-aerobotics'
+    ]::text[]),
+    ('droneup-production', 'uncrew-frontend', '1.0.3', 'gke-prod', 'prod', ARRAY[
+        'q1-2025',
+        'q2-2025',
+        'q4-2024'
+    ]::text[], ARRAY[
+        'cherokee-nation',
+        'droneup',
+        'horizon-aerobotics'
+    ]::text[]),
+    ('droneup-production', 'utm-mission-service', '3.0.4', 'gke-prod', 'prod', ARRAY[
+        'q4-2024'
+    ]::text[], ARRAY[
+        'cherokee-nation'
+    ]::text[]),
+    ('droneup-production', 'utm-mission-service', '3.5.4', 'gke-prod', 'prod', ARRAY[
+        'q1-2025'
+    ]::text[], ARRAY[
+        'horizon-aerobotics'
+    ]::text[]),
+    ('droneup-production', 'utm-mission-service', '4.2.4', 'gke-prod', 'prod', ARRAY[
+        'q2-2025'
+    ]::text[], ARRAY[
+        'droneup'
+    ]::text[]),
+    ('droneup-production', 'utm-shared-features', '1.8.0', 'gke-prod', 'prod', ARRAY[
+        'droneup-shared-services-2025-06'
+    ]::text[], ARRAY[
+        'cherokee-nation',
+        'droneup',
+        'horizon-aerobotics'
+    ]::text[]),
+    ('droneup-staging', 'atlas', '3.1.0', 'gke-prod', 'qa', ARRAY[
+        'droneup-shared-services-2025-06'
+    ]::text[], ARRAY[
+        'droneup'
+    ]::text[]),
+    ('droneup-staging', 'hubops-frontend', '2.2.4', 'gke-prod', 'qa', ARRAY[
+        'q2-2025'
+    ]::text[], ARRAY[
+        'droneup'
+    ]::text[]),
+    ('droneup-staging', 'mission-service', '2.2.3', 'gke-prod', 'qa', ARRAY[
+        'q2-2025'
+    ]::text[], ARRAY[
+        'droneup'
+    ]::text[]),
+    ('droneup-staging', 'operational-api', '2.4.0', 'gke-prod', 'qa', ARRAY[
+        'droneup-shared-services-2025-06'
+    ]::text[], ARRAY[
+        'droneup'
+    ]::text[]),
+    ('droneup-staging', 'postgresql', '15.8.0', 'gke-prod', 'qa', ARRAY[
+        'droneup-shared-infrastructure-2025-06'
+    ]::text[], ARRAY[
+        'droneup'
+    ]::text[]),
+    ('droneup-staging', 'redis', '7.2.5', 'gke-prod', 'qa', ARRAY[
+        'droneup-shared-infrastructure-2025-06'
+    ]::text[], ARRAY[
+        'droneup'
+    ]::text[]),
+    ('droneup-staging', 'uncrew-frontend', '1.0.3', 'gke-prod', 'qa', ARRAY[
+        'q2-2025'
+    ]::text[], ARRAY[
+        'droneup'
+    ]::text[]),
+    ('droneup-staging', 'utm-mission-service', '4.2.4', 'gke-prod', 'qa', ARRAY[
+        'q2-2025'
+    ]::text[], ARRAY[
+        'droneup'
+    ]::text[]),
+    ('droneup-staging', 'utm-shared-features', '1.8.0', 'gke-prod', 'qa', ARRAY[
+        'droneup-shared-services-2025-06'
+    ]::text[], ARRAY[
+        'droneup'
+    ]::text[])
 ON CONFLICT (instance, service, version) DO UPDATE
     SET cluster = excluded.cluster, environment = excluded.environment,
         candidates = excluded.candidates, tenants = excluded.tenants, synced_at = now()

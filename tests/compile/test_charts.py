@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import yaml
 
 from compiler.load.discover import read_fleet
 from compiler.model.build import build_fleet
 from compiler.model.kinds import Tenant
 from compiler.render.fleetview import Bundle, InstanceView, instance_views
-from compiler.render.routing import RoutingTableTooLarge, shard
+from compiler.render.routing import LABEL_SHARD, SERVICES_KEY, shard
 from tests.compile.util import compile_fleet
 from tests.conftest import EXAMPLES
 
@@ -82,20 +81,38 @@ def test_a_template_error_is_reported_at_its_line_and_writes_nothing(base_fleet:
     assert not (base_fleet / "rendered").exists()
 
 
-def test_a_routing_table_shard_over_a_configmaps_limit_is_refused() -> None:
-
+def _crowded(count: int) -> tuple[InstanceView, Bundle]:
+    """The base fleet's first Instance with ``count`` tenants of 51-character names on its first candidate."""
     fleet, _ = build_fleet(read_fleet(EXAMPLES / "base")[0])
     view = instance_views(fleet)[0]
     template = fleet.tenants[("arematics-prod", "acme")].obj
     crowd = tuple(
         Tenant.model_validate(
-            {**template.model_dump(by_alias=True, mode="json"), "metadata": {"name": f"tenant-{n:06d}-{'x' * 40}"}}
+            {**template.model_dump(by_alias=True, mode="json"), "metadata": {"name": f"tenant-{n:06d}-{'x' * 37}"}}
         )
-        for n in range(20_000)
+        for n in range(count)
     )
     bundle = view.candidates[0]
-    crowded = Bundle(bundle.candidate, bundle.blueprint, crowd)
     assert isinstance(view, InstanceView)
-    with pytest.raises(RoutingTableTooLarge) as caught:
-        shard(view, crowded)
-    assert caught.value.candidate == bundle.name and caught.value.size > 1_000_000
+    return view, Bundle(bundle.candidate, bundle.blueprint, crowd)
+
+
+def test_a_routing_table_too_large_for_one_configmap_is_split_by_tenant() -> None:
+    view, crowded = _crowded(20_000)
+    *tables, grant = shard(view, crowded)
+    assert grant["kind"] == "ReferenceGrant"
+    assert [t["metadata"]["name"] for t in tables] == [f"relc-routes-{crowded.name}-{i}-of-4" for i in range(1, 5)]
+    sizes = [sum(len(k) + len(v) for k, v in t["data"].items()) for t in tables]
+    assert sum(sizes) > 1_000_000 and max(sizes) < 1_000_000  # did not fit in one; each shard does
+    tenants = [key for t in tables for key in t["data"] if key != SERVICES_KEY]
+    assert sorted(tenants) == sorted(t.metadata.name for t in crowded.tenants)  # each tenant once
+    assert all(t["data"][SERVICES_KEY] == tables[0]["data"][SERVICES_KEY] for t in tables)
+    assert [t["metadata"]["labels"][LABEL_SHARD] for t in tables] == ["1-of-4", "2-of-4", "3-of-4", "4-of-4"]
+    assert all(t["metadata"]["labels"]["relc.dev/routing-table"] == "true" for t in tables)
+
+    # one tenant fewer: only the shard that held it changes
+    gone = crowded.tenants[1234]
+    fewer = Bundle(crowded.candidate, crowded.blueprint, tuple(t for t in crowded.tenants if t is not gone))
+    *after, _ = shard(view, fewer)
+    changed = [b["metadata"]["name"] for b, a in zip(tables, after, strict=True) if a != b]
+    assert changed == [next(t["metadata"]["name"] for t in tables if gone.metadata.name in t["data"])]

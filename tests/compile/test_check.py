@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -47,3 +48,53 @@ def test_check_passes_after_compile_and_out_is_respected(example_fleet: Path, tm
     result = compile_fleet(example_fleet, "--out", str(out), "--check")
     assert result.exit_code == 0, result.output
     assert "up to date" in result.stdout
+
+
+def test_check_format_github_annotates_each_stale_file_at_its_first_differing_line(example_fleet: Path) -> None:
+    assert compile_fleet(example_fleet).exit_code == 0
+    rendered = example_fleet / "rendered"
+    stale = rendered / "instances" / "arematics-prod" / "platform" / "shared.yaml"
+    stale.write_text(stale.read_text().replace("default-deny-ingress", "allow-everything"))
+    (rendered / "argocd" / "relc.yaml").unlink()
+    before = snapshot(rendered)
+
+    result = compile_fleet(example_fleet, "--check", "--format", "github")
+
+    assert result.exit_code == 1
+    line = stale.read_text().splitlines().index("  name: allow-everything") + 1
+    hint = "hint: run 'relc compile' and commit rendered/ (make golden)"
+    assert result.stdout.splitlines() == [
+        "::error file=rendered/argocd/relc.yaml,title=RLC803 stale-output::missing: the inputs compile to this file"
+        f"%0A{hint}",
+        f"::error file=rendered/instances/arematics-prod/platform/shared.yaml,line={line},col=1,"
+        f"title=RLC803 stale-output::stale: differs from what the inputs compile to%0A{hint}",
+    ]
+    assert snapshot(rendered) == before
+
+
+def test_check_format_json_is_one_report_on_stdout_even_when_up_to_date(example_fleet: Path) -> None:
+    assert compile_fleet(example_fleet).exit_code == 0
+    result = compile_fleet(example_fleet, "--check", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"diagnostics": [], "summary": {"errors": 0, "warnings": 0}}
+    assert result.stderr == "rendered/ is up to date (160 files)\n"
+
+    (example_fleet / "rendered" / "extra.yaml").write_text("{}\n")
+    result = compile_fleet(example_fleet, "--check", "--format", "json")
+    assert result.exit_code == 1
+    assert [(d["file"], d["code"], d["message"]) for d in json.loads(result.stdout)["diagnostics"]] == [
+        ("rendered/extra.yaml", "RLC803", "extra: the inputs no longer produce this file")
+    ]
+
+
+def test_compile_format_github_annotates_an_invalid_fleet_and_writes_nothing(example_fleet: Path) -> None:
+    tenant = example_fleet / "tenants" / "arematics-prod" / "xyz.yaml"
+    tenant.write_text(tenant.read_text().replace("countries: [de]", "countries: [DE]"))
+
+    result = compile_fleet(example_fleet, "--check", "--format", "github")
+
+    assert result.exit_code == 1
+    assert result.stdout.startswith(
+        "::error file=tenants/arematics-prod/xyz.yaml,line=15,col=19,title=RLC503 invalid-country::"
+    ), result.stdout
+    assert not (example_fleet / "rendered").exists()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import relc_contract as contract
 
@@ -67,3 +69,27 @@ def tenant_args(tenant: str, *steps: str, root: Path | None = None, **options: o
         **options,  # type: ignore[arg-type]
     )
     return list(contract.migrate_tenant_argv(inv))
+
+
+def add_random_table(pg: Any, tenant: str, size: int) -> None:
+    """``auth.bulk``: ``size`` random (incompressible) bytes in the tenant's database, for dumps of many parts."""
+    with pg.connect(contract.tenant_database(tenant)) as conn:
+        conn.execute("CREATE TABLE auth.bulk (b bytea)")
+        with conn.cursor().copy("COPY auth.bulk (b) FROM STDIN") as copy:
+            for _ in range(size // 65536):
+                copy.write_row((os.urandom(65536),))
+
+
+def fake_pg_dump(tmp: Path, pg: Any, body: str) -> Path:
+    """A pg_dump that reports the real version and then runs ``body`` (a shell snippet) instead of dumping."""
+    fake = tmp / "pg_dump"
+    fake.write_text(f'#!/bin/sh\nif [ "$1" = --version ]; then exec {pg.bindir / "pg_dump"} --version; fi\n{body}\n')
+    fake.chmod(0o755)
+    return fake
+
+
+def auth_at_1_2(pg: Any, tenant: str) -> bool:
+    """Whether auth 1.2.0 (its tfa_secrets table) was applied: the migration a failed backup must hold back."""
+    with pg.connect(contract.tenant_database(tenant)) as conn:
+        row = conn.execute("SELECT to_regclass('auth.tfa_secrets') IS NOT NULL").fetchone()
+        return row is not None and row[0] is True

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import relc_contract as contract
-from relc_migrate.backup import BackupRequest, run_backup
+from relc_migrate.backup import BackupRequest, Readable, run_backup
 from tests.migrate.helpers import migrate_args, provision_args
 
 pytestmark = pytest.mark.postgres
@@ -48,8 +48,8 @@ def test_failed_backup_blocks_the_migration(
         row = conn.execute("SELECT status, status_reason FROM relc.schema_registry WHERE schema_name = 'auth'")
         assert row.fetchone() == ("blocked", message)
     metrics = Path(cli_env["RELC_METRICS_FILE"]).read_text()
-    assert f'tenant_backup_failed_total{{cluster="none",tenant="{tenant}"}} 1.0' in metrics
-    assert 'tenant_migration_total{outcome="blocked"} 1.0' in metrics
+    assert f'tenant_backup_failed_total{{cluster="none",relc_instance="none",tenant="{tenant}"}} 1.0' in metrics
+    assert 'tenant_migration_total{cluster="none",outcome="blocked",relc_instance="none"} 1.0' in metrics
 
 
 def test_pg_dump_older_than_the_server_is_refused(relc: Any, tenant: str, tmp_path: Path) -> None:
@@ -65,16 +65,17 @@ def test_pg_dump_older_than_the_server_is_refused(relc: Any, tenant: str, tmp_pa
     )
 
 
-def test_object_store_destinations_go_through_the_uploader_interface(pg: Any, relc: Any, tenant: str) -> None:
+def test_object_store_destinations_go_through_the_store_interface(pg: Any, relc: Any, tenant: str) -> None:
     assert relc(*provision_args(tenant)).exit_code == 0
 
     class FakeStore:
         def __init__(self) -> None:
             self.stored: dict[str, bytes] = {}
 
-        def upload(self, local_path: Path, destination: str, key: str) -> str:
-            self.stored[f"{destination}/{key}"] = local_path.read_bytes()
-            return f"{destination}/{key}"
+        def upload(self, stream: Readable, destination: str, name: str) -> str:
+            chunks = iter(lambda: stream.read(1000), b"")
+            self.stored[f"{destination}/{name}"] = b"".join(chunks)
+            return f"{destination}/{name}"
 
     store = FakeStore()
     request = BackupRequest(
@@ -91,9 +92,13 @@ def test_metrics_are_written_in_the_text_format(relc: Any, tenant: str, cli_env:
     assert relc(*provision_args(tenant)).exit_code == 0
     assert relc(*migrate_args(tenant, "auth", "1.2.0")).exit_code == 0
     text = Path(cli_env["RELC_METRICS_FILE"]).read_text()
-    assert 'tenant_migration_total{outcome="success"} 1.0' in text
-    assert f'tenant_schema_version{{schema="auth",service="auth",tenant="{tenant}",version="1.2.0"}} 1.0' in text
-    assert "tenant_migration_duration_seconds_bucket" in text and "migration_queue_length 0.0" in text
+    assert 'tenant_migration_total{cluster="none",outcome="success",relc_instance="none"} 1.0' in text
+    assert (
+        f'tenant_schema_version{{cluster="none",relc_instance="none",schema="auth",service="auth",tenant="{tenant}",'
+        'version="1.2.0"} 1.0'
+    ) in text
+    assert "tenant_migration_duration_seconds_bucket" in text
+    assert 'migration_queue_length{cluster="none",relc_instance="none"} 0.0' in text
 
 
 def test_metrics_are_pushed_when_a_pushgateway_is_configured(relc: Any, tenant: str) -> None:
@@ -115,12 +120,22 @@ def test_metrics_are_pushed_when_a_pushgateway_is_configured(relc: Any, tenant: 
     try:
         assert relc(*provision_args(tenant)).exit_code == 0
         url = f"http://127.0.0.1:{server.server_address[1]}"
-        run = relc(*migrate_args(tenant, "auth", "1.0.0"), RELC_PUSHGATEWAY_URL=url, RELC_JOB_NAME="mig-acme-auth")
+        run = relc(
+            *migrate_args(tenant, "auth", "1.0.0"),
+            RELC_PUSHGATEWAY_URL=url,
+            RELC_JOB_NAME="mig-acme-auth",
+            RELC_INSTANCE="arematics-prod",
+            RELC_CLUSTER="prod",
+        )
         assert run.exit_code == 0
     finally:
         server.shutdown()
-    assert [(m, p) for m, p, _ in received] == [("PUT", "/metrics/job/mig-acme-auth")]
-    assert b'tenant_migration_total{outcome="success"} 1.0' in received[0][2]
+    # grouped by Job and Instance: two Instances' Jobs for a tenant of one name never overwrite each other's group
+    assert [(m, p) for m, p, _ in received] == [("PUT", "/metrics/job/mig-acme-auth/relc_instance/arematics-prod")]
+    assert (
+        b'tenant_migration_total{cluster="prod",outcome="success",relc_instance="arematics-prod"} 1.0'
+        in (received[0][2])
+    )
 
 
 def _registry(entries: list[dict[str, Any]]) -> str:
@@ -178,18 +193,36 @@ def test_deprovision_immediate_never_drops_what_it_did_not_create(relc: Any, pg:
     db = contract.tenant_database(tenant)
     assert relc(*provision_args(tenant)).exit_code == 0
     assert relc(*migrate_args(tenant, "auth", "1.2.0")).exit_code == 0
+    run = relc("deprovision", "--tenant", tenant, "--database", db, "--mode", "immediate")
+    assert run.exit_code == 0, run.output
+    assert run.summary["database_dropped"] is True and _databases(pg, db) == 0
+    gone = relc("deprovision", "--tenant", tenant, "--database", db, "--mode", "immediate")
+    assert gone.exit_code == 0 and gone.summary["action"] == "nothing"
+
+
+def test_deprovision_keeps_a_database_with_a_foreign_schema_and_leaves_no_relc_schema(
+    relc: Any, pg: Any, tenant: str
+) -> None:
+    db = contract.tenant_database(tenant)
+    assert relc(*provision_args(tenant)).exit_code == 0
+    assert relc(*migrate_args(tenant, "auth", "1.2.0")).exit_code == 0
     with pg.connect(db) as conn:
         conn.execute("CREATE SCHEMA hand_made")
     run = relc("deprovision", "--tenant", tenant, "--database", db, "--mode", "immediate")
     assert run.exit_code == 0, run.output
     assert run.summary["dropped_schemas"] == ["auth", "entity", "payments"]
     assert run.summary["kept_schemas"] == ["hand_made"] and run.summary["database_dropped"] is False
-    with pg.connect(db) as conn:
-        conn.execute("DROP SCHEMA hand_made")
-    run = relc("deprovision", "--tenant", tenant, "--database", db, "--mode", "immediate")
-    assert run.summary["database_dropped"] is True and _databases(pg, db) == 0
-    gone = relc("deprovision", "--tenant", tenant, "--database", db, "--mode", "immediate")
-    assert gone.exit_code == 0 and gone.summary["action"] == "nothing"
+    assert run.summary["bookkeeping_dropped"] is True
+    with pg.connect(db) as conn:  # kept means handed back: the foreign schema, and nothing of relc's
+        schemas = conn.execute("SELECT nspname FROM pg_namespace WHERE nspname IN ('relc', 'hand_made')")
+        assert schemas.fetchall() == [("hand_made",)]
+    again = relc("deprovision", "--tenant", tenant, "--database", db, "--mode", "immediate")
+    assert again.exit_code == 2
+    assert again.summary["message"] == (
+        f"{db} has no relc ownership record (relc.owner): relc-migrate did not provision it for {tenant}; "
+        f"refusing to touch it (run relc-migrate provision --tenant {tenant} first)"
+    )
+    assert _databases(pg, db) == 1
 
 
 def test_deprovision_keeps_a_database_relc_did_not_create(relc: Any, pg: Any, tenant: str) -> None:
@@ -200,6 +233,8 @@ def test_deprovision_keeps_a_database_relc_did_not_create(relc: Any, pg: Any, te
     run = relc("deprovision", "--tenant", tenant, "--database", db, "--mode", "immediate")
     assert run.summary["dropped_schemas"] == ["auth", "entity", "payments"]
     assert run.summary["database_dropped"] is False and _databases(pg, db) == 1
+    with pg.connect(db) as conn:
+        assert conn.execute("SELECT to_regnamespace('relc')").fetchone() == (None,)
 
 
 def test_deprovision_retained_waits_for_the_grace_period(relc: Any, pg: Any, tenant: str) -> None:

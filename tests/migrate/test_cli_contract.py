@@ -115,9 +115,18 @@ def test_deprovision_and_registry_sync_argv_round_trip() -> None:
     inv = contract.DeprovisionInvocation("acme", "tenant_acme", "retained", 3600, True)
     _, params = _parse(contract.deprovision_argv(inv))
     assert contract.DeprovisionInvocation(**params) == inv  # type: ignore[arg-type]
-    sync = contract.RegistrySyncInvocation("/work/registry/service_versions.json")
+    sync = contract.RegistrySyncInvocation(("/work/registry/service_versions.json",))
     _, params = _parse(contract.registry_sync_argv(sync))
     assert contract.RegistrySyncInvocation(**params) == sync  # type: ignore[arg-type]
+    sync = contract.RegistrySyncInvocation(("/work/registry/a-1-of-2.json", "/work/registry/a-2-of-2.json"))
+    _, params = _parse(contract.registry_sync_argv(sync))
+    assert contract.RegistrySyncInvocation(**params) == sync  # type: ignore[arg-type]
+
+
+def test_cleanup_argv_round_trips() -> None:
+    inv = contract.CleanupInvocation("acme", ("tenant_acme/auth", "tenant_acme_de/entity-crm"), 3600, 7200)
+    _, params = _parse(contract.cleanup_argv(inv))
+    assert contract.CleanupInvocation(**{**params, "in_use": tuple(params["in_use"])}) == inv  # type: ignore[arg-type]
 
 
 def test_unknown_option_is_a_usage_error() -> None:

@@ -69,7 +69,7 @@ def test_the_metrics_file_is_written_when_configured_and_stderr_stays_one_line(t
     assert proc.stderr == NO_CREDENTIALS
     assert sorted(p.name for p in tmp_path.iterdir()) == ["metrics.prom"]
     text = (tmp_path / "metrics.prom").read_text(encoding="utf-8")
-    assert 'tenant_migration_total{outcome="usage"} 1.0' in text
+    assert 'tenant_migration_total{cluster="none",outcome="usage",relc_instance="none"} 1.0' in text
     assert "# TYPE tenant_migration_duration_seconds histogram" in text
 
 

@@ -235,6 +235,16 @@ def test_sigterm_rolls_back_the_current_file_and_exits(
         ).fetchone() == (0,)
         status = conn.execute("SELECT status FROM relc.schema_registry WHERE schema_name = 'auth'").fetchone()
         assert status == ("pending",)
+        applied = conn.execute(
+            "SELECT file FROM relc.migration_history WHERE schema_name = 'auth' AND state = 'applied' ORDER BY id"
+        ).fetchall()
+    assert applied == [
+        ("V1.0.0__01_create_users.sql",), ("V1.0.0__02_create_roles.sql",), ("V1.1.0__01_create_sessions.sql",)
+    ]  # fmt: skip
+    # the registry does not lag the history: the versions this interrupted run completed are recorded
+    assert "auth                 auth         1.1.0      1.2.0      pending (interrupted; run again to continue)" in (
+        relc("status", "--tenant", tenant).output
+    )
     run = relc(*migrate_args(tenant, "auth", "1.2.0", lock_wait_seconds=0))  # the lock was released
     assert run.exit_code == 0, run.output
     assert run.summary["schemas"][0]["applied"] == ["V1.2.0__01_add_tfa.sql", "init_data.sql"]

@@ -135,3 +135,30 @@ def test_lint_command(relc: Any, tmp_path: Path) -> None:
     bad = relc("lint", str(folder))
     assert bad.exit_code == 2 and bad.summary["errors"] == 1
     assert "svc/V1.0.0__01_x.sql:1: error [drop-table]" in bad.output
+
+
+@pytest.mark.postgres
+def test_lint_flags_whole_table_deletes_updates_and_truncate(relc: Any, tmp_path: Path) -> None:
+    wipe = (
+        "DELETE FROM t;\nUPDATE t SET a = 1;\nUPDATE t SET a = 2 WHERE a = 1;\nDELETE FROM t WHERE a = 3;\n"
+        "TRUNCATE t;\n-- ROLLBACK:\nSELECT 1;\n"
+    )
+    fresh = "CREATE TABLE n (a int);\nDELETE FROM n;\nUPDATE n SET a = 1;\nTRUNCATE n;\n-- ROLLBACK:\nDROP TABLE n;\n"
+    comment = "UPDATE t SET a = 1; -- WHERE a = 0\n-- ROLLBACK:\nSELECT 1;\n"  # a WHERE in a comment is none
+    folder = _folder(
+        tmp_path, {"V1.1.0__01_wipe.sql": wipe, "V1.2.0__01_fresh.sql": fresh, "V1.3.0__01_comment.sql": comment}
+    )
+    run = relc("lint", str(folder))
+    assert run.exit_code == 2 and run.summary["errors"] == 4
+    allow = 'or, if it is safe for every Release Candidate still in use, add -- relc:allow {} reason="..."'
+    where = "add a WHERE clause (WHERE true if every row is meant) "
+    assert run.output.splitlines()[:4] == [
+        "svc/V1.1.0__01_wipe.sql:1: error [delete-without-where] DELETE without WHERE removes every row of t; "
+        "fix: " + where + allow.format("delete-without-where"),
+        "svc/V1.1.0__01_wipe.sql:2: error [update-without-where] UPDATE without WHERE rewrites every row of t; "
+        "fix: " + where + allow.format("update-without-where"),
+        "svc/V1.1.0__01_wipe.sql:5: error [truncate] TRUNCATE removes every row of t and is not undone by a "
+        "ROLLBACK; fix: DELETE the rows you mean, with a WHERE clause " + allow.format("truncate"),
+        "svc/V1.3.0__01_comment.sql:1: error [update-without-where] UPDATE without WHERE rewrites every row of t; "
+        "fix: " + where + allow.format("update-without-where"),
+    ]

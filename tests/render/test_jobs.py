@@ -76,7 +76,9 @@ def test_argv_and_env_come_from_the_contract(example_fleet: Path) -> None:
     env = {e["name"]: e["value"] for e in main["env"]}
     name = job["metadata"]["name"]
     assert env == dict(
-        contract.job_environment(job_name=name, image=main["image"], concurrency_limit=3, cluster="test")
+        contract.job_environment(
+            job_name=name, image=main["image"], concurrency_limit=3, cluster="test", instance="arematics-test"
+        )
     )
     assert name == contract.tenant_job_name("xyz", steps, False)
     assert main["terminationMessagePath"] == contract.TERMINATION_LOG_PATH

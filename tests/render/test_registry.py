@@ -97,6 +97,8 @@ def test_configmap_per_instance_carries_its_entries(example_fleet: Path) -> None
     every = _registry(example_fleet)["entries"]
     assert payload["entries"] == [e for e in every if e["instance"] == "arematics-qa"]
     assert cm["metadata"]["annotations"]["argocd.argoproj.io/sync-options"] == "ServerSideApply=true"
+    assert payload["shard"] == {"index": 0, "count": 1}  # a small registry is one ConfigMap: shard 0 of 1
+    assert max(len(line) for line in cm["data"][registry.CONFIGMAP_KEY].splitlines()) < 80  # one item per line
 
 
 def test_sql_is_deterministic_parses_and_covers_every_row(example_fleet: Path) -> None:
@@ -155,12 +157,13 @@ def test_registry_sync_job_loads_the_configmap_after_each_sync(example_fleet: Pa
     (main,) = pod["containers"]
     inv = contract.RegistrySyncInvocation()
     assert main["args"] == list(contract.registry_sync_argv(inv))
-    folder, _, name = inv.registry_file.rpartition("/")
+    folder, _, name = inv.registry_files[0].rpartition("/")
     assert {"name": "registry", "mountPath": folder, "readOnly": True} in main["volumeMounts"]
     (volume,) = [v for v in pod["volumes"] if v["name"] == "registry"]
-    assert volume["configMap"] == {
-        "name": registry.CONFIGMAP_NAME,
-        "items": [{"key": registry.CONFIGMAP_KEY, "path": name}],
+    assert volume["projected"] == {
+        "sources": [
+            {"configMap": {"name": registry.CONFIGMAP_NAME, "items": [{"key": registry.CONFIGMAP_KEY, "path": name}]}}
+        ]
     }
     # a new registry content is a new Job (so Argo CD runs it again); an unrelated Instance's stays put
     other = _sync_job(example_fleet, "droneup-production")["metadata"]["name"]
