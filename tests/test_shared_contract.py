@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import shlex
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -148,13 +147,42 @@ def test_the_image_installs_the_contract_package() -> None:
     assert re.search(r'^include = \[.*"relc_contract\*".*\]$', pyproject, re.M)
 
 
-def test_contract_package_is_standard_library_only() -> None:
-    """The compiler and the image both import it; it must not drag in either program or a third-party package."""
+def defined_names(source: str) -> list[str]:
+    """The public names a module defines at top level (classes, functions, assignments), not those it imports."""
     import ast
-    import sys
 
-    tree = ast.parse((REPO / "relc_contract/__init__.py").read_text(encoding="utf-8"))
-    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-    assert sorted(m for m in imported if m.split(".")[0] not in sys.stdlib_module_names) == []
-    assert sorted(Path(p).name for p in (REPO / "relc_contract").glob("*.py")) == ["__init__.py"]
+    found: list[str] = []
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            found.append(node.name)
+        elif isinstance(node, ast.Assign):
+            found += [t.id for t in node.targets if isinstance(t, ast.Name)]
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            found.append(node.target.id)
+    return [name for name in found if not name.startswith("_")]
+
+
+def test_the_package_re_exports_every_public_name_of_its_modules() -> None:
+    """``import relc_contract as contract`` / ``from relc_contract import X`` keep working whatever module X is in.
+
+    (That its modules import only the standard library is tests/test_boundaries.py's check.)
+    """
+    import importlib
+
+    public: dict[str, str] = {}
+    for path in sorted((REPO / "relc_contract").glob("*.py")):
+        if path.name == "__init__.py":
+            continue
+        for name in defined_names(path.read_text(encoding="utf-8")):
+            assert name not in public, f"{name} is defined in both {public[name]} and {path.stem}"
+            public[name] = path.stem
+    assert len(public) > 100, "the walker found the package's modules and their names"
+    assert sorted(contract.__all__) == sorted(public)  # every public name, each once
+    for name, module in public.items():
+        assert getattr(contract, name) is getattr(importlib.import_module(f"relc_contract.{module}"), name), name
+
+
+def test_defined_names_ignores_imports_and_private_names() -> None:
+    """The check above can fail: it sees every kind of definition and skips what a module only imports."""
+    source = "import re\nfrom typing import Final\nA: Final = 1\nB = C = 2\n_D = 3\ndef f(): pass\nclass K: pass\n"
+    assert defined_names(source) == ["A", "B", "C", "f", "K"]

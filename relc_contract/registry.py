@@ -1,0 +1,95 @@
+"""The compiled service version registry: its file shapes, shards, and the ``infra.service_versions`` table.
+
+The compiler writes the registry files and relc-migrate's registry-sync loads them with this DDL and upsert;
+sharding by the same hash on both sides is what lets a sync of one shard leave the others alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Final, NotRequired, TypedDict
+
+# --- the compiled service version registry -----------------------------------------------------------------
+
+REGISTRY_API_VERSION: Final = "relc.dev/v1alpha1"
+REGISTRY_KIND: Final = "ServiceVersionRegistry"
+#: Where the compiler renders the registry file (relative to the repository root).
+REGISTRY_RENDERED_PATH: Final = "rendered/registry/service_versions.json"
+
+
+class ServiceVersionEntry(TypedDict):
+    """One row of ``infra.service_versions``: a service version that must stay deployed in an instance."""
+
+    instance: str
+    cluster: str
+    environment: str
+    service: str
+    version: str  #: semver, no leading ``v``
+    candidates: list[str]  #: release candidates that pin this version
+    tenants: list[str]  #: tenants that use it
+
+
+#: The table both sides write: the compiler's rendered SQL (registry/service_versions.sql) and
+#: ``relc-migrate registry-sync``. One definition, so the two can never create different tables.
+REGISTRY_DDL: Final = (
+    "CREATE SCHEMA IF NOT EXISTS infra",
+    """CREATE TABLE IF NOT EXISTS infra.service_versions (
+    instance    text NOT NULL,
+    service     text NOT NULL,
+    version     text NOT NULL,
+    cluster     text NOT NULL,
+    environment text NOT NULL,
+    candidates  text[] NOT NULL,
+    tenants     text[] NOT NULL,
+    synced_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (instance, service, version)
+)""",
+)
+
+
+REGISTRY_COLUMNS: Final = ("instance", "service", "version", "cluster", "environment", "candidates", "tenants")
+"""The columns every upsert writes, in the order its VALUES rows give them."""
+
+
+def registry_upsert(rows: str) -> str:
+    """The upsert both sides run: insert ``rows`` (the VALUES list, columns in REGISTRY_COLUMNS order) and
+    update an existing (instance, service, version) row only when something changed, so ``synced_at`` and
+    ``RETURNING`` tell changed rows from unchanged ones. The compiler passes literal rows
+    (registry/service_versions.sql), registry-sync one row of placeholders at a time."""
+    return f"""INSERT INTO infra.service_versions ({", ".join(REGISTRY_COLUMNS)})
+VALUES
+{rows}
+ON CONFLICT (instance, service, version) DO UPDATE
+    SET cluster = excluded.cluster, environment = excluded.environment,
+        candidates = excluded.candidates, tenants = excluded.tenants, synced_at = now()
+    WHERE (infra.service_versions.cluster, infra.service_versions.environment,
+           infra.service_versions.candidates, infra.service_versions.tenants)
+          IS DISTINCT FROM (excluded.cluster, excluded.environment, excluded.candidates, excluded.tenants)"""
+
+
+class RegistryShard(TypedDict):
+    """Which part of a sharded registry a file is: shard ``index`` (0-based) of ``count``."""
+
+    index: int
+    count: int
+
+
+class ServiceVersionRegistryFile(TypedDict):
+    """The registry file: entries sorted by (instance, service, version).
+
+    A shard (``shard`` present) holds the entries of the tenants whose :func:`shard_of` is its index, each with
+    only those tenants, and (in shard 0) the entries no tenant uses: an entry's tenants are the union of its
+    tenants over all shards, its other fields the same in each. Only the whole set of shards is the registry."""
+
+    apiVersion: str
+    kind: str
+    entries: list[ServiceVersionEntry]
+    shard: NotRequired[RegistryShard]
+
+
+def shard_of(name: str, count: int) -> int:
+    """The shard (``0 … count-1``) of a tenant's name: a stable hash, the same on every machine and in every
+    Python (never ``hash()``, which is salted per process). With ``count`` a power of two, doubling it splits
+    each shard in two: a name in shard ``i`` moves to ``i`` or ``i + count``, never elsewhere."""
+    digest = hashlib.sha256(name.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % count
