@@ -13,6 +13,10 @@ A package of its own, beside ``compiler`` and ``relc_migrate``, so that neither 
 pure standard library, no side effects on import (the compiler imports it without psycopg, pglast or click),
 and installed into the relc-migrate image with relc_migrate. Changing anything here is an API change for both
 programs; bump ``CONTRACT_VERSION`` when argv or env change incompatibly.
+
+One module per topic (runtime, names, migrations, jobs, dependencies, registry, metrics, summary) so each part
+can be read on its own; this file only re-exports their public names (``__all__``), so callers keep importing
+from ``relc_contract`` and never depend on which module a name lives in.
 """
 
 from __future__ import annotations
