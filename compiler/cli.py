@@ -106,11 +106,12 @@ def _parallel(what: str) -> Callable[[Callable[..., None]], Callable[..., None]]
 
 
 def _format(
-    choices: type[StrEnum], help: str, dest: str = "output"
+    choices: type[StrEnum], help: str, dest: str = "output", default: StrEnum | None = None
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """--format: one of ``choices``' values, the first the default."""
+    """--format: one of ``choices``' values; ``default``, else the first."""
     values = [c.value for c in choices]
-    return click.option("--format", dest, type=click.Choice(values), default=values[0], show_default=True, help=help)
+    chosen = default.value if default is not None else values[0]
+    return click.option("--format", dest, type=click.Choice(values), default=chosen, show_default=True, help=help)
 
 
 def _deletion(default: DeletionMode | None, help: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -325,13 +326,11 @@ def compile(
     metavar="REF",
     help="The git ref to compare with (default: the merge base of HEAD with origin/main, else main).",
 )
-@click.option(
-    "--format",
+@_format(
+    PlanFormat,
+    "markdown for a PR comment, json for tools, github adds workflow annotations on the risky lines.",
     "fmt",
-    type=click.Choice([f.value for f in PlanFormat]),
-    default="text",
-    show_default=True,
-    help="markdown for a PR comment, json for tools, github adds workflow annotations on the risky lines.",
+    default=PlanFormat.TEXT,
 )
 @_parallel("parse the fleet")
 @click.pass_context
@@ -374,13 +373,10 @@ def _status_file(value: str) -> tuple[str | None, Path]:
     required=True,
     help="The report folder. Replaced whole: it must be absent, empty or marked as relc's, and not rendered/.",
 )
-@click.option(
-    "--format",
+@_format(
+    ReportFormat,
+    "html: a static site (index, a page per Instance and candidate); markdown: a summary; json: for tools.",
     "fmt",
-    type=click.Choice([f.value for f in ReportFormat]),
-    default="html",
-    show_default=True,
-    help="html: a static site (index, a page per Instance and candidate); markdown: a summary; json: for tools.",
 )
 @click.option(
     "--status",
@@ -611,14 +607,7 @@ def tenant_remove(
 @main.command()
 @_ROOT
 @_TODAY
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice([f.value for f in StatusFormat]),
-    default="text",
-    show_default=True,
-    help="text: a table in 100 columns; json: the same facts for tools (README: relc status).",
-)
+@_format(StatusFormat, "text: a table in 100 columns; json: the same facts for tools (README: relc status).", "fmt")
 @click.option(
     "--near-days",
     type=click.IntRange(min=0, max=3650),
