@@ -275,6 +275,8 @@ def compile(opts: CompileOptions, console: Console) -> ExitCode:
     finally:
         progress.close()
     console.err.write(diffs.getvalue())
+    for line in emit.undeployed(delta):  # two-step retirement: say what Argo CD will delete (README: Removing)
+        _status(console, opts.output, line + "\n")
     if opts.check:
         if stale or opts.output is OutputFormat.JSON:  # JSON: stdout is always one report, even an empty one
             console.out.write(render(stale, opts.output))

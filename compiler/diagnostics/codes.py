@@ -62,6 +62,9 @@ _ALL = (
     Code("RLC606", "backup-destination", "tenants must be backed up before migrating but their Instance has nowhere"),
     Code("RLC607", "backup-scheme", "a backup destination is not one relc-migrate can write"),
     Code("RLC608", "backup-identity", "a backup identity is not the one its destination's object store needs"),
+    Code("RLC609", "serving-candidate", "servingCandidate on a tenant that is not a dry run, or naming its own pin"),
+    Code("RLC610", "serving-candidate-not-offered", "a dry-run tenant's serving candidate is not offered to it"),
+    Code("RLC611", "removed-operator", "a live Agent's Operator is removed (a tombstone)"),
     # 7xx: security
     Code("RLC701", "literal-secret", "a secret is written in the repository instead of referenced in Vault"),
     # 8xx: rendering and output
@@ -69,12 +72,22 @@ _ALL = (
     Code("RLC802", "rendered-schema", "a rendered manifest does not validate against its schema"),
     Code("RLC803", "stale-output", "rendered/ does not match what the inputs compile to"),
     Code("RLC804", "status-file", "a relc report --status file is not the JSON relc-migrate status prints"),
+    Code(
+        "RLC809",
+        "route-to-undeployed-candidate",
+        "an HTTPRoute sends a tenant to a candidate its Instance does not deploy",
+    ),
+    Code("RLC810", "dry-run-route-moved", "a dry-run tenant's routes are not on its serving candidate"),
+    Code("RLC811", "removed-tenant-routed", "a removed tenant (a tombstone) still has routes"),
     # 9xx: policies a change must keep against the base branch (relc plan, relc validate --base)
     Code("RLC901", "published-candidate-changed", "a published candidate's pins or values are edited in place"),
     Code("RLC902", "released-version-changed", "a ComponentVersion a published candidate pins is edited in place"),
     Code("RLC903", "downgrade", "a tenant moves to a lower version of a schema-owning service without saying so"),
     Code("RLC904", "shared-persistence", "a destructive version is offered while tenants of the Instance pin older"),
     Code("RLC905", "retired-candidate", "a retired candidate gets a new pin, or is retired or removed while pinned"),
+    Code("RLC906", "undeploy-with-last-move", "a change moves the last tenants off a candidate and undeploys it"),
+    Code("RLC907", "unsafe-removal", "an Instance with tenants, or a tenant without its tombstone, is deleted"),
+    Code("RLC908", "dry-run-route-move", "a dry-run tenant moves without naming the candidate that keeps serving it"),
 )
 
 CODES: dict[str, Code] = {c.id: c for c in _ALL}

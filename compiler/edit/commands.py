@@ -16,14 +16,14 @@ from compiler.diagnostics import ExitCode, UsageError
 from compiler.edit.apply import Outcome, checked_path, find_tenant, finish
 from compiler.edit.tenantfile import NewTenant, tenant_text
 from compiler.edit.waves import Member, wave
-from compiler.edit.yamledit import NotEditable, set_scalar
+from compiler.edit.yamledit import NotEditable, add_true_after, set_scalar
 from compiler.fanout import EDIT_THRESHOLD, Workers, fan_out
 from compiler.load.parallel import ParseCache
 from compiler.model.common import Duration, Name
 from compiler.model.fleet import Entry, Fleet
 from compiler.model.kinds import DeletionMode, Tenant, TenantRole
 from compiler.options import PinOptions, PromoteOptions, TenantAddOptions, TenantRemoveOptions
-from relc_contract import database_name
+from compiler.render.tenantplan import tenant_databases
 
 PIN_FIELD = ("spec", "releaseCandidate")
 
@@ -233,14 +233,20 @@ def _operators(fleet: Fleet, instance: str) -> str:
 
 
 def tenant_remove(opts: TenantRemoveOptions, console: Console) -> ExitCode:
-    """Delete the tenant's file, once the caller has stated the deletion mode it declares (what happens to its
-    data is that policy, applied by relc-migrate deprovision: the command says what it will do)."""
+    """Mark the tenant removed (``spec.removed: true``, a tombstone: one added line), once the caller has stated
+    the deletion mode it declares. The tombstone's compile renders no routes and only the deprovision Jobs of
+    that policy (relc-migrate deprovision); a later change deletes the file once they are done."""
     parses: ParseCache = {}
     fleet, _ = load_fleet(opts.edit.root, opts.edit.workers, parses=parses)
     entry = find_tenant(fleet, opts.name, opts.instance)
     spec = entry.obj.spec
     declared = spec.policies.deletion
     where = f"{spec.instance}/{entry.obj.metadata.name}"
+    if spec.removed:
+        raise UsageError(
+            f"tenant {where} is already removed ({entry.doc.path} is its tombstone)",
+            "delete the file in a later change, once its deprovision Jobs are done (README: Removing a tenant)",
+        )
     if opts.deletion is not declared.mode:
         said = f"--deletion {opts.deletion.value}" if opts.deletion is not None else "no --deletion"
         raise UsageError(
@@ -255,7 +261,11 @@ def tenant_remove(opts: TenantRemoveOptions, console: Console) -> ExitCode:
     )  # the analysis refuses the removal at each Agent's spec.operator; this line names them together
     effect = _deletion_effect(entry)
     still = [f"  {where} is the Operator of {len(agents)} Agent(s): {', '.join(agents)}"] if agents else []
-    outcome = Outcome("tenant remove", [f"remove {entry.doc.path}: {where}", *still, *effect])
+    try:
+        tombstone, line = add_true_after(entry.doc.source.text, PIN_FIELD, "removed")
+    except NotEditable as exc:
+        raise UsageError(f"cannot edit {entry.doc.path}: {exc}", "add 'removed: true' to its spec by hand") from exc
+    outcome = Outcome("tenant remove", [f"{entry.doc.path}:{line}: {where} marked removed", *still, *effect])
     outcome.data.update(
         tenant=entry.obj.metadata.name,
         instance=spec.instance,
@@ -265,13 +275,11 @@ def tenant_remove(opts: TenantRemoveOptions, console: Console) -> ExitCode:
         agents=agents,
         effect=[line.strip() for line in effect],
     )
-    return finish(opts.edit, console, {entry.doc.path: None}, outcome, write=True, parses=parses)
+    return finish(opts.edit, console, {entry.doc.path: tombstone}, outcome, write=True, parses=parses)
 
 
 def _databases(entry: Entry[Tenant]) -> list[str]:
-    name = entry.obj.metadata.name
-    countries = sorted({c for app in entry.obj.spec.apps for c in app.countries})
-    return [database_name(name), *(database_name(name, c) for c in countries)]
+    return tenant_databases(entry.obj)
 
 
 def _deletion_effect(entry: Entry[Tenant]) -> list[str]:
@@ -279,11 +287,12 @@ def _deletion_effect(entry: Entry[Tenant]) -> list[str]:
     deprovision modes (README: relc-migrate, Commands)."""
     deletion = entry.obj.spec.policies.deletion
     databases = ", ".join(_databases(entry))
-    first = "  Argo CD deletes the tenant's Application and keeps its resources; its data follows its deletion policy:"
+    first = "  Argo CD prunes the tenant's routes and resources at once, then runs its deletion policy's Jobs:"
     if deletion.mode is DeletionMode.RETAINED:
         then = f"  retained: {databases} kept for the grace period ({deletion.grace_period}), then purged"
     elif deletion.mode is DeletionMode.IMMEDIATE:
         then = f"  immediate: {databases} purged at once"
     else:
-        then = f"  manual: {databases} kept until someone runs relc-migrate deprovision --finalize"
-    return [first, then]
+        then = f"  manual: {databases} kept until someone starts its suspended deprovision CronJob (--finalize)"
+    last = "  delete the file in a later change, once the policy's Jobs are done"
+    return [first, then, last]

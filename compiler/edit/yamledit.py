@@ -34,6 +34,26 @@ def set_scalar(text: str, path: tuple[str, ...], value: str) -> tuple[str, int]:
     raise NotEditable(f"'{value}' cannot be written as a string scalar")
 
 
+def add_true_after(text: str, after: tuple[str, ...], key: str) -> tuple[str, int]:
+    """``text`` with ``key: true`` added on its own line below the block-style scalar at ``after`` (in the same
+    mapping, at the same indentation), and that line's 1-based number. The tombstone ``relc tenant remove``
+    writes (``spec.removed``): one added line, every other byte kept."""
+    node = _scalar(_compose(text), after)
+    if node.style not in (None, "", "'", '"') or "\n" in text[node.start_mark.index : node.end_mark.index]:
+        raise NotEditable(f"{'.'.join(after)} is not a one-line scalar")
+    line_end = text.find("\n", node.end_mark.index)
+    if line_end < 0:
+        text, line_end = text + "\n", len(text)
+    line_start = text.rfind("\n", 0, node.start_mark.index) + 1
+    indent = len(text[line_start:]) - len(text[line_start:].lstrip(" "))
+    newline = "\r\n" if text[line_end - 1 : line_end] == "\r" else "\n"
+    at = line_end + 1
+    edited = text[:at] + " " * indent + f"{key}: true" + newline + text[at:]
+    if _read_back(edited, (*after[:-1], key)) is not True:
+        raise NotEditable(f"'{key}: true' cannot be added below {'.'.join(after)}")
+    return edited, node.end_mark.line + 2
+
+
 def _read_back(text: str, path: tuple[str, ...]) -> object:
     try:
         data: object = parse(text).documents[0]

@@ -8,6 +8,7 @@ which is removed; then :func:`replace_tree` swaps the new tree in as one step.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
@@ -17,7 +18,17 @@ from compiler.emit.tree import Delta, Writer, compare, replace_tree, unified_dif
 from compiler.fanout import EMIT_THRESHOLD
 from compiler.render.output import RenderedFile
 
-__all__ = ["Target", "check", "stale_diagnostics", "target_for", "write"]
+__all__ = ["Target", "check", "stale_diagnostics", "target_for", "undeployed", "write"]
+
+_CANDIDATE_APP = re.compile(r"instances/([^/]+)/argocd/candidates/([^/]+)\.yaml\Z")
+"""A deployed candidate's Application (compiler.render.argocd): the file exists exactly while it is deployed."""
+
+
+def undeployed(delta: Delta) -> list[str]:
+    """ "<candidate> will be undeployed from <instance>" for each candidate Application the new tree drops: what
+    Argo CD deletes (with its namespace and Deployments) once the change is merged, said where it is compiled."""
+    found = (m.groups() for p in delta.extra if (m := _CANDIDATE_APP.match(p)))
+    return [f"{candidate} will be undeployed from {instance}" for instance, candidate in sorted(found)]
 
 
 def stale_diagnostics(target: Target, delta: Delta) -> list[Diagnostic]:

@@ -54,5 +54,16 @@ class Fleet:
     def tenants_of(self, instance: str) -> list[Entry[Tenant]]:
         return [e for (inst, _), e in sorted(self.tenants.items()) if inst == instance]
 
+    def deployed(self, instance: str) -> set[str]:
+        """The candidates ``instance`` deploys: the pins and serving candidates of its live (not removed)
+        tenants, and its warmCandidates. The render's Instance views and the base-branch policies (RLC906)
+        both ask this, so "deployed" means one thing."""
+        entry = self.instances.get(instance)
+        wanted = set(entry.obj.spec.warm_candidates) if entry else set()
+        for tenant in self.tenants_of(instance):
+            if not tenant.obj.spec.removed:
+                wanted.update((tenant.obj.spec.release_candidate, tenant.obj.serving))
+        return wanted
+
     def versions_of(self, component: str) -> dict[str, Entry[ComponentVersion]]:
         return {v: e for (c, v), e in self.component_versions.items() if c == component}

@@ -330,6 +330,17 @@ class TenantSpec(Strict):
     operator: Name | None = Field(default=None, description="an Agent's Operator (a tenant of the same Instance)")
     instance: Name
     release_candidate: Name = Field(alias="releaseCandidate")
+    serving_candidate: Name | None = Field(
+        default=None,
+        alias="servingCandidate",
+        description="a dryRun tenant rehearsing a move to releaseCandidate: the candidate its routes stay on (the "
+        "one its schemas match), deployed beside releaseCandidate (RLC609, RLC610)",
+    )
+    removed: StrictBool = Field(
+        default=False,
+        description="a tombstone written by 'relc tenant remove': the tenant is no longer routed, and its folder "
+        "holds only the deprovision Jobs of its deletion policy until a later change deletes this file",
+    )
     apps: list[App] = Field(default_factory=list)
     policies: TenantPolicies = Field(default_factory=TenantPolicies)
 
@@ -347,6 +358,11 @@ class Tenant(Envelope):
 
     kind: Literal["Tenant"]
     spec: TenantSpec
+
+    @property
+    def serving(self) -> str:
+        """The candidate the tenant's routes point at: its pin, unless a dry run keeps it on another."""
+        return self.spec.serving_candidate or self.spec.release_candidate
 
 
 AnyKind = ReleaseBlueprint | ComponentVersion | ReleaseCandidate | GlobalProductionRelease | Instance | Tenant

@@ -130,9 +130,11 @@ def build(root: Path, base: Fleet, head: Fleet, compared: dict[str, Changes] | N
         plan = plans.setdefault(key[0], InstancePlan(key[0]))
         if was is None and now is not None:
             plan.added.append(_added(head, now))
-        elif now is None and was is not None:
-            plan.removed.append(_removed(was))
-        elif was is not None and now is not None and was.obj.spec.release_candidate != now.obj.spec.release_candidate:
+        elif was is not None and not was.obj.spec.removed and (now is None or now.obj.spec.removed):
+            plan.removed.append(_removed(now or was))  # a tombstone (or a deleted file, which RLC907 refuses)
+        elif now is None or was is None or was.obj.spec.removed:
+            continue  # a tombstone's file deleted: nothing left to plan
+        elif was.obj.spec.release_candidate != now.obj.spec.release_candidate:
             plan.moved.append(_moved(root, base, head, was, now))
     _candidates(base, head, plans)
     fleet_wide = rendered.get(FLEET_WIDE, Changes())
@@ -163,9 +165,9 @@ def _removed(entry: Entry[Tenant]) -> Removed:
         database_name(name, c) for app in tenant.spec.apps if app.country_scoped for c in app.countries
     }
     when = {
-        DeletionMode.RETAINED: f"kept {deletion.grace_period}, then dropped by relc-migrate's next deprovision run",
+        DeletionMode.RETAINED: f"kept {deletion.grace_period}, then dropped by the daily deprovision CronJob",
         DeletionMode.IMMEDIATE: "dropped when Argo CD syncs the removal",
-        DeletionMode.MANUAL: "kept until an operator runs deprovision --finalize",
+        DeletionMode.MANUAL: "kept until someone starts the suspended deprovision CronJob (--finalize)",
     }[deletion.mode]
     return Removed(
         name,

@@ -58,7 +58,7 @@ IN_CLUSTER = "in-cluster"
 FINALIZER = "resources-finalizer.argocd.argoproj.io"
 SYNC_OPTIONS = (
     "ServerSideApply=true",  # large objects (CRDs, tables) exceed client-side apply's annotation limit
-    "CreateNamespace=false",  # namespaces come from the platform Application, with their labels and policies
+    "CreateNamespace=false",  # each namespace is an object of its own Application (platform, or the candidate chart)
     "PruneLast=true",
     "RespectIgnoreDifferences=true",
     "ApplyOutOfSyncOnly=true",  # a one-tenant change applies one tenant's objects, not the whole fleet's
@@ -246,10 +246,12 @@ def project(s: Settings, view: InstanceView) -> Manifest:
     """The Instance's confinement: its sources, its namespaces on its cluster, no cluster-scoped kind but Namespace.
 
     Candidates count once offered (not only once deployed), so pin changes leave the project alone."""
+    meta = _meta(s, view.name, WAVE_PROJECTS, {LABEL_INSTANCE: view.name})
+    meta["finalizers"] = [FINALIZER]  # Argo CD keeps a project with this finalizer while Applications use it
     return {
         "apiVersion": API,
         "kind": "AppProject",
-        "metadata": _meta(s, view.name, WAVE_PROJECTS, {LABEL_INSTANCE: view.name}),
+        "metadata": meta,
         "spec": {
             "description": f"Instance {view.name}: only its own namespaces on cluster {view.cluster}",
             "sourceRepos": [s.repo_url, *chart_repositories(view)],
@@ -268,7 +270,10 @@ def root_app(s: Settings, view: InstanceView) -> Manifest:
         rel=argocd_dir(view.name),
         destination={"name": IN_CLUSTER, "namespace": s.argocd_namespace},
         labels={LABEL_INSTANCE: view.name},
-        cascade=False,  # retiring an Instance is deliberate: its children stay until deleted one by one
+        # Removing an Instance cascades: its children Applications go, each with its resources (their own
+        # finalizers), before the project does. RLC907 makes that safe: an Instance is removed only once the
+        # base has no tenant of it, so there is no data behind it (databases are never touched by a cascade).
+        cascade=True,
         extra={"source": {**source(s, argocd_dir(view.name)), "directory": {"recurse": True}}},
     )
 
@@ -343,8 +348,10 @@ def children(s: Settings, view: InstanceView) -> Iterator[RenderedFile]:
 def tenants_appset(s: Settings, view: InstanceView) -> Manifest:
     """One Application per tenant folder (git directory generator): a tenant's change syncs only its own app.
 
-    Deleting a tenant's Application keeps its resources (preserveResourcesOnDeletion): tenant data goes through
-    the deletion policy's Jobs, never through a cascade.
+    A tenant is removed in two changes: its tombstone (``spec.removed``) leaves the folder holding only the
+    deprovision Jobs, so the tenant's own sync prunes its routes and custom resources and runs them; deleting the
+    file later deletes the Application, whose finalizer removes what is left (the deprovision CronJob). Tenant
+    data lives in PostgreSQL and only the deletion policy's Jobs touch it, never a cascade.
     """
     i = view.name
     tenants_glob = repo_path(s, f"{instance_dir(i)}/tenants/*")
@@ -358,11 +365,11 @@ def tenants_appset(s: Settings, view: InstanceView) -> Manifest:
             "generators": [
                 {"git": {"repoURL": s.repo_url, "revision": s.target_revision, "directories": [{"path": tenants_glob}]}}
             ],
-            "syncPolicy": {"preserveResourcesOnDeletion": True},
             "template": {
                 "metadata": {
                     "name": f"{i}-{{{{ .path.basename }}}}",
                     "labels": {**MANAGED_BY, LABEL_INSTANCE: i, LABEL_TENANT: "{{ .path.basename }}"},
+                    "finalizers": [FINALIZER],
                 },
                 "spec": {
                     "project": i,

@@ -60,6 +60,8 @@ LABEL_INSTANCE = "relc.dev/instance"
 LABEL_TENANT = "relc.dev/tenant"
 LABEL_CANDIDATE = "relc.dev/candidate"
 LABEL_SERVICE = "relc.dev/service"
+LABEL_SERVING = "relc.dev/serving-candidate"
+"""On a dry-run tenant's TenantProvisionJob: the candidate its routes stay on (``validate --rendered``, RLC810)."""
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 
 # --- Argo CD sync waves: CRDs → namespaces and policies → provisioning → migration Jobs → releases -----------

@@ -35,7 +35,7 @@ import relc_contract as contract
 from compiler.diagnostics import RelcError
 from compiler.model import names
 from compiler.model.common import duration_seconds
-from compiler.model.kinds import Instance
+from compiler.model.kinds import DeletionMode, Instance, Tenant
 from compiler.render.context import RenderContext
 from compiler.render.conventions import (
     LABEL_INSTANCE,
@@ -48,7 +48,14 @@ from compiler.render.conventions import (
     WAVE_PROVISION,
 )
 from compiler.render.output import Manifest, Shapes, Templated
-from compiler.render.tenantplan import SchemaSlot, ServicePin, TenantLayout, backup_destination, backup_required
+from compiler.render.tenantplan import (
+    SchemaSlot,
+    ServicePin,
+    TenantLayout,
+    backup_destination,
+    backup_required,
+    tenant_databases,
+)
 
 HOOK = "argocd.argoproj.io/hook"
 HOOK_DELETE_POLICY = "argocd.argoproj.io/hook-delete-policy"
@@ -58,6 +65,8 @@ INIT_CONTAINER_PREFIX = "copy"
 MIGRATIONS_VOLUME = "migrations"
 TMP_VOLUME = "tmp"
 TTL_SECONDS_AFTER_FINISHED = 86_400
+DEPROVISION_SCHEDULE = "0 3 * * *"
+"""When a retained tenant's deprovision CronJob reruns: daily, so the purge follows the grace period by < 1 day."""
 VAULT_ROLE = "relc-migrate"
 TENANT_DSN_FIELD = "dsn"
 """The field of the tenant's Vault secret (<pathPrefix>/<tenant>) holding its libpq connection string."""
@@ -420,6 +429,49 @@ class JobRenderer:
         texts = MigrationTexts(name, layout.name, vault_path, vault_template, destination or "")
         return [Templated(_migration_job, shape, texts)]
 
+    # --- deprovision (a removed tenant's tombstone) ----------------------------------------------------------
+
+    def deprovision(self, instance: Instance, tenant: Tenant) -> list[Manifest]:
+        """What a removed tenant's deletion policy asks of ``relc-migrate deprovision``, per database.
+
+        A PostSync Job records the request once the sync has pruned the tenant's routes and custom resources
+        (``immediate`` purges then). ``retained`` adds a daily CronJob that purges on its first run after the
+        grace period; ``manual`` a suspended CronJob with ``--finalize``, which a person starts by hand
+        (``kubectl create job --from=cronjob/<name>``): relc never decides a manual deletion.
+        """
+        kit = self._kit(instance)
+        deletion = tenant.spec.policies.deletion
+        mode = deletion.mode
+        mode_name = _DELETION_MODES[mode]
+        grace = duration_seconds(deletion.grace_period)
+        name = tenant.metadata.name
+        out: list[Manifest] = []
+        for database in tenant_databases(tenant):
+            record = contract.DeprovisionInvocation(name, database, mode_name, grace)
+            job_name = contract.job_name("deprovision", name, extra=f"{database}:{mode.value}:{grace}")
+            labels = _labels(kit.name, name, "deprovision", None)
+            out.append(self._deprovision_job(kit, job_name, labels, record))
+            if mode is DeletionMode.IMMEDIATE:
+                continue
+            finalize = mode is DeletionMode.MANUAL
+            later = contract.DeprovisionInvocation(name, database, mode_name, grace, finalize=finalize)
+            cron_name = names.k8s_name("deprov", name, names.short_hash(database), limit=CRONJOB_NAME_MAX)
+            job = self._deprovision_job(kit, cron_name, labels, later)
+            out.append(_cronjob(job, suspend=finalize))
+        return out
+
+    def _deprovision_job(
+        self, kit: _InstanceKit, name: str, labels: dict[str, str], inv: contract.DeprovisionInvocation
+    ) -> Manifest:
+        pod: Manifest = {
+            "containers": [kit.main_container(contract.deprovision_argv(inv), name, [_TMP_MOUNT])],
+            "volumes": [_TMP_VOLUME],
+        }
+        # DROP DATABASE needs the Instance's admin role, as CREATE DATABASE did
+        job = kit.job(name, labels, WAVE_PROVISION, pod, kit.provision_vault, kit.timeout)
+        job["metadata"]["annotations"][HOOK] = "PostSync"
+        return job
+
     # --- registry sync --------------------------------------------------------------------------------------
     def registry_sync(self, instance: Instance, shards: Sequence[tuple[str, str, str]], digest: str) -> Manifest:
         """A PostSync hook of the Instance's registry folder: ``relc-migrate registry-sync`` loads the registry's
@@ -443,6 +495,35 @@ class JobRenderer:
         job = kit.job(name, labels, "0", pod, kit.provision_vault, kit.timeout)
         job["metadata"]["annotations"][HOOK] = "PostSync"
         return job
+
+
+_DELETION_MODES: dict[DeletionMode, contract.DeletionMode] = {
+    DeletionMode.RETAINED: "retained",
+    DeletionMode.IMMEDIATE: "immediate",
+    DeletionMode.MANUAL: "manual",
+}
+"""The model's deletion modes as the contract's argv spells them."""
+CRONJOB_NAME_MAX = 52
+"""Kubernetes limits CronJob names to 52 characters (it appends an 11-character suffix to each Job's name)."""
+
+
+def _cronjob(job: Manifest, *, suspend: bool) -> Manifest:
+    """``job`` as a CronJob: a plain resource of the tenant's Application (not a hook), run on schedule."""
+    meta = job["metadata"]
+    annotations = {k: v for k, v in meta["annotations"].items() if k not in (HOOK, HOOK_DELETE_POLICY)}
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {**meta, "annotations": annotations},
+        "spec": {
+            "schedule": DEPROVISION_SCHEDULE,
+            "suspend": suspend,
+            "concurrencyPolicy": "Forbid",
+            "successfulJobsHistoryLimit": 1,
+            "failedJobsHistoryLimit": 3,
+            "jobTemplate": {"metadata": {"labels": meta["labels"]}, "spec": job["spec"]},
+        },
+    }
 
 
 def migration_groups(layout: TenantLayout) -> list[tuple[ServicePin, tuple[SchemaSlot, ...]]]:

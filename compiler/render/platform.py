@@ -11,8 +11,14 @@ Isolation between Instances (the ADR: "network policies … and tightly scoped s
   annotation of its cloud (EKS IRSA's role, GKE Workload Identity's Google service account), so backups reach
   the object store with short-lived credentials and no key is stored in the cluster.
 
-One file per namespace (``shared.yaml``, ``tenancy.yaml``, ``candidates/<c>.yaml``), so deploying or retiring a
-candidate touches only its own file.
+One file per namespace: ``shared.yaml`` and ``tenancy.yaml`` here, synced by the platform Application; a
+candidate's namespace, its NetworkPolicies and RBAC in its own umbrella chart
+(``instances/<i>/candidates/<c>/templates/platform.yaml``, plain YAML Helm passes through), so they are part of
+the candidate Application's own source and its namespace can never race it: Argo CD applies a Namespace before
+the namespaced objects of the same sync (gitops-engine ``pkg/sync/doc.go``: "namespaces, custom resource
+definitions first"; its dry run is client-side, so it needs no namespace yet, ``pkg/sync/sync_context.go``
+``applyObject``), and the wave -20 annotation puts it before the chart's wave-0 objects too. Deleting the
+candidate's Application (its finalizer) deletes the namespace with everything in it.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from compiler.render.conventions import (
     MIGRATE_SERVICE_ACCOUNT,
     SYNC_WAVE,
     WAVE_PLATFORM,
+    candidate_chart_dir,
     platform_dir,
 )
 from compiler.render.fleetview import InstanceView, instance_views
@@ -44,6 +51,8 @@ VIEWER_GROUP = "relc:{instance}:viewers"
 """The identity-provider group whose members may read (never exec, never read Secrets) an Instance's namespaces."""
 IRSA_ROLE_ARN = "eks.amazonaws.com/role-arn"
 """EKS: the pod identity webhook gives the ServiceAccount's pods a web-identity token for this IAM role."""
+CANDIDATE_PLATFORM_FILE = "platform.yaml"
+"""In the candidate's chart templates/: its namespace, NetworkPolicies and RBAC."""
 GKE_SERVICE_ACCOUNT = "iam.gke.io/gcp-service-account"
 """GKE Workload Identity: the metadata server hands the ServiceAccount's pods this Google service account."""
 
@@ -80,7 +89,7 @@ def instance_platform(view: InstanceView, gateway_namespace: str, monitoring: st
     for bundle in view.candidates:
         ns = names.candidate_namespace(i, bundle.name)
         yield RenderedFile(
-            f"{folder}/candidates/{bundle.name}.yaml",
+            f"{candidate_chart_dir(i, bundle.name)}/templates/{CANDIDATE_PLATFORM_FILE}",
             (
                 namespace(i, ns, "candidate", {LABEL_CANDIDATE: bundle.name}),
                 *network_policies(i, ns, gateway_namespace, monitoring),

@@ -12,6 +12,10 @@ compiler.render.shards (each with ``services.json`` and its own tenants, labelle
 A request reaches ``/<component>/…`` on the Gateway with header ``x-relc-tenant: <tenant>``; the tenant's HTTPRoute
 sends it to Service ``<component>`` (port 80) in its candidate's namespace. A Gateway API HTTPRoute holds at most
 16 rules, so a tenant's routes are split into HTTPRoutes of 16 components each.
+
+Who is routed where (compiler.render.fleetview): a tenant to ``Tenant.serving`` — its pin, unless it is a dry-run
+tenant rehearsing a move and names the candidate that keeps serving it (``servingCandidate``: new code must not
+run on the old schema); a removed tenant (a tombstone) nowhere, from the sync that removes it.
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ def render(ctx: RenderContext) -> Iterator[RenderedFile]:
             routes = CandidateRoutes(view, bundle, ctx.settings)
             if not routes.chunks:
                 continue
-            for tenant in bundle.tenants:
+            for tenant in bundle.routed:
                 path = f"{tenant_dir(view.name, tenant.metadata.name)}/{ROUTES_FILE}"
                 yield RenderedFile(path, tuple(routes.for_tenant(tenant)))
 
@@ -75,7 +79,7 @@ def shard(view: InstanceView, bundle: Bundle) -> tuple[Manifest, ...]:
     its ReferenceGrant."""
     services = {c: service_host(view.name, bundle.name, c) for c in bundle.routed_components()}
     services_json = json.dumps(services, sort_keys=True, indent=2) + "\n"
-    tenants = sorted(t.metadata.name for t in bundle.tenants)
+    tenants = sorted(t.metadata.name for t in bundle.routed)
 
     def table(index: int, count: int, mine: list[str]) -> Manifest:
         data = {SERVICES_KEY: services_json, **dict.fromkeys(mine, bundle.name)}

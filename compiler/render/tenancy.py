@@ -7,6 +7,11 @@ Files, all under instances/<i>/tenants/<t>/ so a one-tenant change touches only 
 - schema-versions.yaml: one TenantSchemaVersion per schema (desiredVersion = the tenant's pin);
 - migrations.yaml: one migration Job per service and database (compiler.render.jobs).
 
+A removed tenant (``spec.removed``, the tombstone ``relc tenant remove`` writes) gets only
+``deprovision.yaml``: its deletion policy's Jobs (compiler.render.jobs). Its Application stays (the folder
+does), so its sync prunes the tenant's routes and custom resources at once and then runs the deprovision hook;
+the data goes as the policy says, never by a cascade.
+
 Custom resources live in the Instance's tenancy namespace. Their names join tenant, country, app and schema
 with '.', which none of those contain, so two different tuples can never render the same name (a '-' join
 could: tenant ``a-de`` + schema ``x`` against tenant ``a``, country ``de``, schema ``x``). Dots are legal in
@@ -28,6 +33,7 @@ from compiler.render.conventions import (
     LABEL_CANDIDATE,
     LABEL_INSTANCE,
     LABEL_SERVICE,
+    LABEL_SERVING,
     LABEL_TENANT,
     MANAGED_BY,
     SYNC_WAVE,
@@ -49,6 +55,7 @@ from relc_contract import vault_path
 PROVISIONING_FILE = "provisioning.yaml"
 SCHEMA_VERSIONS_FILE = "schema-versions.yaml"
 MIGRATIONS_FILE = "migrations.yaml"
+DEPROVISION_FILE = "deprovision.yaml"
 
 
 def render(ctx: RenderContext) -> Iterator[RenderedFile]:
@@ -59,6 +66,10 @@ def render(ctx: RenderContext) -> Iterator[RenderedFile]:
     for (instance_name, _), entry in sorted(ctx.fleet.tenants.items()):
         tenant = entry.obj
         instance = instances[instance_name]
+        if tenant.spec.removed:
+            path = f"{tenant_dir(instance_name, tenant.metadata.name)}/{DEPROVISION_FILE}"
+            yield RenderedFile(path, tuple(documents.jobs.deprovision(instance, tenant)))
+            continue
         yield from documents.files(instance, tenant, plans.get(instance, tenant.spec.release_candidate))
 
 
@@ -96,6 +107,8 @@ class TenantShape:
     vault_namespace: str
     deletion: tuple[str, str]
     retention: tuple[str, str]
+    serving: str
+    """a dry-run tenant's serving candidate (label LABEL_SERVING, what RLC810 checks its routes by), else empty"""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -169,7 +182,8 @@ class TenantDocuments:
         retention = policies.retention or spec.retention
         deletion = (policies.deletion.mode.value, policies.deletion.grace_period)
         kept = (retention.schema_transition, retention.deprecated_versions)
-        shape = self.shapes.get(TenantShape, owner, _pairs(layout.base), spec.vault.namespace, deletion, kept)
+        serving = layout.tenant.serving if policies.dry_run else ""
+        shape = self.shapes.get(TenantShape, owner, _pairs(layout.base), spec.vault.namespace, deletion, kept, serving)
         texts = TenantTexts(layout.name, layout.database, vault_path(spec.vault.path_prefix, layout.name))
         return Templated(_tenant_provision_job, shape, texts)
 
@@ -254,10 +268,13 @@ def _schemas(pairs: tuple[tuple[str, str], ...]) -> list[Manifest]:
 
 def _tenant_provision_job(shape: TenantShape, texts: tuple[str, ...]) -> Manifest:
     t = TenantTexts._make(texts)
+    metadata = _metadata(shape.owner, t.tenant, t.tenant)
+    if shape.serving:
+        metadata["labels"][LABEL_SERVING] = shape.serving
     return {
         "apiVersion": CRD_API_VERSION,
         "kind": "TenantProvisionJob",
-        "metadata": _metadata(shape.owner, t.tenant, t.tenant),
+        "metadata": metadata,
         "spec": {
             "tenant": t.tenant,
             "instance": shape.owner.instance,

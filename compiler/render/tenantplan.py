@@ -126,6 +126,14 @@ class Plans:
         return plan
 
 
+def tenant_databases(tenant: Tenant) -> list[str]:
+    """The databases relc provisions for ``tenant``: its own, then one per country its apps are scoped to (the
+    ones a deletion policy deprovisions)."""
+    name = tenant.metadata.name
+    countries = sorted({c for app in tenant.spec.apps for c in app.countries})
+    return [database_name(name), *(database_name(name, c) for c in countries)]
+
+
 def tenant_layout(tenant: Tenant, plan: CandidatePlan) -> TenantLayout:
     name = tenant.metadata.name
     main = database_name(name)

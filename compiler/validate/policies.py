@@ -1,4 +1,5 @@
-"""RLC901 to RLC905: the rules a change must keep against the base branch (``relc plan``, ``relc validate --base``).
+"""RLC901 to RLC905: the rules a change must keep against the base branch (``relc plan``, ``relc validate --base``);
+RLC906 to RLC908, the day-2 ones, are in :mod:`compiler.validate.removals`.
 
 Why a module of its own, outside :func:`compiler.validate.rules`: these rules judge a *change*, so they need two
 fleets, the base commit's and the working tree's. Every diagnostic points into the working tree (the file the
@@ -23,6 +24,7 @@ import semver
 from compiler.diagnostics import Diagnostic
 from compiler.model.fleet import Entry, Fleet
 from compiler.model.kinds import CandidateStatus, GlobalProductionRelease, ReleaseCandidate, Tenant
+from compiler.validate import removals
 
 ALLOW_DOWNGRADE = "relc.dev/allow-downgrade"
 """The tenant annotation that accepts a downgrade; its value is the candidate the tenant moves to."""
@@ -35,6 +37,7 @@ def check(base: Fleet, head: Fleet) -> list[Diagnostic]:
     found += _downgrades(base, head)
     found += _shared_persistence(base, head)
     found += _retired(base, head)
+    found += removals.check(base, head)  # RLC906-RLC908: the day-2 order of a sync
     return found
 
 

@@ -138,12 +138,21 @@ def test_remove_says_what_happens_to_the_data(fleet: FleetRepo) -> None:
 
     assert result.exit_code == 0, result.output
     assert result.stdout == (
-        "remove tenants/arematics-prod/xyz.yaml: arematics-prod/xyz\n"
-        "  Argo CD deletes the tenant's Application and keeps its resources; its data follows its deletion policy:\n"
+        "tenants/arematics-prod/xyz.yaml:11: arematics-prod/xyz marked removed\n"
+        "  Argo CD prunes the tenant's routes and resources at once, then runs its deletion policy's Jobs:\n"
         "  retained: tenant_xyz, tenant_xyz_de kept for the grace period (30d), then purged\n"
-        "deleted tenants/arematics-prod/xyz.yaml\n"
+        "  delete the file in a later change, once the policy's Jobs are done\n"
+        "wrote tenants/arematics-prod/xyz.yaml\n"
     )
-    assert fleet.status() == " D tenants/arematics-prod/xyz.yaml"
+    assert fleet.status() == " M tenants/arematics-prod/xyz.yaml"
+    assert fleet.diff_lines() == ["+  removed: true"]
+    again = fleet.relc("tenant", "remove", "xyz", "--instance", "arematics-prod", "--deletion", "retained")
+    assert again.exit_code == 2
+    assert again.stderr == (
+        "relc: error: tenant arematics-prod/xyz is already removed (tenants/arematics-prod/xyz.yaml is its"
+        " tombstone)\n  hint: delete the file in a later change, once its deprovision Jobs are done (README:"
+        " Removing a tenant)\n"
+    )
 
     manual = fleet.relc("tenant", "remove", "cherokee-nation", "--deletion", "manual", "--format", "json")
 
@@ -152,9 +161,9 @@ def test_remove_says_what_happens_to_the_data(fleet: FleetRepo) -> None:
     assert report["deletion"] == {"mode": "manual", "gracePeriod": "90d"}
     assert (
         report["effect"][1]
-        == "manual: tenant_cherokee_nation kept until someone runs relc-migrate deprovision --finalize"
+        == "manual: tenant_cherokee_nation kept until someone starts its suspended deprovision CronJob (--finalize)"
     )
-    assert report["deleted"] == ["tenants/droneup-production/cherokee-nation.yaml"]
+    assert report["written"] == ["tenants/droneup-production/cherokee-nation.yaml"]
 
 
 def test_removing_an_operator_with_agents_is_refused_naming_them(fleet: FleetRepo) -> None:

@@ -7,7 +7,6 @@ pull request would, and runs the command: the plan must say what changes, and no
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -47,6 +46,14 @@ def pin(root: Path, tenant: str, before: str, after: str) -> None:
     path.write_text(text.replace(f"releaseCandidate: {before}\n", f"releaseCandidate: {after}\n"), encoding="utf-8")
 
 
+def keep_warm(root: Path, instance: str, candidate: str) -> None:
+    """Add ``candidate`` to the Instance's warmCandidates: the first step of a two-step retirement (RLC906)."""
+    path = root / "instances" / f"{instance}.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "warmCandidates" not in text
+    path.write_text(text + f"  warmCandidates: [{candidate}]\n", encoding="utf-8")
+
+
 def github_annotations(root: Path) -> tuple[str, list[str]]:
     """The output of a passing ``relc plan --format github`` and its workflow-command lines."""
     result = run(root, "plan", "--base", "HEAD", "--format", "github")
@@ -66,6 +73,8 @@ def tree(root: Path) -> dict[str, bytes]:
 def test_the_markdown_plan_of_the_example_fleets_pin_moves_is_golden(fleet_repo: Path) -> None:
     pin(fleet_repo, XYZ, "platform-2025-05", "platform-2025-07")
     pin(fleet_repo, HORIZON, "q1-2025", "q2-2025")
+    keep_warm(fleet_repo, "arematics-prod", "platform-2025-05")
+    keep_warm(fleet_repo, "droneup-production", "q1-2025")
     before = tree(fleet_repo)
     result = run(fleet_repo, "plan", "--base", "HEAD", "--format", "markdown")
     assert result.exit_code == 0, result.output
@@ -77,17 +86,19 @@ def test_the_markdown_plan_of_the_example_fleets_pin_moves_is_golden(fleet_repo:
 
 def test_the_plan_counts_exactly_the_files_compile_then_changes(fleet_repo: Path) -> None:
     pin(fleet_repo, XYZ, "platform-2025-05", "platform-2025-07")
+    keep_warm(fleet_repo, "arematics-prod", "platform-2025-05")
     plan = run(fleet_repo, "plan", "--base", "HEAD", "--format", "json")
     assert plan.exit_code == 0, plan.output
     assert run(fleet_repo, "compile").exit_code == 0
     changed = git.Repo(fleet_repo).git.status("--porcelain", "--", "rendered").splitlines()
-    assert json.loads(plan.output)["renderedFilesChanged"] == len(changed) == 13
+    assert json.loads(plan.output)["renderedFilesChanged"] == len(changed) == 9
 
 
 def test_the_default_base_is_the_merge_base_with_main(fleet_repo: Path) -> None:
     repo = git.Repo(fleet_repo)
     repo.git.checkout("-b", "move-xyz")
     pin(fleet_repo, XYZ, "platform-2025-05", "platform-2025-07")
+    keep_warm(fleet_repo, "arematics-prod", "platform-2025-05")
     commit_all(fleet_repo, "move xyz")
     result = run(fleet_repo, "plan", "--format", "json")
     assert result.exit_code == 0, result.output
@@ -104,6 +115,7 @@ def test_a_downgrade_is_refused_unless_the_tenant_names_the_candidate(fleet_repo
     (fleet_repo / "migrations/auth/V1.3.0__01_add_devices.sql").write_text(rollback, encoding="utf-8")
     commit_all(fleet_repo, "auth 1.3.0 migrations")
     pin(fleet_repo, ACME, "platform-2025-07", "platform-2025-05")
+    keep_warm(fleet_repo, "arematics-prod", "platform-2025-07")
     before = tree(fleet_repo)
 
     refused = run(fleet_repo, "plan", "--base", "HEAD")
@@ -138,6 +150,7 @@ def test_a_downgrade_is_refused_unless_the_tenant_names_the_candidate(fleet_repo
 
 
 def test_github_format_annotates_the_risky_lines(fleet_repo: Path) -> None:
+    keep_warm(fleet_repo, "arematics-prod", "platform-2025-07")
     acme = fleet_repo / ACME
     acme.write_text(
         acme.read_text()
@@ -165,16 +178,26 @@ def test_github_format_annotates_destructive_migrations_and_candidates_still_war
     )
     commit_all(fleet_repo, "auth 1.4.0 is destructive; qa keeps platform-2025-05 warm")
     pin(fleet_repo, XYZ, "platform-2025-05", "platform-2025-07")
+    keep_warm(fleet_repo, "arematics-prod", "platform-2025-05")  # two-step retirement (RLC906)
 
     output, annotations = github_annotations(fleet_repo)
 
     assert annotations == [
         "::warning file=tenants/arematics-prod/xyz.yaml,line=10,title=relc plan destructive migration::xyz: auth 1.4.0 "
         "runs a destructive migration (migrations/auth/V1.4.0__01_drop_legacy.sql)",
-        "::warning file=tenants/arematics-prod/xyz.yaml,line=10,title=relc plan undeployed candidate::platform-2025-05 "
-        "is undeployed in arematics-prod but still warm in arematics-qa",
     ]
     assert "      migrations/auth/V1.4.0__01_drop_legacy.sql [destructive]\n" in output
+
+    commit_all(fleet_repo, "xyz moved; platform-2025-05 kept warm")
+    prod = fleet_repo / "instances/arematics-prod.yaml"
+    prod.write_text(prod.read_text().replace("  warmCandidates: [platform-2025-05]\n", ""))
+
+    output, annotations = github_annotations(fleet_repo)
+
+    assert annotations == [
+        "::warning title=relc plan undeployed candidate::platform-2025-05 is undeployed in arematics-prod but still "
+        "warm in arematics-qa",
+    ]
 
 
 def test_validate_base_refuses_rendered(fleet_repo: Path) -> None:
@@ -189,7 +212,12 @@ def test_validate_base_refuses_rendered(fleet_repo: Path) -> None:
 def test_added_and_removed_tenants_say_what_is_provisioned_and_dropped(fleet_repo: Path) -> None:
     text = (fleet_repo / ACME).read_text()
     (fleet_repo / "tenants/arematics-prod/globex.yaml").write_text(text.replace("name: acme", "name: globex"))
-    os.remove(fleet_repo / XYZ)
+    tombstone = fleet_repo / XYZ
+    tombstone.write_text(
+        tombstone.read_text().replace(
+            "  releaseCandidate: platform-2025-05\n", "  releaseCandidate: platform-2025-05\n  removed: true\n"
+        )
+    )
     result = run(fleet_repo, "plan", "--base", "HEAD", "--format", "json")
     assert result.exit_code == 0, result.output
     (instance,) = json.loads(result.output)["instances"]
@@ -216,6 +244,7 @@ def test_markdown_folds_long_lists_and_names_retired_candidates(fleet_repo: Path
     for n in range(11):
         (fleet_repo / f"tenants/arematics-prod/t{n:02d}.yaml").write_text(text.replace("name: acme", f"name: t{n:02d}"))
     pin(fleet_repo, XYZ, "platform-2025-05", "platform-2025-07")
+    keep_warm(fleet_repo, "arematics-prod", "platform-2025-05")
     candidate = fleet_repo / "releases/candidates/platform-2025-05.yaml"
     candidate.write_text(candidate.read_text().replace("status: published", "status: retired"))
 
