@@ -259,3 +259,39 @@ def test_removing_an_instance_once_its_tenants_are_gone_cascades(fleet: Fleet) -
         "D clusters/test/monitoring/relc-migrations-dashboard.yaml",
         "M registry/service_versions.sql",
     }
+
+
+def test_a_dry_run_tenant_rehearses_a_new_candidate_while_its_routes_stay(fleet: Fleet) -> None:
+    cherokee = "tenants/droneup-production/cherokee-nation.yaml"
+    pinned = fleet.relc("pin", "cherokee-nation", "--to", "q1-2025")
+    assert pinned.exit_code == 0, pinned.output
+
+    refused = fleet.relc("validate", "--base", "HEAD")
+    assert refused.exit_code == 1
+    assert (
+        f"{cherokee}:11:21: error RLC908 dry-run-route-move [spec.releaseCandidate]: dry-run tenant 'cherokee-nation' "
+        "would be routed to 'q1-2025' instead of 'q4-2024', but a dry run migrates nothing: its schemas are still "
+        "those of 'q4-2024'\n"
+        "    hint: keep its routes where they are: set spec.servingCandidate: q4-2024 (it rehearses 'q1-2025' while "
+        "'q4-2024' serves it), or turn policies.dryRun off to migrate for real\n"
+    ) in refused.output
+    assert f"{cherokee}:11:21: error RLC906" in refused.output  # it was q4-2024's last tenant, too
+
+    fleet.replace(
+        cherokee, "  releaseCandidate: q1-2025\n", "  releaseCandidate: q1-2025\n  servingCandidate: q4-2024\n"
+    )
+    assert fleet.compile() == ["compiled 165 files into rendered/: 0 added, 6 changed, 0 removed"]
+    fleet.valid_against_base()
+    tenant = f"{PROD}/tenants/cherokee-nation"
+    assert fleet.rendered_changes() == {  # its migrations rehearse q1-2025; its routes and table entry do not move
+        f"M {tenant}/migrations.yaml",
+        f"M {tenant}/provisioning.yaml",
+        f"M {tenant}/schema-versions.yaml",
+        f"M {PROD}/registry/service-versions.yaml",
+        "M registry/service_versions.json",
+        "M registry/service_versions.sql",
+    }
+    migrations = fleet.text(f"rendered/{tenant}/migrations.yaml")
+    assert '- "--dry-run"\n' in migrations and "mission-service@" in migrations
+    assert "relc.dev/serving-candidate: q4-2024\n" in fleet.text(f"rendered/{tenant}/provisioning.yaml")
+    assert "cherokee-nation: q4-2024\n" in fleet.text(f"rendered/{PROD}/routing/q4-2024.yaml")
