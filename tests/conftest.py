@@ -72,3 +72,13 @@ def commit_all(root: Path, message: str = "base") -> git.Repo:
     repo.git.add(A=True)
     repo.git.commit(m=message, allow_empty=True)
     return repo
+
+
+def committed_example_fleet(root: Path) -> Path:
+    """The repository's example fleet — inputs, relc.yaml, migrations and the compiled rendered/ — committed on
+    branch main at ``root``: what a change through the CLI is planned and judged against (``--base HEAD``)."""
+    for folder in ("blueprints", "releases", "instances", "tenants", "migrations", "rendered"):
+        shutil.copytree(REPO / folder, root / folder)
+    shutil.copy(REPO / "relc.yaml", root / "relc.yaml")
+    commit_all(root)
+    return root

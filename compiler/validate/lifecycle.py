@@ -47,6 +47,8 @@ def _offered(ctx: Context, entry: Entry[Tenant]) -> Iterator[Diagnostic]:
 
 
 def _deprecation(ctx: Context, entry: Entry[Tenant]) -> Iterator[Diagnostic]:
+    if entry.obj.spec.removed:
+        return  # a tombstone runs nothing of its candidate: only its deprovision Jobs
     name = entry.obj.spec.release_candidate
     candidate = ctx.fleet.candidates.get(name)
     deprecation = candidate.obj.spec.deprecation if candidate else None

@@ -148,7 +148,8 @@ def _shared_persistence(base: Fleet, head: Fleet) -> Iterator[Diagnostic]:
         older = sorted(
             f"{tenant.obj.metadata.name} ({pin})"
             for tenant in head.tenants_of(instance)
-            if (pinned := head.candidates.get(tenant.obj.spec.release_candidate)) is not None
+            if not tenant.obj.spec.removed
+            and (pinned := head.candidates.get(tenant.obj.spec.release_candidate)) is not None
             and (pin := pinned.obj.spec.components.get(service)) is not None
             and version_key(pin) < version_key(version)
         )
@@ -201,7 +202,11 @@ def _retired(base: Fleet, head: Fleet) -> Iterator[Diagnostic]:
         was_entry = base.candidates.get(name)
         if was_entry is None or was_entry.obj.spec.status is CandidateStatus.RETIRED:
             continue
-        still = sorted(f"{i}/{t}" for (i, t), e in head.tenants.items() if e.obj.spec.release_candidate == name)
+        still = sorted(
+            f"{i}/{t}"
+            for (i, t), e in head.tenants.items()
+            if e.obj.spec.release_candidate == name and not e.obj.spec.removed
+        )
         if still:
             yield head.candidates[name].doc.diagnostic(
                 ("spec", "status"),

@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 
 from compiler.cli import main
 from tests.compile.util import digest
-from tests.conftest import REPO, TODAY, commit_all
+from tests.conftest import TODAY, commit_all, committed_example_fleet
 
 GOLDEN = Path(__file__).parent / "golden"
 XYZ = "tenants/arematics-prod/xyz.yaml"
@@ -27,12 +27,7 @@ HORIZON = "tenants/droneup-production/horizon-aerobotics.yaml"
 @pytest.fixture
 def fleet_repo(tmp_path: Path) -> Path:
     """The repository's example fleet, compiled output and migrations included, committed on branch main."""
-    root = tmp_path / "fleet"
-    for folder in ("blueprints", "releases", "instances", "tenants", "migrations", "rendered"):
-        shutil.copytree(REPO / folder, root / folder)
-    shutil.copy(REPO / "relc.yaml", root / "relc.yaml")
-    commit_all(root)
-    return root
+    return committed_example_fleet(tmp_path / "fleet")
 
 
 def run(root: Path, *args: str) -> Result:

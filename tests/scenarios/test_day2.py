@@ -5,7 +5,6 @@ diff asserted — the files that change and the lines that make Argo CD do what 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import git
@@ -13,9 +12,20 @@ import pytest
 from click.testing import CliRunner, Result
 
 from compiler.cli import main
-from tests.conftest import REPO, TODAY, commit_all
+from tests.conftest import TODAY, commit_all, committed_example_fleet
 
 PROD = "instances/droneup-production"
+Q1_UNDEPLOYED = {
+    f"D {PROD}/argocd/candidates/q1-2025.yaml",
+    f"D {PROD}/candidates/q1-2025/Chart.yaml",
+    f"D {PROD}/candidates/q1-2025/templates/platform.yaml",
+    f"D {PROD}/candidates/q1-2025/values.yaml",
+    f"D {PROD}/routing/q1-2025.yaml",
+    f"M {PROD}/registry/service-versions.yaml",
+    "M registry/service_versions.json",
+    "M registry/service_versions.sql",
+}
+"""What undeploying q1-2025 from droneup-production changes in rendered/: its Application, chart and shard go."""
 
 
 class Fleet:
@@ -63,12 +73,7 @@ class Fleet:
 
 @pytest.fixture
 def fleet(tmp_path: Path) -> Fleet:
-    root = tmp_path / "fleet"
-    for folder in ("blueprints", "releases", "instances", "tenants", "migrations", "rendered"):
-        shutil.copytree(REPO / folder, root / folder)
-    shutil.copy(REPO / "relc.yaml", root / "relc.yaml")
-    commit_all(root)
-    return Fleet(root)
+    return Fleet(committed_example_fleet(tmp_path / "fleet"))
 
 
 def keep_warm(fleet: Fleet, instance: str, candidate: str) -> None:
@@ -151,16 +156,7 @@ def test_moving_the_last_tenant_off_a_candidate_undeploys_it_in_a_second_change(
         "compiled 160 files into rendered/: 0 added, 3 changed, 5 removed",
     ]
     fleet.valid_against_base()
-    assert fleet.rendered_changes() == {  # step 2: no route points at q1-2025 any more; it goes
-        f"D {PROD}/argocd/candidates/q1-2025.yaml",
-        f"D {PROD}/candidates/q1-2025/Chart.yaml",
-        f"D {PROD}/candidates/q1-2025/templates/platform.yaml",
-        f"D {PROD}/candidates/q1-2025/values.yaml",
-        f"D {PROD}/routing/q1-2025.yaml",
-        f"M {PROD}/registry/service-versions.yaml",
-        "M registry/service_versions.json",
-        "M registry/service_versions.sql",
-    }
+    assert fleet.rendered_changes() == Q1_UNDEPLOYED  # step 2: no route points at q1-2025 any more; it goes
 
 
 def test_removing_a_tenant_leaves_a_tombstone_then_the_file_goes(fleet: Fleet) -> None:
@@ -194,14 +190,7 @@ def test_removing_a_tenant_leaves_a_tombstone_then_the_file_goes(fleet: Fleet) -
         f"D {tenant}/provisioning.yaml",
         f"D {tenant}/routes.yaml",
         f"D {tenant}/schema-versions.yaml",
-        f"D {PROD}/argocd/candidates/q1-2025.yaml",
-        f"D {PROD}/candidates/q1-2025/Chart.yaml",
-        f"D {PROD}/candidates/q1-2025/templates/platform.yaml",
-        f"D {PROD}/candidates/q1-2025/values.yaml",
-        f"D {PROD}/routing/q1-2025.yaml",
-        f"M {PROD}/registry/service-versions.yaml",
-        "M registry/service_versions.json",
-        "M registry/service_versions.sql",
+        *Q1_UNDEPLOYED,  # horizon-aerobotics was q1-2025's last tenant
     }
     deprovision = fleet.text(f"rendered/{tenant}/deprovision.yaml")
     assert deprovision.count("kind: Job\n") == 1 and deprovision.count("kind: CronJob\n") == 1
