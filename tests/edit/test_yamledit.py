@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from compiler.edit.yamledit import NotEditable, set_scalar
+from compiler.edit.yamledit import NotEditable, add_true_after, set_scalar
 from compiler.load.documents import SourceFile
 from compiler.load.parallel import ParseCache, parse_all
 
@@ -51,3 +51,27 @@ def test_a_parse_cache_parses_only_the_files_it_lacks() -> None:
     assert second[0] is first[0]  # reused, not parsed again
     assert second[1] is not first[1] and second[1] == parse_all([edited])[0]
     assert set(cache) == {one, two, edited}
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "line"),
+    [
+        (
+            "spec:\n  releaseCandidate: q1  # why\n  apps: []\n",
+            "spec:\n  releaseCandidate: q1  # why\n  removed: true\n  apps: []\n",
+            3,
+        ),
+        ("spec:\r\n    releaseCandidate: 'q1'\r\n", "spec:\r\n    releaseCandidate: 'q1'\r\n    removed: true\r\n", 3),
+        ("spec:\n  releaseCandidate: q1", "spec:\n  releaseCandidate: q1\n  removed: true\n", 3),
+    ],
+)
+def test_the_tombstone_is_one_added_line_below_the_pin(before: str, after: str, line: int) -> None:
+    assert add_true_after(before, PIN, "removed") == (after, line)
+
+
+@pytest.mark.parametrize(
+    "text", ['spec: {releaseCandidate: "q1", role: Agent}\n', "spec:\n  releaseCandidate:\n    q1\n", "spec: {}\n"]
+)
+def test_a_pin_the_tombstone_cannot_follow_is_not_editable(text: str) -> None:
+    with pytest.raises(NotEditable):
+        add_true_after(text, PIN, "removed")
