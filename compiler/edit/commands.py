@@ -145,13 +145,15 @@ def promote(opts: PromoteOptions, console: Console) -> ExitCode:
 
 
 def _population(fleet: Fleet, opts: PromoteOptions) -> list[Member]:
-    """The tenants in scope on either candidate, in a fixed order (the wave order is computed from it)."""
+    """The live tenants in scope on either candidate, in a fixed order (the wave order is computed from it)."""
     selector = opts.selector
     members = []
     for (instance, name), entry in sorted(fleet.tenants.items()):
         spec = entry.obj.spec
         if opts.instance not in (None, instance) or spec.release_candidate not in (opts.source, opts.to):
             continue
+        if spec.removed:
+            continue  # a tombstone is routed nowhere: there is nothing of it to promote
         if selector.role not in (None, spec.role) or selector.operator not in (None, spec.operator):
             continue
         members.append(Member((instance, name), spec.role, spec.release_candidate))

@@ -171,3 +171,16 @@ def test_usage_errors(fleet: FleetRepo) -> None:
         "  hint: promote moves tenants off --from only: use relc pin for this one\n"
     )
     assert fleet.status() == ""
+
+
+def test_a_removed_tenant_is_not_promoted(fleet: FleetRepo) -> None:
+    add_agents(fleet, 2)
+    removed = fleet.relc("tenant", "remove", "agent-00", "--instance", INSTANCE, "--deletion", "retained")
+    assert removed.exit_code == 0, removed.output
+    fleet.commit("agent-00 removed")
+
+    result = fleet.relc("promote", "--from", "q1-2025", "--to", "q2-2025", "--wave", "100%", "--format", "json")
+
+    assert result.exit_code == 0, result.output
+    assert on(fleet, "q1-2025") == {"agent-00"}  # the tombstone keeps its pin: nothing of it runs
+    assert "agent-00" not in {m["tenant"] for m in json.loads(result.stdout)["moves"]}
