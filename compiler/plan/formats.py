@@ -189,7 +189,8 @@ def _items(i: InstancePlan) -> Iterator[tuple[str, list[str]]]:
         (
             "Candidates undeployed",
             [
-                u.candidate + (f" (still warm in {', '.join(u.warm_elsewhere)})" if u.warm_elsewhere else "")
+                f"{u.candidate} will be undeployed from {i.name}"  # the words relc compile prints
+                + (f" (still warm in {', '.join(u.warm_elsewhere)})" if u.warm_elsewhere else "")
                 for u in i.undeployed
             ],
         ),

@@ -151,6 +151,9 @@ def test_moving_the_last_tenant_off_a_candidate_undeploys_it_in_a_second_change(
     fleet.commit("horizon-aerobotics moves to q2-2025; q1-2025 stays warm")
 
     fleet.replace("instances/droneup-production.yaml", "  warmCandidates: [q1-2025]\n", "")
+    plan = fleet.relc("plan", "--base", "HEAD")
+    assert plan.exit_code == 0, plan.output
+    assert "  Candidates undeployed:\n    q1-2025 will be undeployed from droneup-production\n" in plan.output
     assert fleet.compile() == [
         "q1-2025 will be undeployed from droneup-production",
         "compiled 160 files into rendered/: 0 added, 3 changed, 5 removed",
