@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictBool, StrictInt, model_validator
 
 from compiler.model.common import Duration, Envelope, Name, SemVer, Strict, Text
+from compiler.model.gateway import InstanceGateway
 
 # --- ReleaseBlueprint ------------------------------------------------------------------------------------
 
@@ -273,6 +274,10 @@ class InstanceSpec(Strict):
     migration: MigrationSettings = Field(default_factory=MigrationSettings)
     retention: RetentionPolicy = Field(default_factory=RetentionPolicy)
     warm_candidates: list[Name] = Field(default_factory=list, alias="warmCandidates")
+    gateway: InstanceGateway = Field(
+        default_factory=InstanceGateway,
+        description="the Instance's hostnames and listener on its cluster's Gateway, and who allow-gateway admits",
+    )
 
 
 class Instance(Envelope):
