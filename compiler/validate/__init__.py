@@ -21,6 +21,7 @@ def rules() -> list[Rule]:
         lifecycle,
         migrations,
         references,
+        routes,
         secrets,
     )
 
@@ -31,6 +32,7 @@ def rules() -> list[Rule]:
         migrations.check,
         apps.check,
         identifiers.check,
+        routes.check,
         lifecycle.check,
         backups.check,
         secrets.check,
