@@ -154,3 +154,50 @@ def test_a_peer_with_cidrs_and_selectors_is_refused_and_nothing_changes(example_
         "1 error(s), 0 warning(s) in 1 file(s)\n"
     )
     assert snapshot(fleet) == changed and changed.keys() == before.keys()
+
+
+def test_the_routing_table_reader_runs_as_relc_router(example_fleet: Path) -> None:
+    # A blueprint's own serviceAccount values cannot unwire it: relc's go last.
+    edit(
+        example_fleet / "blueprints/droneup-shared-services.yaml",
+        "      routingTable: true",
+        "      values: {serviceAccount: {create: true, name: operational-api}}\n      routingTable: true",
+    )
+    result = compile_fleet(example_fleet)
+    assert result.exit_code == 0, result.output
+    instance = example_fleet / "rendered/instances/droneup-production"
+    values = yaml.safe_load((instance / "shared/values.yaml").read_text())
+    assert values["operational-api"] == {
+        "fullnameOverride": "operational-api",
+        "serviceAccount": {"create": False, "name": "relc-router"},
+    }
+    assert "serviceAccount" not in values["atlas"] and "serviceAccount" not in values["utm-shared-features"]
+    # The ServiceAccount and the Role's binding live where the shared chart is deployed.
+    (shared_app,) = [
+        d
+        for d in _docs(instance / "argocd/shared.yaml", "Application")
+        if d["spec"]["source"]["path"].endswith("/shared")
+    ]
+    namespace = shared_app["spec"]["destination"]["namespace"]
+    platform = instance / "platform/shared.yaml"
+    (account,) = [d for d in _docs(platform, "ServiceAccount") if d["metadata"]["name"] == "relc-router"]
+    (binding,) = [d for d in _docs(platform, "RoleBinding") if d["metadata"]["name"] == "relc-routing-reader"]
+    assert account["metadata"]["namespace"] == namespace
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "relc-router", "namespace": namespace}]
+
+
+def test_routing_table_on_a_product_blueprint_is_refused(example_fleet: Path) -> None:
+    edit(
+        example_fleet / "blueprints/droneup-operations.yaml",
+        "  components:\n    - name: mission-service\n",
+        "  components:\n    - name: mission-service\n      routingTable: true\n",
+    )
+    result = relc("validate", "--root", str(example_fleet), "--today", TODAY)
+    assert result.exit_code == 1
+    assert result.output == (
+        "blueprints/droneup-operations.yaml:7:3: error RLC203 invalid-value [spec]: routingTable is for "
+        "sharedServices blueprints (the relc-router ServiceAccount lives in the shared namespace), but this product "
+        "blueprint sets it on mission-service\n"
+        "    hint: see the field's description in the kind's JSON Schema (relc schema)\n"
+        "1 error(s), 0 warning(s) in 1 file(s)\n"
+    )
