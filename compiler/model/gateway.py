@@ -105,7 +105,7 @@ class InstanceGateway(Strict):
         default_factory=list,
         max_length=16,
         description="the hostnames every tenant HTTPRoute of the Instance matches (Host header); none: any "
-        "hostname of the listener, which only an Instance alone on its cluster's Gateway may do (RLC504)",
+        "hostname of the listener (two such Instances on one cluster collide: RLC504)",
     )
     section_name: Name | None = Field(
         default=None,

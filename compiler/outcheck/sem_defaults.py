@@ -47,7 +47,7 @@ def reduce(schema: Any) -> Defaults | None:
     """``schema`` cut to the branches holding a default; None when it holds none."""
     if not isinstance(schema, dict):
         return None
-    props = schema.get("properties") or {}
+    props = _mapping(schema.get("properties"))
     here = {k: s["default"] for k, s in props.items() if isinstance(s, dict) and "default" in s}
     below = {k: r for k, s in props.items() if (r := reduce(s)) is not None}
     items = reduce(schema.get("items"))
@@ -73,14 +73,19 @@ class Index:
         self._add(rendered_crds, RENDERED_LABEL)
 
     def _add(self, crds: Iterable[Mapping[str, Any]], label: str) -> None:
+        """Each well-formed version's defaults; a malformed CRD adds nothing (RLC802 reports it)."""
         for crd in crds:
-            spec = crd.get("spec") or {}
-            group, kind = spec.get("group"), (spec.get("names") or {}).get("kind")
-            for version in spec.get("versions") or []:
-                schema = ((version.get("schema") or {}).get("openAPIV3Schema")) or {}
-                reduced = reduce(schema)
-                key = (str(group), str(version.get("name")), str(kind))
+            spec = _mapping(crd.get("spec"))
+            group, kind = spec.get("group"), _mapping(spec.get("names")).get("kind")
+            versions = spec.get("versions")
+            if not isinstance(group, str) or not isinstance(kind, str) or not isinstance(versions, list):
+                continue
+            for version in versions:
+                version = _mapping(version)
+                schema = _mapping(version.get("schema")).get("openAPIV3Schema")
+                key = (group, str(version.get("name")), kind)
                 if key not in self._known:
+                    reduced = reduce(schema)
                     self._known[key] = Known(reduced, label) if reduced is not None else None
 
     def find(self, api_version: str, kind: str) -> Known | None:
@@ -90,6 +95,10 @@ class Index:
                 self._loaded.add(family.folder)
                 self._add(self._read_shipped(family.folder), family.label)
         return self._known.get((group, version, kind))
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def check(docs: Sequence[RenderedDoc], read_shipped: Callable[[str], list[Any]]) -> list[Diagnostic]:

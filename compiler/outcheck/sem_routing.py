@@ -19,10 +19,8 @@ defect in the fleet before rendering; this checks what is actually rendered (a h
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from compiler.diagnostics import Diagnostic
 from compiler.load.documents import field_path
@@ -36,38 +34,55 @@ _DEFAULT_MATCH: Mapping[str, Any] = {"path": {"type": "PathPrefix", "value": "/"
 """The CRD's default for an absent ``matches`` (and for an absent ``path`` in a match)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Seen:
-    """One match of one route on one parent, kept until another route ties with it."""
+class Seen(NamedTuple):
+    """The first match of a route on one parent under a key (a tuple: 10,000 tenants make ~200,000 of them)."""
 
     route: str  # namespace/name
-    listener: str  # sectionName, "" for every listener
     doc: RenderedDoc
     path: FieldPath
 
 
+Match = tuple[str, str, tuple[tuple[str, str, str], ...], tuple[tuple[str, str, str], ...], str]
+"""(path type, path value, headers, query params, method), CRD defaults applied and order-free."""
+
+
 def check(docs: Sequence[RenderedDoc]) -> list[Diagnostic]:
     clusters = _clusters(docs)
-    routes = sorted((_route_id(d), d) for d in docs if _is_route(d.data))
-    seen: dict[tuple[Any, ...], list[Seen]] = {}
+    routes = sorted(((_route_id(d), d) for d in docs if _is_route(d.data)), key=lambda pair: pair[0])
+    # The first route seen per (cluster, parent, hostname, match) on each listener, and on any listener: a route
+    # on listener L meets the first on L and the first on every listener (""); one on every listener meets any.
+    on_listener: dict[tuple[Any, ...], Seen] = {}
+    on_any: dict[tuple[Any, ...], Seen] = {}
     reported: set[tuple[str, str]] = set()
     found: list[Diagnostic] = []
     for route, doc in routes:
-        spec = doc.data.get("spec") or {}
+        spec = _mapping(doc.data.get("spec"))
         namespace = route.split("/", 1)[0]
         cluster = clusters.get(_instance(doc.file.rel), "")
-        hostnames = [h for h in spec.get("hostnames") or [] if isinstance(h, str)] or [ANY_HOSTNAME]
+        hostnames = [h for h in _list(spec.get("hostnames")) if isinstance(h, str)] or [ANY_HOSTNAME]
+        matches = list(_matches(spec))
         for parent, listener in _parents(spec, namespace):
-            for path, match in _matches(spec):
+            for path, match in matches:
                 for hostname in hostnames:
                     key = (cluster, parent, hostname, match)
-                    earlier = seen.setdefault(key, [])
-                    other = next((s for s in earlier if s.route != route and _meet(listener, s.listener)), None)
-                    earlier.append(Seen(route, listener, doc, path))
+                    mine = Seen(route, doc, path)
+                    earlier = [on_listener.get((key, listener)), on_listener.get((key, ""))] if listener else []
+                    earlier.append(on_any.get(key) if not listener else None)
+                    on_listener.setdefault((key, listener), mine)
+                    on_any.setdefault(key, mine)
+                    other = next((s for s in earlier if s is not None and s.route != route), None)
                     if other is not None and (route, other.route) not in reported:
                         reported.add((route, other.route))
-                        found.append(_tie(doc, path, route, other, (parent, hostname, cluster, match)))
+                        found.append(_tie(mine, other, (parent, hostname, cluster, match)))
     return found
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _is_route(data: Any) -> bool:
@@ -80,7 +95,7 @@ def _is_route(data: Any) -> bool:
 
 
 def _route_id(doc: RenderedDoc) -> str:
-    meta = doc.data.get("metadata") or {}
+    meta = _mapping(doc.data.get("metadata"))
     return f"{meta.get('namespace') or 'default'}/{meta.get('name')}"
 
 
@@ -97,9 +112,11 @@ def _clusters(docs: Sequence[RenderedDoc]) -> dict[str, str]:
         data = doc.data
         if len(parts) < 4 or parts[0] != "instances" or parts[2] != "argocd" or not isinstance(data, dict):
             continue
-        spec = data.get("spec") or {}
-        template = (spec.get("template") or {}).get("spec") or {} if data.get("kind") == "ApplicationSet" else spec
-        destination = template.get("destination") or {}
+        spec = _mapping(data.get("spec"))
+        template = (
+            _mapping(_mapping(spec.get("template")).get("spec")) if data.get("kind") == "ApplicationSet" else spec
+        )
+        destination = _mapping(template.get("destination"))
         cluster = destination.get("name") or destination.get("server")
         if isinstance(cluster, str) and "{{" not in cluster:
             found.setdefault(parts[1], cluster)
@@ -107,7 +124,7 @@ def _clusters(docs: Sequence[RenderedDoc]) -> dict[str, str]:
 
 
 def _parents(spec: Mapping[str, Any], namespace: str) -> Iterator[tuple[tuple[str, ...], str]]:
-    for ref in spec.get("parentRefs") or []:
+    for ref in _list(spec.get("parentRefs")):
         if isinstance(ref, dict):
             parent = (
                 str(ref.get("group", GATEWAY_GROUP)),
@@ -118,12 +135,12 @@ def _parents(spec: Mapping[str, Any], namespace: str) -> Iterator[tuple[tuple[st
             yield parent, str(ref.get("sectionName") or "")
 
 
-def _matches(spec: Mapping[str, Any]) -> Iterator[tuple[FieldPath, str]]:
+def _matches(spec: Mapping[str, Any]) -> Iterator[tuple[FieldPath, Match]]:
     """(where, canonical text) of every match of every rule, CRD defaults applied."""
-    for i, rule in enumerate(spec.get("rules") or [{}]):
+    for i, rule in enumerate(_list(spec.get("rules")) or [{}]):
         if not isinstance(rule, dict):
             continue
-        matches = rule.get("matches")
+        matches = _list(rule.get("matches"))
         if not matches:
             yield ("spec", "rules", i), _canonical(_DEFAULT_MATCH)
             continue
@@ -132,61 +149,54 @@ def _matches(spec: Mapping[str, Any]) -> Iterator[tuple[FieldPath, str]]:
                 yield ("spec", "rules", i, "matches", j), _canonical(match)
 
 
-def _canonical(match: Mapping[str, Any]) -> str:
+def _canonical(match: Mapping[str, Any]) -> Match:
     """What the Gateway compares of a match: header names are case-insensitive and the order of header and query
     matches does not matter; a prefix ``/a/`` is the prefix ``/a`` (prefixes match whole path elements)."""
-    path = {**_DEFAULT_MATCH["path"], **(match.get("path") or {})}
-    value = str(path["value"])
-    if path["type"] == "PathPrefix" and len(value) > 1:
+    path = {**_DEFAULT_MATCH["path"], **_mapping(match.get("path"))}
+    kind, value = str(path["type"]), str(path["value"])
+    if kind == "PathPrefix" and len(value) > 1:
         value = value.rstrip("/") or "/"
-    headers = sorted(
-        (str(h.get("name", "")).lower(), str(h.get("type", "Exact")), str(h.get("value", "")))
-        for h in match.get("headers") or []
-        if isinstance(h, dict)
+    headers = tuple(
+        sorted(
+            (str(h.get("name", "")).lower(), str(h.get("type", "Exact")), str(h.get("value", "")))
+            for h in _list(match.get("headers"))
+            if isinstance(h, dict)
+        )
     )
-    query = sorted(
-        (str(q.get("name", "")), str(q.get("type", "Exact")), str(q.get("value", "")))
-        for q in match.get("queryParams") or []
-        if isinstance(q, dict)
+    query = tuple(
+        sorted(
+            (str(q.get("name", "")), str(q.get("type", "Exact")), str(q.get("value", "")))
+            for q in _list(match.get("queryParams"))
+            if isinstance(q, dict)
+        )
     )
-    return json.dumps([path["type"], value, headers, query, match.get("method") or ""])
+    return kind, value, headers, query, str(match.get("method") or "")
 
 
-def _meet(listener: str, other: str) -> bool:
-    """Whether parentRefs on these listeners (sectionName; "" for every listener) can serve the same request."""
-    return listener == other or not listener or not other
-
-
-def _describe(match: str) -> str:
-    kind, value, headers, query, method = json.loads(match)
+def _describe(match: Match) -> str:
+    kind, value, headers, query, method = match
     parts = [f"path {kind} {value}"]
-    parts += [f"header {name} {kind_} {text}" for name, kind_, text in headers]
-    parts += [f"query {name} {kind_} {text}" for name, kind_, text in query]
+    parts += [f"header {name} {how} {text}" for name, how, text in headers]
+    parts += [f"query {name} {how} {text}" for name, how, text in query]
     parts += [f"method {method}"] if method else []
     return ", ".join(parts)
 
 
-def _tie(
-    doc: RenderedDoc,
-    path: FieldPath,
-    route: str,
-    other: Seen,
-    key: tuple[tuple[str, ...], str, str, str],
-) -> Diagnostic:
+def _tie(mine: Seen, other: Seen, key: tuple[tuple[str, ...], str, str, Match]) -> Diagnostic:
     parent, hostname, cluster, match = key
-    line, column = doc.position(path)
+    line, column = mine.doc.position(mine.path)
     other_line, _ = other.doc.position(other.path)
     where = f"{parent[1]} {parent[2]}/{parent[3]}" + (f" on cluster '{cluster}'" if cluster else "")
     host = f"hostname {hostname}" if hostname else "any hostname"
     return Diagnostic(
-        doc.file.shown,
+        mine.doc.file.shown,
         line,
         column,
         CODE,
-        f"HTTPRoute {route} ties with HTTPRoute {other.route} ({other.doc.file.shown}:{other_line}) on {where} "
-        f"({host}; {_describe(match)}): the Gateway API gives identical matches to the older route, then the first by "
-        "namespace/name, and the other still reports Accepted",
+        f"HTTPRoute {mine.route} ties with HTTPRoute {other.route} ({other.doc.file.shown}:{other_line}) on {where} "
+        f"({host}; {_describe(match)}): the Gateway API gives identical matches to the older route, then the first "
+        "by namespace/name, and the other still reports Accepted",
         "give the Instances distinct spec.gateway.hostnames (or listener sectionName) and run relc compile "
         "(relc validate reports it in the fleet as RLC504)",
-        field_path(path),
+        field_path(mine.path),
     )

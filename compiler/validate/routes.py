@@ -19,6 +19,7 @@ checks the rendered routes themselves (RLC805).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from compiler.diagnostics import Diagnostic
 from compiler.model.fleet import Entry, Fleet
@@ -31,33 +32,63 @@ ANY_HOSTNAME = "*"
 
 _SHOWN = 3
 
-MatchKey = tuple[str, str, str, str]
-"""(cluster, hostname or ANY_HOSTNAME, tenant, path): the Gateway is relc.yaml's; the listener is kept beside."""
+Owner = tuple[str, str, str]
+"""(listener sectionName or "", instance, candidate) of a tenant's routes under one (cluster, hostname, tenant)."""
 
 
 def check(ctx: Context) -> Iterator[Diagnostic]:
     fleet = ctx.fleet
     gateway = f"{fleet.settings.gateway_namespace}/{fleet.settings.gateway_name}"
-    owners: dict[MatchKey, list[tuple[str, str]]] = {}  # match -> (listener or "", instance) that render it
-    clashes: dict[tuple[str, str, str], list[tuple[MatchKey, str]]] = {}  # (instance, other, tenant) -> matches
     paths = _paths(fleet)
+    # Keyed by (cluster, hostname, tenant), not by path: one entry per tenant and hostname keeps a 10,000-tenant
+    # fleet at 10,000 entries; the paths are compared only where two Instances meet.
+    owners: dict[tuple[str, str, str], list[Owner]] = {}
     for (name, tenant_name), tenant in sorted(fleet.tenants.items()):
         entry = fleet.instances.get(name)
-        if entry is None:
-            continue  # RLC301
+        candidate = tenant.obj.spec.release_candidate
+        if entry is None or not paths.get(candidate):
+            continue  # RLC301, or nothing routed
         spec = entry.obj.spec
-        listener = spec.gateway.section_name or ""
-        for path in paths.get(tenant.obj.spec.release_candidate, ()):
-            for hostname in spec.gateway.hostnames or [ANY_HOSTNAME]:
-                key = (spec.cluster, hostname, tenant_name, path)
-                found = owners.setdefault(key, [])
-                for other_listener, other in found:
-                    if other != name and _meet(listener, other_listener):
-                        clashes.setdefault((name, other, tenant_name), []).append((key, listener or other_listener))
-                        break
-                found.append((listener, name))
-    for (name, first, tenant_name), keys in clashes.items():
-        yield _collision(fleet.instances[name], fleet.instances[first], tenant_name, gateway, keys)
+        mine: Owner = (spec.gateway.section_name or "", name, candidate)
+        for hostname in spec.gateway.hostnames or [ANY_HOSTNAME]:
+            found = owners.setdefault((spec.cluster, hostname, tenant_name), [])
+            clash = _first_clash(found, mine, paths)
+            found.append(mine)
+            if clash is not None:
+                listener, other, shared = clash
+                where = Where(spec.cluster, gateway, listener, hostname)
+                yield _collision(entry, fleet.instances[other], tenant_name, where, shared)
+                break  # one diagnostic per tenant and Instance
+
+
+def _first_clash(
+    found: list[Owner], mine: Owner, paths: dict[str, frozenset[str]]
+) -> tuple[str, str, frozenset[str]] | None:
+    """(listener, instance, shared paths) of the first other Instance whose routes tie with ``mine``."""
+    listener, name, candidate = mine
+    for other_listener, other, other_candidate in found:
+        shared = paths[candidate] & paths[other_candidate]
+        if other != name and _meet(listener, other_listener) and shared:
+            return listener or other_listener, other, shared
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    cluster: str
+    gateway: str
+    listener: str
+    hostname: str
+
+
+def _paths(fleet: Fleet) -> dict[str, frozenset[str]]:
+    """candidate → the path prefixes its tenants are routed under (none for a dangling name: RLC301 says so)."""
+    found: dict[str, frozenset[str]] = {}
+    for name, entry in fleet.candidates.items():
+        blueprint = fleet.blueprints.get(entry.obj.spec.blueprint)
+        if blueprint is not None:
+            found[name] = frozenset(route_path(c) for c in routed_components(blueprint.obj, entry.obj))
+    return found
 
 
 def _meet(listener: str, other: str) -> bool:
@@ -65,31 +96,22 @@ def _meet(listener: str, other: str) -> bool:
     return listener == other or not listener or not other
 
 
-def _paths(fleet: Fleet) -> dict[str, list[str]]:
-    """candidate → the path prefixes its tenants are routed under (none for a dangling name: RLC301 says so)."""
-    found: dict[str, list[str]] = {}
-    for name, entry in fleet.candidates.items():
-        blueprint = fleet.blueprints.get(entry.obj.spec.blueprint)
-        if blueprint is not None:
-            found[name] = [route_path(c) for c in routed_components(blueprint.obj, entry.obj)]
-    return found
-
-
 def _collision(
-    entry: Entry[Instance], first: Entry[Instance], tenant: str, gateway: str, keys: list[tuple[MatchKey, str]]
+    entry: Entry[Instance], first: Entry[Instance], tenant: str, where: Where, shared: frozenset[str]
 ) -> Diagnostic:
     spec = entry.obj.spec
-    (cluster, hostname, _, _), listener = keys[0]
-    where = f"Gateway {gateway} on cluster '{cluster}'" + (f", listener '{listener}'" if listener else "")
-    host = "any hostname" if hostname == ANY_HOSTNAME else f"hostname {hostname}"
-    shown = sorted({key[3] for key, _ in keys})
+    place = f"Gateway {where.gateway} on cluster '{where.cluster}'" + (
+        f", listener '{where.listener}'" if where.listener else ""
+    )
+    host = "any hostname" if where.hostname == ANY_HOSTNAME else f"hostname {where.hostname}"
+    shown = sorted(shared)
     paths = ", ".join(shown[:_SHOWN]) + (f" and {len(shown) - _SHOWN} more" if len(shown) > _SHOWN else "")
     hostnames = spec.gateway.hostnames
-    field = ("spec", "gateway", "hostnames", hostnames.index(hostname)) if hostnames else ("spec", "cluster")
+    field = ("spec", "gateway", "hostnames", hostnames.index(where.hostname)) if hostnames else ("spec", "cluster")
     return entry.doc.diagnostic(
         field,
         "RLC504",
-        f"instance '{entry.obj.metadata.name}' routes tenant '{tenant}' on {where} ({host}, paths {paths}) with the "
+        f"instance '{entry.obj.metadata.name}' routes tenant '{tenant}' on {place} ({host}, paths {paths}) with the "
         f"same matches as instance '{first.obj.metadata.name}' ({first.doc.path}): the Gateway sends each such "
         "request to the older route only",
         "give each Instance on a shared Gateway its own spec.gateway.hostnames (or listener sectionName)",

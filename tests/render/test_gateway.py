@@ -23,19 +23,24 @@ def _docs(path: Path, kind: str) -> list[dict[str, Any]]:
     return [d for d in yaml.safe_load_all(path.read_text()) if d and d["kind"] == kind]
 
 
+def _compile_edited(fleet: Path, path: str, old: str, new: str) -> None:
+    edit(fleet / path, old, new)
+    result = compile_fleet(fleet)
+    assert result.exit_code == 0, result.output
+
+
 def _policy(path: Path, name: str) -> dict[str, Any]:
     (found,) = [d for d in _docs(path, "NetworkPolicy") if d["metadata"]["name"] == name]
     return found
 
 
 def test_routes_carry_the_instance_hostnames_listener_and_backend_weight(example_fleet: Path) -> None:
-    edit(
-        example_fleet / "instances/droneup-staging.yaml",
+    _compile_edited(
+        example_fleet,
+        "instances/droneup-staging.yaml",
         "    hostnames: [api.staging.droneup.example]\n",
         "    hostnames: [api.staging.droneup.example, staging.droneup.example]\n    sectionName: https-staging\n",
     )
-    result = compile_fleet(example_fleet)
-    assert result.exit_code == 0, result.output
     tenants = example_fleet / "rendered/instances"
     (staging,) = _docs(tenants / "droneup-staging/tenants/droneup/routes.yaml", "HTTPRoute")
     (production,) = _docs(tenants / "droneup-production/tenants/droneup/routes.yaml", "HTTPRoute")
@@ -158,13 +163,12 @@ def test_a_peer_with_cidrs_and_selectors_is_refused_and_nothing_changes(example_
 
 def test_the_routing_table_reader_runs_as_relc_router(example_fleet: Path) -> None:
     # A blueprint's own serviceAccount values cannot unwire it: relc's go last.
-    edit(
-        example_fleet / "blueprints/droneup-shared-services.yaml",
+    _compile_edited(
+        example_fleet,
+        "blueprints/droneup-shared-services.yaml",
         "      routingTable: true",
         "      values: {serviceAccount: {create: true, name: operational-api}}\n      routingTable: true",
     )
-    result = compile_fleet(example_fleet)
-    assert result.exit_code == 0, result.output
     instance = example_fleet / "rendered/instances/droneup-production"
     values = yaml.safe_load((instance / "shared/values.yaml").read_text())
     assert values["operational-api"] == {
