@@ -53,6 +53,7 @@ _ALL = (
     Code("RLC501", "identifier-too-long", "a derived Kubernetes or PostgreSQL name exceeds 63 bytes"),
     Code("RLC502", "identifier-collision", "two objects derive the same database, schema or namespace name"),
     Code("RLC503", "invalid-country", "a country is not an ISO 3166-1 alpha-2 code"),
+    Code("RLC504", "route-collision", "two Instances render the same HTTPRoute match on one Gateway"),
     # 6xx: release lifecycle
     Code("RLC601", "candidate-not-offered", "a tenant pins a candidate its Instance's global release does not offer"),
     Code("RLC602", "candidate-end-of-life", "a tenant pins a candidate past its end of life"),
@@ -72,6 +73,8 @@ _ALL = (
     Code("RLC802", "rendered-schema", "a rendered manifest does not validate against its schema"),
     Code("RLC803", "stale-output", "rendered/ does not match what the inputs compile to"),
     Code("RLC804", "status-file", "a relc report --status file is not the JSON relc-migrate status prints"),
+    Code("RLC805", "rendered-route-collision", "two rendered HTTPRoutes tie on a match of one Gateway"),
+    Code("RLC806", "missing-server-default", "a rendered custom resource omits a field its CRD defaults"),
     Code(
         "RLC809",
         "route-to-undeployed-candidate",

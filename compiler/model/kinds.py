@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictBool, StrictInt, model_validator
 
 from compiler.model.common import Duration, Envelope, Name, SemVer, Strict, Text
+from compiler.model.gateway import InstanceGateway
 
 # --- ReleaseBlueprint ------------------------------------------------------------------------------------
 
@@ -57,6 +58,12 @@ class Component(Strict):
     values: dict[str, object] = Field(
         default_factory=dict, description="default Helm values; strings may be jinja2 templates"
     )
+    routing_table: StrictBool = Field(
+        default=False,
+        alias="routingTable",
+        description="the component reads the routing table (shared services only): its pods run as the "
+        "relc-router ServiceAccount, values serviceAccount: {create: false, name: relc-router}",
+    )
 
     @property
     def chart_name(self) -> str:
@@ -67,6 +74,17 @@ class BlueprintSpec(Strict):
     type: BlueprintType = BlueprintType.PRODUCT
     description: Text = ""
     components: list[Component] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _router_is_shared(self) -> BlueprintSpec:
+        """relc-router and its Role live in the shared namespace: a candidate's namespace has neither."""
+        readers = [c.name for c in self.components if c.routing_table]
+        if readers and self.type is not BlueprintType.SHARED_SERVICES:
+            raise ValueError(
+                f"routingTable is for sharedServices blueprints (the relc-router ServiceAccount lives in the shared "
+                f"namespace), but this {self.type.value} blueprint sets it on {', '.join(readers)}"
+            )
+        return self
 
 
 class ReleaseBlueprint(Envelope):
@@ -273,6 +291,10 @@ class InstanceSpec(Strict):
     migration: MigrationSettings = Field(default_factory=MigrationSettings)
     retention: RetentionPolicy = Field(default_factory=RetentionPolicy)
     warm_candidates: list[Name] = Field(default_factory=list, alias="warmCandidates")
+    gateway: InstanceGateway = Field(
+        default_factory=InstanceGateway,
+        description="the Instance's hostnames and listener on its cluster's Gateway, and who allow-gateway admits",
+    )
 
 
 class Instance(Envelope):

@@ -13,6 +13,7 @@ from pydantic import Field
 from compiler import __version__
 from compiler.load.discover import SETTINGS_FILE
 from compiler.model.common import Name, Strict, Text
+from compiler.model.gateway import GatewayPeer, default_peer
 
 __all__ = ["DEFAULT_MIGRATE_IMAGE", "MIGRATE_IMAGE_REPOSITORY", "SETTINGS_FILE", "Settings"]
 
@@ -44,6 +45,12 @@ class Settings(Strict):
         description="namespace of the Gateway that tenants' HTTPRoutes attach to (NetworkPolicies admit it)",
     )
     gateway_name: Name = Field(default="relc", alias="gatewayName", description="name of that Gateway")
+    gateway_peer: GatewayPeer | None = Field(
+        default=None,
+        alias="gatewayPeer",
+        description="who the allow-gateway NetworkPolicies admit (namespaceSelector + podSelector, or cidrs); "
+        "an Instance's spec.gateway.peer overrides it; default: the pods of gatewayNamespace",
+    )
     monitoring_namespace: Name | None = Field(
         default=None,
         alias="monitoringNamespace",
@@ -57,3 +64,7 @@ class Settings(Strict):
         description="Prometheus Pushgateway the migration Jobs push their metrics to (RELC_PUSHGATEWAY_URL); "
         "none if unset: the Jobs' metrics are then not published",
     )
+
+    def peer(self) -> GatewayPeer:
+        """The fleet's gateway peer: ``gatewayPeer``, or the pods of ``gatewayNamespace``."""
+        return self.gateway_peer or default_peer(self.gateway_namespace)

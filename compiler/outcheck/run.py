@@ -7,6 +7,7 @@ document is checked exactly once either way.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 from jsonschema import Draft7Validator
 
 from compiler.diagnostics import Diagnostic, UsageError
-from compiler.outcheck import kubeconform, sem_lifecycle
+from compiler.outcheck import kubeconform, sem_defaults, sem_lifecycle, sem_routing
 from compiler.outcheck.builtin import KUBERNETES_VERSION, BuiltinSchemas
 from compiler.outcheck.check import Sorted, check_embedded, shape_problems, sort_documents
 from compiler.outcheck.discover import kubernetes_schema, read_rendered, shipped_crds, shipped_json
@@ -41,13 +42,15 @@ def check_rendered(job: RenderedCheck) -> list[Diagnostic]:
         )
     files, problems = read_rendered(job.rendered, job.shown_prefix)
     docs = sort_documents(files)
+    read_shipped = functools.cache(shipped_crds)  # the schema and the semantic checks read the same CRDs
     problems += sem_lifecycle.check(docs.manifests)  # RLC809-RLC811: routes on day 2
     catalogue = Catalogue(
         BuiltinSchemas(kubernetes_schema, job.kubernetes_version),
         [d.data for d in docs.manifests if is_crd(d.data)],
-        shipped_crds,
+        read_shipped,
     )
     chart_schema = Draft7Validator(shipped_json("helm", "chart.json"))
+    problems += sem_routing.check(docs.manifests) + sem_defaults.check(docs.manifests, read_shipped)
     if job.kubeconform is None:
         return problems + check_embedded(docs, catalogue, chart_schema)
     delegated = _delegable(docs)

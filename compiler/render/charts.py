@@ -5,7 +5,9 @@
 ``chartVersion``, else the component version); ``values.yaml`` is the blueprint's component values deep-merged
 with the candidate's overrides, templates rendered (see :mod:`compiler.render.templating`). Each component's
 values start with ``fullnameOverride: <component>``, so its Service is ``<component>`` in the candidate's
-namespace: the routing section relies on that name.
+namespace: the routing section relies on that name. A shared service flagged ``routingTable`` gets the common
+chart convention ``serviceAccount: {create: false, name: relc-router}`` last, over its own values: the
+``relc-routing-reader`` Role is bound to that ServiceAccount only, so a chart-made one could not read the table.
 """
 
 from __future__ import annotations
@@ -27,11 +29,15 @@ from compiler.render.conventions import (
 )
 from compiler.render.fleetview import Bundle, InstanceView, instance_views
 from compiler.render.output import Manifest, RenderedFile
+from compiler.render.platform import ROUTER_SERVICE_ACCOUNT
 from compiler.render.templating import Templates, deep_merge
 
 CHART_VERSION = "1.0.0"
 """Umbrella charts are rendered from git, never published: the version only has to be valid SemVer; the
 candidate's name rides along as build metadata so ``helm list`` shows which candidate a release is."""
+
+
+ROUTER_VALUES: Mapping[str, Any] = {"serviceAccount": {"create": False, "name": ROUTER_SERVICE_ACCOUNT}}
 
 
 def chart_dir(view: InstanceView, bundle: Bundle) -> str:
@@ -185,5 +191,6 @@ def chart_values(
             ("spec", "values", component.name),
             view.name,
         )
-        out[component.name] = deep_merge({"fullnameOverride": component.name}, deep_merge(base, override))
+        values = deep_merge({"fullnameOverride": component.name}, deep_merge(base, override))
+        out[component.name] = deep_merge(values, ROUTER_VALUES) if component.routing_table else values
     return out

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from compiler.model.fleet import Fleet
 from compiler.model.kinds import (
     BlueprintType,
-    ComponentType,
     GlobalProductionRelease,
     Instance,
     ReleaseBlueprint,
     ReleaseCandidate,
     Tenant,
 )
+from compiler.model.routes import routed_components
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +48,7 @@ class Bundle:
 
     def routed_components(self) -> list[str]:
         """Components tenants reach through the gateway: services and frontends, not infrastructure."""
-        pinned = self.candidate.spec.components
-        return [
-            c.name
-            for c in self.blueprint.spec.components
-            if c.name in pinned and c.type is not ComponentType.INFRASTRUCTURE
-        ]
+        return routed_components(self.blueprint, self.candidate)
 
 
 @dataclass(frozen=True, slots=True)

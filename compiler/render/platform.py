@@ -4,7 +4,9 @@ Isolation between Instances (the ADR: "network policies … and tightly scoped s
 
 - every namespace of an Instance carries the label ``relc.dev/instance: <i>``;
 - NetworkPolicies deny all ingress by default, then admit the same Instance's namespaces (by that label) and,
-  where tenants' traffic arrives, the gateway namespace — so two Instances on one cluster cannot reach each other;
+  where tenants' traffic arrives, the gateway's proxies — so two Instances on one cluster cannot reach each other.
+  The proxies are the Instance's ``spec.gateway.peer`` or relc.yaml's ``gatewayPeer`` (default: the pods of
+  ``gatewayNamespace``): selectors where they are pods, CIDRs where they are not (GKE's managed load balancers);
 - RBAC is namespaced only (Roles, never ClusterRoles): a ServiceAccount of one Instance is granted nothing in
   another. The migration ServiceAccount gets no permissions at all (no pods/exec: see MIGRATE_SERVICE_ACCOUNT).
 - The migration ServiceAccount carries the Instance's ``migration.backupIdentity`` as the workload-identity
@@ -26,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from compiler.model import names
+from compiler.model.gateway import GatewayPeer
 from compiler.model.kinds import Instance
 from compiler.render.context import RenderContext
 from compiler.render.conventions import (
@@ -58,11 +61,13 @@ GKE_SERVICE_ACCOUNT = "iam.gke.io/gcp-service-account"
 
 
 def render(ctx: RenderContext) -> Iterator[RenderedFile]:
+    fleet_peer = ctx.settings.peer()
     for view in instance_views(ctx.fleet):
-        yield from instance_platform(view, ctx.settings.gateway_namespace, ctx.settings.monitoring_namespace)
+        peer = view.instance.spec.gateway.peer or fleet_peer
+        yield from instance_platform(view, peer, ctx.settings.monitoring_namespace)
 
 
-def instance_platform(view: InstanceView, gateway_namespace: str, monitoring: str | None) -> Iterator[RenderedFile]:
+def instance_platform(view: InstanceView, gateway: GatewayPeer, monitoring: str | None) -> Iterator[RenderedFile]:
     i = view.name
     folder = platform_dir(i)
     shared = names.shared_namespace(i)
@@ -71,7 +76,7 @@ def instance_platform(view: InstanceView, gateway_namespace: str, monitoring: st
         f"{folder}/shared.yaml",
         (
             namespace(i, shared, "shared"),
-            *network_policies(i, shared, gateway_namespace, monitoring),
+            *network_policies(i, shared, gateway, monitoring),
             service_account(i, shared, ROUTER_SERVICE_ACCOUNT),
             *routing_reader(i, shared),
             *viewer(i, shared),
@@ -92,7 +97,7 @@ def instance_platform(view: InstanceView, gateway_namespace: str, monitoring: st
             f"{candidate_chart_dir(i, bundle.name)}/templates/{CANDIDATE_PLATFORM_FILE}",
             (
                 namespace(i, ns, "candidate", {LABEL_CANDIDATE: bundle.name}),
-                *network_policies(i, ns, gateway_namespace, monitoring),
+                *network_policies(i, ns, gateway, monitoring),
                 *viewer(i, ns),
             ),
         )
@@ -114,22 +119,32 @@ def namespace(instance: str, name: str, role: str, extra: dict[str, str] | None 
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": _meta(instance, name, None, labels)}
 
 
-def network_policies(instance: str, ns: str, gateway_namespace: str | None, monitoring: str | None) -> list[Manifest]:
-    """Default-deny ingress, then allow the same Instance, the gateway where tenants' requests arrive, and the
-    monitoring namespace (Prometheus) when the settings name one."""
+def network_policies(instance: str, ns: str, gateway: GatewayPeer | None, monitoring: str | None) -> list[Manifest]:
+    """Default-deny ingress, then allow the same Instance, the gateway's proxies where tenants' requests arrive,
+    and the monitoring namespace (Prometheus) when the settings name one."""
     policies = [
         _policy(instance, ns, "default-deny-ingress", []),
         _policy(
             instance, ns, "allow-same-instance", [{"namespaceSelector": {"matchLabels": {LABEL_INSTANCE: instance}}}]
         ),
     ]
-    if gateway_namespace is not None:
-        selector = {"matchLabels": {"kubernetes.io/metadata.name": gateway_namespace}}
-        policies.append(_policy(instance, ns, "allow-gateway", [{"namespaceSelector": selector}]))
+    if gateway is not None:
+        policies.append(_policy(instance, ns, "allow-gateway", gateway_sources(gateway)))
     if monitoring is not None:
         selector = {"matchLabels": {"kubernetes.io/metadata.name": monitoring}}
         policies.append(_policy(instance, ns, "allow-monitoring", [{"namespaceSelector": selector}]))
     return policies
+
+
+def gateway_sources(peer: GatewayPeer) -> list[dict[str, object]]:
+    """The NetworkPolicy peers of ``peer``: one ipBlock per CIDR, or one peer whose namespace and pod selectors
+    must both match (in one peer they are ANDed; as two peers they would admit either)."""
+    if peer.cidrs:
+        return [{"ipBlock": {"cidr": cidr}} for cidr in peer.cidrs]
+    source: dict[str, object] = {"namespaceSelector": {"matchLabels": dict(peer.namespace_selector or {})}}
+    if peer.pod_selector:
+        source["podSelector"] = {"matchLabels": dict(peer.pod_selector)}
+    return [source]
 
 
 def _policy(instance: str, ns: str, name: str, sources: list[dict[str, object]]) -> Manifest:

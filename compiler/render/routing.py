@@ -9,9 +9,17 @@ shard carries the ReferenceGrant that lets HTTPRoutes in the tenancy namespace p
 candidate's namespace. A candidate with more tenants than one ConfigMap holds gets several, split by
 compiler.render.shards (each with ``services.json`` and its own tenants, labelled with the shard).
 
-A request reaches ``/<component>/…`` on the Gateway with header ``x-relc-tenant: <tenant>``; the tenant's HTTPRoute
-sends it to Service ``<component>`` (port 80) in its candidate's namespace. A Gateway API HTTPRoute holds at most
-16 rules, so a tenant's routes are split into HTTPRoutes of 16 components each.
+A request reaches ``/<component>/…`` on the Gateway, for one of the Instance's ``spec.gateway.hostnames`` (on its
+listener ``sectionName`` if it names one), with header ``x-relc-tenant: <tenant>``; the tenant's HTTPRoute sends it,
+path unchanged, to Service ``<component>`` (port 80) in its serving candidate's namespace. The hostnames keep two
+Instances on one cluster's Gateway apart (RLC504, RLC805). A Gateway API HTTPRoute holds at most 16 rules, so a tenant's
+routes are split into HTTPRoutes of 16 components each.
+
+Every field the HTTPRoute CRD defaults is written out (``backendRefs[].weight: 1``, the references' ``group`` and
+``kind``, the header match ``type``): Argo CD's server-side-apply diff (gitops-engine ``pkg/diff``) compares the
+rendered object with the live one without applying CRD schema defaults, so an omitted defaulted field inside an
+atomic list reads as drift and leaves the tenant's Application OutOfSync forever (argo-cd issue #22151,
+"Gateway API HTTPRoute resources always out of sync when server-side apply is used"). RLC806 checks it.
 
 Who is routed where (compiler.render.fleetview): a tenant to ``Tenant.serving`` — its pin, unless it is a dry-run
 tenant rehearsing a move and names the candidate that keeps serving it (``servingCandidate``: new code must not
@@ -26,6 +34,7 @@ from dataclasses import dataclass
 
 from compiler.model import names
 from compiler.model.kinds import Tenant
+from compiler.model.routes import route_path
 from compiler.model.settings import Settings
 from compiler.render.context import RenderContext
 from compiler.render.conventions import (
@@ -44,6 +53,7 @@ from compiler.render.shards import shard_suffix, split
 
 TENANT_HEADER = "x-relc-tenant"
 SERVICE_PORT = 80
+BACKEND_WEIGHT = 1  # the CRD's default, written out (see the module docstring)
 MAX_RULES = 16  # Gateway API: HTTPRoute spec.rules maxItems
 LABEL_ROUTING_TABLE = "relc.dev/routing-table"
 SERVICES_KEY = "services.json"  # never a tenant name: those are DNS labels, without '.'
@@ -131,20 +141,32 @@ class CandidateRoutes:
         namespace = names.candidate_namespace(view.name, bundle.name)
         components = bundle.routed_components()
         backends = {
-            c: [{"group": "", "kind": "Service", "name": c, "namespace": namespace, "port": SERVICE_PORT}]
+            c: [
+                {
+                    "group": "",
+                    "kind": "Service",
+                    "name": c,
+                    "namespace": namespace,
+                    "port": SERVICE_PORT,
+                    "weight": BACKEND_WEIGHT,
+                }
+            ]
             for c in components
         }
-        self.paths = {c: {"type": "PathPrefix", "value": f"/{c}"} for c in components}
+        self.paths = {c: {"type": "PathPrefix", "value": route_path(c)} for c in components}
         self.backends = backends
         self.chunks = [components[n : n + MAX_RULES] for n in range(0, len(components), MAX_RULES)]
-        self.parents = [
-            {
-                "group": GATEWAY_GROUP,
-                "kind": "Gateway",
-                "name": settings.gateway_name,
-                "namespace": settings.gateway_namespace,
-            }
-        ]
+        gateway = view.instance.spec.gateway
+        parent: dict[str, str] = {
+            "group": GATEWAY_GROUP,
+            "kind": "Gateway",
+            "name": settings.gateway_name,
+            "namespace": settings.gateway_namespace,
+        }
+        if gateway.section_name is not None:
+            parent["sectionName"] = gateway.section_name
+        self.parents = [parent]
+        self.hostnames = list(gateway.hostnames)
         self.namespace = names.tenancy_namespace(view.name)
 
     def for_tenant(self, tenant: Tenant) -> Iterator[Templated[RouteShape]]:
@@ -178,5 +200,9 @@ def _route(shape: RouteShape, texts: tuple[str, ...]) -> Manifest:
             "labels": _labels(routes.view, routes.bundle, **{LABEL_TENANT: tenant}),
             "annotations": {SYNC_WAVE: WAVE_RELEASES},
         },
-        "spec": {"parentRefs": routes.parents, "rules": rules},
+        "spec": {
+            **({"hostnames": routes.hostnames} if routes.hostnames else {}),
+            "parentRefs": routes.parents,
+            "rules": rules,
+        },
     }

@@ -21,6 +21,7 @@ def rules() -> list[Rule]:
         lifecycle,
         migrations,
         references,
+        routes,
         secrets,
         serving,
     )
@@ -32,6 +33,7 @@ def rules() -> list[Rule]:
         migrations.check,
         apps.check,
         identifiers.check,
+        routes.check,
         lifecycle.check,
         backups.check,
         secrets.check,

@@ -152,9 +152,23 @@ def test_every_instance_namespace_denies_ingress_by_default(rendered: dict[str, 
         and d["spec"] == {"podSelector": {}, "policyTypes": ["Ingress"]}
     }
     assert namespaces and set(namespaces) == denied
+    # The gateway's peer: the Instance's spec.gateway.peer (the example's GKE Instances name CIDRs), else the
+    # default (this fleet has no relc.yaml): the pods of the gateway namespace.
+    cidrs = {
+        path.stem: yaml.safe_load(path.read_text())["spec"].get("gateway", {}).get("peer", {}).get("cidrs", [])
+        for path in (REPO / "instances").glob("*.yaml")
+    }
     for _, policy in objects(rendered, "NetworkPolicy"):
         instance = namespaces[policy["metadata"]["namespace"]]["relc.dev/instance"]
+        allowed = [
+            {"namespaceSelector": {"matchLabels": {"relc.dev/instance": instance}}},
+            *([{"ipBlock": {"cidr": c}} for c in cidrs[instance]] if cidrs[instance] else []),
+            *(
+                []
+                if cidrs[instance]
+                else [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "gateway-system"}}}]
+            ),
+        ]
         for rule in policy["spec"].get("ingress", []):
             for source in rule["from"]:
-                labels = source["namespaceSelector"]["matchLabels"]
-                assert labels in ({"relc.dev/instance": instance}, {"kubernetes.io/metadata.name": "gateway-system"})
+                assert source in allowed, (policy["metadata"], source)

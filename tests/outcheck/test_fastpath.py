@@ -60,12 +60,16 @@ def test_many_documents_of_one_kind_still_report_the_invalid_one(tmp_path: Path)
     root = copy_case(VALID, tmp_path / "fleet")
     route = (root / "rendered/instances/eu/routing/acme.yaml").read_text()
     count = COMPILE_AFTER + 8
-    docs = [route.replace("name: acme\n", f"name: acme-{i}\n", 1) for i in range(count)]
+    # Each its own hostname: identical matches on one Gateway would be RLC805 (a tie), not what this tests.
+    docs = [
+        route.replace("name: acme\n", f"name: acme-{i}\n", 1).replace("acme.eu.", f"acme-{i}.eu.", 1)
+        for i in range(count)
+    ]
     docs[-1] = docs[-1].replace("port: 8080", "port: eighty")
     (root / "rendered/instances/eu/routing/many.yaml").write_text("---\n".join(docs))
     result = validate_rendered(root, "--kubeconform", "off")
     assert result.exit_code == 1
-    line = (count - 1) * 19 + 16  # 18 lines per document plus its separator; the port is on line 16
+    line = (count - 1) * 24 + 18  # 23 lines per document plus its separator; the port is on line 18
     assert found(result) == [f"rendered/instances/eu/routing/many.yaml:{line}:RLC802 spec.rules[0].backendRefs[0].port"]
     assert "'eighty' is not of type 'integer'" in json.loads(result.output)["diagnostics"][0]["message"]
 
