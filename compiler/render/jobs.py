@@ -206,7 +206,6 @@ class _InstanceKit:
         self.vault_namespace = spec.vault.namespace
         self.image = ctx.settings.migrate_image
         self.timeout = duration_seconds(spec.migration.timeout)
-        self.retries = spec.migration.retries
         self.concurrency = spec.migration.concurrency
         self.cluster = spec.cluster
         self.pushgateway = ctx.settings.pushgateway_url
@@ -275,8 +274,11 @@ class _InstanceKit:
                 "annotations": {HOOK: "PreSync", HOOK_DELETE_POLICY: "BeforeHookCreation", SYNC_WAVE: wave},
             },
             "spec": {
-                "backoffLimit": self.retries,
-                "activeDeadlineSeconds": attempt * (self.retries + 1),
+                # One retry layer: Argo CD's (sync_policy(retries=migration.retries) on the Applications holding
+                # these hooks). A Job retrying as well would multiply the two: (limit + 1) x (backoffLimit + 1)
+                # attempts, each taking a slot and perhaps a backup.
+                "backoffLimit": 0,
+                "activeDeadlineSeconds": attempt,
                 "ttlSecondsAfterFinished": TTL_SECONDS_AFTER_FINISHED,
                 "podFailurePolicy": _POD_FAILURE_POLICY,
                 "template": {"metadata": {"labels": labels, "annotations": vault}, "spec": pod},
