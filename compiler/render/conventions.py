@@ -61,6 +61,9 @@ LABEL_TENANT = "relc.dev/tenant"
 LABEL_CANDIDATE = "relc.dev/candidate"
 LABEL_SERVICE = "relc.dev/service"
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
+HOOKS_DIGEST = "relc.dev/hooks-digest"
+"""A digest of the hook Jobs of a folder, carried by an ordinary object of the same folder: Argo CD leaves hooks
+out of sync status, so without it a change to hook Jobs alone would never sync (compiler.render.jobs.HookDigests)."""
 
 # --- Argo CD sync waves: CRDs → namespaces and policies → provisioning → migration Jobs → releases -----------
 WAVE_CRDS = "-30"
