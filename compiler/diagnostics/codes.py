@@ -53,6 +53,8 @@ _ALL = (
     Code("RLC501", "identifier-too-long", "a derived Kubernetes or PostgreSQL name exceeds 63 bytes"),
     Code("RLC502", "identifier-collision", "two objects derive the same database, schema or namespace name"),
     Code("RLC503", "invalid-country", "a country is not an ISO 3166-1 alpha-2 code"),
+    Code("RLC505", "argo-name-collision", "two Argo CD Applications, ApplicationSets or AppProjects derive one name"),
+    Code("RLC509", "argo-reserved-name", "an Instance takes the name of Argo CD's default project or relc's own"),
     # 6xx: release lifecycle
     Code("RLC601", "candidate-not-offered", "a tenant pins a candidate its Instance's global release does not offer"),
     Code("RLC602", "candidate-end-of-life", "a tenant pins a candidate past its end of life"),

@@ -14,6 +14,7 @@ def rules() -> list[Rule]:
     """The rules in the order they run (imported here, not at module load, to keep imports cheap)."""
     from compiler.validate import (
         apps,
+        argonames,
         backups,
         components,
         dependencies,
@@ -31,6 +32,7 @@ def rules() -> list[Rule]:
         migrations.check,
         apps.check,
         identifiers.check,
+        argonames.check,
         lifecycle.check,
         backups.check,
         secrets.check,
