@@ -71,6 +71,12 @@ _ALL = (
     Code("RLC802", "rendered-schema", "a rendered manifest does not validate against its schema"),
     Code("RLC803", "stale-output", "rendered/ does not match what the inputs compile to"),
     Code("RLC804", "status-file", "a relc report --status file is not the JSON relc-migrate status prints"),
+    Code("RLC807", "duplicate-argo-name", "two rendered Argo CD objects of one kind share a name"),
+    Code(
+        "RLC808",
+        "missing-generate-paths",
+        "a rendered Application or ApplicationSet template lacks manifest-generate-paths",
+    ),
     # 9xx: policies a change must keep against the base branch (relc plan, relc validate --base)
     Code("RLC901", "published-candidate-changed", "a published candidate's pins or values are edited in place"),
     Code("RLC902", "released-version-changed", "a ComponentVersion a published candidate pins is edited in place"),

@@ -14,7 +14,7 @@ from pathlib import Path
 from jsonschema import Draft7Validator
 
 from compiler.diagnostics import Diagnostic, UsageError
-from compiler.outcheck import kubeconform
+from compiler.outcheck import kubeconform, sem_argo
 from compiler.outcheck.builtin import KUBERNETES_VERSION, BuiltinSchemas
 from compiler.outcheck.check import Sorted, check_embedded, shape_problems, sort_documents
 from compiler.outcheck.discover import kubernetes_schema, read_rendered, shipped_crds, shipped_json
@@ -41,6 +41,7 @@ def check_rendered(job: RenderedCheck) -> list[Diagnostic]:
         )
     files, problems = read_rendered(job.rendered, job.shown_prefix)
     docs = sort_documents(files)
+    problems += sem_argo.check(docs.manifests)
     catalogue = Catalogue(
         BuiltinSchemas(kubernetes_schema, job.kubernetes_version),
         [d.data for d in docs.manifests if is_crd(d.data)],
