@@ -175,6 +175,10 @@ def root_project(s: Settings) -> Manifest:
         "kind": "AppProject",
         "metadata": _meta(s, ROOT_PROJECT, WAVE_PROJECTS),
         "spec": {
+            # What a root may create: Applications and ApplicationSets in Argo CD's namespace, from the fleet
+            # repository, nothing cluster-scoped; never AppProjects (the bootstrap Application creates those).
+            # Which project those Applications name is not something an AppProject can restrict: relc names
+            # each child's project <instance> itself (README: "Who may create what").
             "description": "relc root Applications: each may only create Argo CD Applications in Argo CD's namespace",
             "sourceRepos": [s.repo_url],
             "destinations": [{"name": IN_CLUSTER, "namespace": s.argocd_namespace}],
