@@ -27,6 +27,13 @@ def _instance(root: Path, name: str) -> str:
     return path
 
 
+def _only(root: Path) -> tuple[str, int, str, str]:
+    """The one diagnostic of a failing run: file, line, code, message."""
+    code, found = diagnostics(root)
+    assert code == 1 and len(found) == 1, found
+    return found[0]["file"], found[0]["line"], found[0]["code"], found[0]["message"]
+
+
 def test_a_tenant_named_like_its_instances_routing_application(base_fleet: Path) -> None:
     path = _tenant(base_fleet, "arematics-prod", "routing")
     code, found = diagnostics(base_fleet)
@@ -48,34 +55,26 @@ def test_tenants_of_two_instances_joining_to_one_name(base_fleet: Path) -> None:
     """``arematics`` + ``prod-xyz`` and ``arematics-prod`` + ``xyz`` both derive ``arematics-prod-xyz``."""
     _instance(base_fleet, "arematics")
     other = _tenant(base_fleet, "arematics", "prod-xyz")
-    code, found = diagnostics(base_fleet)
-    assert code == 1
     xyz = "tenants/arematics-prod/xyz.yaml"
-    assert [(d["file"], d["line"], d["code"], d["message"]) for d in found] == [
-        (
-            xyz,
-            5,
-            "RLC505",
-            f"Application 'arematics-prod-xyz' of tenant 'xyz' of instance 'arematics-prod' ({xyz}) is also the name "
-            f"derived for tenant 'prod-xyz' of instance 'arematics' ({other})",
-        )
-    ]
+    assert _only(base_fleet) == (
+        xyz,
+        5,
+        "RLC505",
+        f"Application 'arematics-prod-xyz' of tenant 'xyz' of instance 'arematics-prod' ({xyz}) is also the name "
+        f"derived for tenant 'prod-xyz' of instance 'arematics' ({other})",
+    )
 
 
 def test_an_instance_named_after_its_clusters_application(base_fleet: Path) -> None:
     """Cluster ``prod`` has the Application ``prod-crds``: an Instance ``prod-crds`` would take it for its root."""
     path = _instance(base_fleet, "prod-crds")
-    code, found = diagnostics(base_fleet)
-    assert code == 1
-    assert [(d["file"], d["line"], d["code"], d["message"]) for d in found] == [
-        (
-            path,
-            5,
-            "RLC505",
-            f"Application 'prod-crds' of the root of instance 'prod-crds' ({path}) is also the name derived for "
-            f"cluster 'prod' ({INSTANCE})",
-        )
-    ]
+    assert _only(base_fleet) == (
+        path,
+        5,
+        "RLC505",
+        f"Application 'prod-crds' of the root of instance 'prod-crds' ({path}) is also the name derived for "
+        f"cluster 'prod' ({INSTANCE})",
+    )
 
 
 def test_an_instance_named_default_would_rewrite_argo_cds_own_project(base_fleet: Path) -> None:
