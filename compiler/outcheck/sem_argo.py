@@ -45,7 +45,8 @@ def check(docs: Iterable[RenderedDoc]) -> list[Diagnostic]:
 
 
 def _folders(docs: Iterable[RenderedDoc]) -> set[str]:
-    return {str(PurePosixPath(d.file.rel).parent) for d in docs}
+    """The folders holding documents (string cuts, not PurePosixPath: ~450,000 documents at 10,000 tenants)."""
+    return {rel.rpartition("/")[0] for rel in {d.file.rel for d in docs}}
 
 
 class _Named:
