@@ -54,6 +54,8 @@ _ALL = (
     Code("RLC502", "identifier-collision", "two objects derive the same database, schema or namespace name"),
     Code("RLC503", "invalid-country", "a country is not an ISO 3166-1 alpha-2 code"),
     Code("RLC504", "route-collision", "two Instances render the same HTTPRoute match on one Gateway"),
+    Code("RLC505", "argo-name-collision", "two Argo CD Applications, ApplicationSets or AppProjects derive one name"),
+    Code("RLC509", "argo-reserved-name", "an Instance takes the name of Argo CD's default project or relc's own"),
     # 6xx: release lifecycle
     Code("RLC601", "candidate-not-offered", "a tenant pins a candidate its Instance's global release does not offer"),
     Code("RLC602", "candidate-end-of-life", "a tenant pins a candidate past its end of life"),
@@ -75,6 +77,12 @@ _ALL = (
     Code("RLC804", "status-file", "a relc report --status file is not the JSON relc-migrate status prints"),
     Code("RLC805", "rendered-route-collision", "two rendered HTTPRoutes tie on a match of one Gateway"),
     Code("RLC806", "missing-server-default", "a rendered custom resource omits a field its CRD defaults"),
+    Code("RLC807", "duplicate-argo-name", "two rendered Argo CD objects of one kind share a name"),
+    Code(
+        "RLC808",
+        "missing-generate-paths",
+        "a rendered Application or ApplicationSet template lacks manifest-generate-paths",
+    ),
     Code(
         "RLC809",
         "route-to-undeployed-candidate",

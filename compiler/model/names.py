@@ -39,3 +39,36 @@ def k8s_name(*parts: str, limit: int = DNS_LABEL_MAX) -> str:
         return name
     digest = short_hash(name)
     return f"{name[: limit - len(digest) - 1].rstrip('-')}-{digest}"
+
+
+# --- Argo CD objects ---------------------------------------------------------------------------------------------
+# Applications, ApplicationSets and AppProjects all live in Argo CD's one namespace, so their names share one
+# scope per kind across the whole fleet: a tenant Application ``<instance>-<tenant>`` must not take the name of
+# an Instance's own child (``<instance>-routing``), of another Instance's (``a`` + ``b-c`` against ``a-b`` +
+# ``c``), or of a cluster's. The render section and the RLC505 rule both derive them here.
+
+ROOT_PROJECT = "relc"
+"""The bootstrap AppProject: home of the per-Instance root Applications."""
+ARGOCD_DEFAULT_PROJECT = "default"
+"""Argo CD's own project, which every Argo CD installation has: relc must never render one of that name."""
+
+
+def argo_child(owner: str, part: str) -> str:
+    """An Application of an Instance (``<instance>-platform``, ``-registry``, ``-routing``, ``-<bundle>``), its
+    ApplicationSet (``<instance>-tenants``), or a cluster's (``<cluster>-crds``, ``-cluster-config``,
+    ``-monitoring``)."""
+    return k8s_name(owner, part)
+
+
+def tenant_application(instance: str, tenant: str) -> str:
+    """The Application the tenants' ApplicationSet generates for a tenant folder (Go template: ``tenant`` is
+    ``{{ .path.basename }}`` there). Not shortened: Argo CD names it, and Application names may be 253 long."""
+    return f"{instance}-{tenant}"
+
+
+def cluster_project(cluster: str) -> str:
+    return k8s_name(ROOT_PROJECT, "cluster", cluster)
+
+
+def monitoring_project(cluster: str) -> str:
+    return k8s_name(ROOT_PROJECT, "monitoring", cluster)

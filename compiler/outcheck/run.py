@@ -15,7 +15,7 @@ from pathlib import Path
 from jsonschema import Draft7Validator
 
 from compiler.diagnostics import Diagnostic, UsageError
-from compiler.outcheck import kubeconform, sem_defaults, sem_lifecycle, sem_routing
+from compiler.outcheck import kubeconform, sem_argo, sem_defaults, sem_lifecycle, sem_routing
 from compiler.outcheck.builtin import KUBERNETES_VERSION, BuiltinSchemas
 from compiler.outcheck.check import Sorted, check_embedded, shape_problems, sort_documents
 from compiler.outcheck.discover import kubernetes_schema, read_rendered, shipped_crds, shipped_json
@@ -44,6 +44,7 @@ def check_rendered(job: RenderedCheck) -> list[Diagnostic]:
     docs = sort_documents(files)
     read_shipped = functools.cache(shipped_crds)  # the schema and the semantic checks read the same CRDs
     problems += sem_lifecycle.check(docs.manifests)  # RLC809-RLC811: routes on day 2
+    problems += sem_argo.check(docs.manifests)  # RLC807-RLC808: Argo CD names and generate paths
     catalogue = Catalogue(
         BuiltinSchemas(kubernetes_schema, job.kubernetes_version),
         [d.data for d in docs.manifests if is_crd(d.data)],

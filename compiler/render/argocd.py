@@ -52,7 +52,7 @@ from compiler.render.fleetview import InstanceView, instance_views
 from compiler.render.output import Manifest, RenderedFile
 
 API = "argoproj.io/v1alpha1"
-ROOT_PROJECT = "relc"
+ROOT_PROJECT = names.ROOT_PROJECT
 WAVE_PROJECTS = "-40"
 IN_CLUSTER = "in-cluster"
 FINALIZER = "resources-finalizer.argocd.argoproj.io"
@@ -63,6 +63,24 @@ SYNC_OPTIONS = (
     "RespectIgnoreDifferences=true",
     "ApplyOutOfSyncOnly=true",  # a one-tenant change applies one tenant's objects, not the whole fleet's
 )
+GENERATE_PATHS = "argocd.argoproj.io/manifest-generate-paths"
+"""On every Application (and the tenants' ApplicationSet template): a commit that changes no file under these
+paths (``;``-separated, relative to the source path) is not a change for the Application. The controller asks the
+repo server (controller/state.go ``evaluateRevisionChanges`` → reposerver/repository ``UpdateRevisionForPaths``
+→ util/app/path ``AppFilesHaveChanged``), which then moves the cached manifests to the new commit instead of
+generating them, and auto-sync (controller/appcontroller.go ``alreadyAttemptedSync``) treats the commit as one
+already synced: no new sync, so no hooks. Webhook refreshes filter the same way (util/webhook ``HandleEvent``)."""
+OWN_FOLDER = "."
+"""Every input of an Application's manifests is inside its source folder: directory Applications read only their
+folder, and the umbrella charts' dependencies come from chart repositories at versions pinned in Chart.yaml (a
+change of pin is a change of Chart.yaml). So a change elsewhere can never alter what an Application renders."""
+COMPARE_OPTIONS = "argocd.argoproj.io/compare-options"
+SERVER_SIDE_DIFF = "ServerSideDiff=true"
+"""The API server computes the diff (a server-side apply dry run): it fills the defaults of custom resources,
+which the structured-merge diff that ServerSideApply otherwise selects does not (argo-cd issue #22151); a
+hook-bearing Application that showed OutOfSync forever would re-run its hooks on every self-heal."""
+ARGO_RETRY_LIMIT = 5
+"""Argo CD's own default (controller/appcontroller.go ``autoSync``), kept for Applications without hooks."""
 REPLICAS_IGNORED = ({"group": "apps", "kind": "Deployment", "jsonPointers": ["/spec/replicas"]},)
 """Autoscalers own replica counts; without this every HPA change would show the release out of sync."""
 
@@ -82,12 +100,14 @@ def render(ctx: RenderContext) -> Iterator[RenderedFile]:
 # --- building blocks ------------------------------------------------------------------------------------------
 
 
-def _meta(s: Settings, name: str, wave: str, labels: dict[str, str] | None = None) -> dict[str, object]:
+def _meta(
+    s: Settings, name: str, wave: str, labels: dict[str, str] | None = None, annotations: dict[str, str] | None = None
+) -> dict[str, object]:
     return {
         "name": name,
         "namespace": s.argocd_namespace,
         "labels": {**MANAGED_BY, **(labels or {})},
-        "annotations": {SYNC_WAVE: wave},
+        "annotations": {SYNC_WAVE: wave, **(annotations or {})},
     }
 
 
@@ -100,12 +120,21 @@ def source(s: Settings, rel: str) -> dict[str, object]:
     return {"repoURL": s.repo_url, "targetRevision": s.target_revision, "path": repo_path(s, rel)}
 
 
-def sync_policy(*, prune: bool = True) -> dict[str, object]:
+def sync_policy(*, prune: bool = True, retries: int = ARGO_RETRY_LIMIT) -> dict[str, object]:
+    """``retries``: Argo CD's retry limit, the only retry layer (relc-migrate's Jobs have ``backoffLimit: 0``):
+    a retry is a whole new sync, PreSync hooks included (gitops-engine pkg/sync/sync_context.go ``Sync``: a
+    failed hook fails the operation; controller/appcontroller.go ``processRequestedAppOperation`` retries it)."""
     return {
         "automated": {"prune": prune, "selfHeal": True},
         "syncOptions": list(SYNC_OPTIONS),
-        "retry": {"limit": 5, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"}},
+        "retry": {"limit": retries, "backoff": {"duration": "10s", "factor": 2, "maxDuration": "5m"}},
     }
+
+
+def sync_annotations() -> dict[str, str]:
+    """What every Application carries so that a commit syncs only the Applications whose folder changed, and a
+    sync status that is only OutOfSync when the cluster really differs."""
+    return {GENERATE_PATHS: OWN_FOLDER, COMPARE_OPTIONS: SERVER_SIDE_DIFF}
 
 
 def application(
@@ -119,17 +148,18 @@ def application(
     labels: dict[str, str] | None = None,
     prune: bool = True,
     cascade: bool = True,
+    retries: int = ARGO_RETRY_LIMIT,
     extra: dict[str, object] | None = None,
 ) -> Manifest:
     """An Application; ``cascade`` adds the finalizer that deletes its resources when it is deleted."""
-    meta = _meta(s, name, wave, labels)
+    meta = _meta(s, name, wave, labels, sync_annotations())
     if cascade:
         meta["finalizers"] = [FINALIZER]
     spec: dict[str, object] = {
         "project": project,
         "source": source(s, rel),
         "destination": destination,
-        "syncPolicy": sync_policy(prune=prune),
+        "syncPolicy": sync_policy(prune=prune, retries=retries),
         "revisionHistoryLimit": 5,
         **(extra or {}),
     }
@@ -145,6 +175,10 @@ def root_project(s: Settings) -> Manifest:
         "kind": "AppProject",
         "metadata": _meta(s, ROOT_PROJECT, WAVE_PROJECTS),
         "spec": {
+            # What a root may create: Applications and ApplicationSets in Argo CD's namespace, from the fleet
+            # repository, nothing cluster-scoped; never AppProjects (the bootstrap Application creates those).
+            # Which project those Applications name is not something an AppProject can restrict: relc names
+            # each child's project <instance> itself (README: "Who may create what").
             "description": "relc root Applications: each may only create Argo CD Applications in Argo CD's namespace",
             "sourceRepos": [s.repo_url],
             "destinations": [{"name": IN_CLUSTER, "namespace": s.argocd_namespace}],
@@ -157,12 +191,8 @@ def root_project(s: Settings) -> Manifest:
     }
 
 
-def cluster_project_name(cluster: str) -> str:
-    return names.k8s_name("relc-cluster", cluster)
-
-
 def cluster_objects(s: Settings, cluster: str) -> tuple[Manifest, ...]:
-    project_name = cluster_project_name(cluster)
+    project_name = names.cluster_project(cluster)
     proj: Manifest = {
         "apiVersion": API,
         "kind": "AppProject",
@@ -181,7 +211,7 @@ def cluster_objects(s: Settings, cluster: str) -> tuple[Manifest, ...]:
     destination = {"name": cluster}
     crds = application(
         s,
-        names.k8s_name(cluster, "crds"),
+        names.argo_child(cluster, "crds"),
         project=project_name,
         wave=WAVE_CRDS,
         rel=CRDS_DIR,
@@ -191,7 +221,7 @@ def cluster_objects(s: Settings, cluster: str) -> tuple[Manifest, ...]:
     )
     config = application(
         s,
-        names.k8s_name(cluster, "cluster-config"),
+        names.argo_child(cluster, "cluster-config"),
         project=project_name,
         wave=WAVE_PLATFORM,
         rel=cluster_dir(cluster),
@@ -207,7 +237,7 @@ def monitoring_objects(s: Settings, cluster: str) -> tuple[Manifest, ...]:
     namespace = s.monitoring_namespace
     if namespace is None:
         return ()
-    project_name = names.k8s_name("relc-monitoring", cluster)
+    project_name = names.monitoring_project(cluster)
     proj: Manifest = {
         "apiVersion": API,
         "kind": "AppProject",
@@ -222,7 +252,7 @@ def monitoring_objects(s: Settings, cluster: str) -> tuple[Manifest, ...]:
     }
     app = application(
         s,
-        names.k8s_name(cluster, "monitoring"),
+        names.argo_child(cluster, "monitoring"),
         project=project_name,
         wave=WAVE_PLATFORM,
         rel=monitoring_dir(cluster),
@@ -291,7 +321,7 @@ def children(s: Settings, view: InstanceView) -> Iterator[RenderedFile]:
 
     platform = application(
         s,
-        names.k8s_name(i, "platform"),
+        names.argo_child(i, "platform"),
         project=i,
         wave=WAVE_PLATFORM,
         rel=platform_dir(i),
@@ -306,7 +336,7 @@ def children(s: Settings, view: InstanceView) -> Iterator[RenderedFile]:
         rel = chart_dir(view, bundle)
         app = application(
             s,
-            names.k8s_name(i, bundle.name),
+            names.argo_child(i, bundle.name),
             project=i,
             wave=WAVE_RELEASES if bundle in view.candidates else WAVE_SHARED,
             rel=rel,
@@ -325,17 +355,18 @@ def children(s: Settings, view: InstanceView) -> Iterator[RenderedFile]:
         yield RenderedFile(f"{folder}/shared.yaml", tuple(shared))
     registry = application(
         s,
-        names.k8s_name(i, "registry"),
+        names.argo_child(i, "registry"),
         project=i,
         wave=WAVE_PROVISION,
         rel=f"{instance_dir(i)}/registry",
         destination=dest(names.tenancy_namespace(i)),
         labels=labels,
+        retries=view.instance.spec.migration.retries,  # its registry-sync Job is a hook
     )
     yield RenderedFile(f"{folder}/tenancy.yaml", (registry, tenants_appset(s, view)))
     routing = application(
         s,
-        names.k8s_name(i, "routing"),
+        names.argo_child(i, "routing"),
         project=i,
         wave=WAVE_RELEASES,
         rel=routing_dir(i),
@@ -358,7 +389,7 @@ def tenants_appset(s: Settings, view: InstanceView) -> Manifest:
     return {
         "apiVersion": API,
         "kind": "ApplicationSet",
-        "metadata": _meta(s, names.k8s_name(i, "tenants"), WAVE_PROVISION, {LABEL_INSTANCE: i}),
+        "metadata": _meta(s, names.argo_child(i, "tenants"), WAVE_PROVISION, {LABEL_INSTANCE: i}),
         "spec": {
             "goTemplate": True,
             "goTemplateOptions": ["missingkey=error"],
@@ -367,15 +398,17 @@ def tenants_appset(s: Settings, view: InstanceView) -> Manifest:
             ],
             "template": {
                 "metadata": {
-                    "name": f"{i}-{{{{ .path.basename }}}}",
+                    "name": names.tenant_application(i, "{{ .path.basename }}"),
                     "labels": {**MANAGED_BY, LABEL_INSTANCE: i, LABEL_TENANT: "{{ .path.basename }}"},
+                    "annotations": sync_annotations(),
                     "finalizers": [FINALIZER],
                 },
                 "spec": {
-                    "project": i,
+                    "project": i,  # fixed, never templated: a tenant folder cannot pick another project
                     "source": {"repoURL": s.repo_url, "targetRevision": s.target_revision, "path": "{{ .path.path }}"},
                     "destination": {"name": view.cluster, "namespace": names.tenancy_namespace(i)},
-                    "syncPolicy": sync_policy(),
+                    # its provisioning and migration Jobs are hooks: Argo CD's retry is their only retry
+                    "syncPolicy": sync_policy(retries=view.instance.spec.migration.retries),
                 },
             },
         },

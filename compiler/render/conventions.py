@@ -63,6 +63,9 @@ LABEL_SERVICE = "relc.dev/service"
 LABEL_SERVING = "relc.dev/serving-candidate"
 """On a dry-run tenant's TenantProvisionJob: the candidate its routes stay on (``validate --rendered``, RLC810)."""
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
+HOOKS_DIGEST = "relc.dev/hooks-digest"
+"""A digest of the hook Jobs of a folder, carried by an ordinary object of the same folder: Argo CD leaves hooks
+out of sync status, so without it a change to hook Jobs alone would never sync (compiler.render.jobs.HookDigests)."""
 
 # --- Argo CD sync waves: CRDs → namespaces and policies → provisioning → migration Jobs → releases -----------
 WAVE_CRDS = "-30"

@@ -26,10 +26,12 @@ Credentials are files the Vault agent injector writes to /vault/secrets before t
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import relc_contract as contract
 from compiler.diagnostics import RelcError
@@ -47,7 +49,7 @@ from compiler.render.conventions import (
     WAVE_MIGRATE,
     WAVE_PROVISION,
 )
-from compiler.render.output import Manifest, Shapes, Templated
+from compiler.render.output import Document, Manifest, Shapes, Templated
 from compiler.render.tenantplan import (
     SchemaSlot,
     ServicePin,
@@ -215,7 +217,6 @@ class _InstanceKit:
         self.vault_namespace = spec.vault.namespace
         self.image = ctx.settings.migrate_image
         self.timeout = duration_seconds(spec.migration.timeout)
-        self.retries = spec.migration.retries
         self.concurrency = spec.migration.concurrency
         self.cluster = spec.cluster
         self.pushgateway = ctx.settings.pushgateway_url
@@ -284,8 +285,11 @@ class _InstanceKit:
                 "annotations": {HOOK: "PreSync", HOOK_DELETE_POLICY: "BeforeHookCreation", SYNC_WAVE: wave},
             },
             "spec": {
-                "backoffLimit": self.retries,
-                "activeDeadlineSeconds": attempt * (self.retries + 1),
+                # One retry layer: Argo CD's (sync_policy(retries=migration.retries) on the Applications holding
+                # these hooks). A Job retrying as well would multiply the two: (limit + 1) x (backoffLimit + 1)
+                # attempts, each taking a slot and perhaps a backup.
+                "backoffLimit": 0,
+                "activeDeadlineSeconds": attempt,
                 "ttlSecondsAfterFinished": TTL_SECONDS_AFTER_FINISHED,
                 "podFailurePolicy": _POD_FAILURE_POLICY,
                 "template": {"metadata": {"labels": labels, "annotations": vault}, "spec": pod},
@@ -524,6 +528,41 @@ def _cronjob(job: Manifest, *, suspend: bool) -> Manifest:
             "jobTemplate": {"metadata": {"labels": meta["labels"]}, "spec": job["spec"]},
         },
     }
+
+
+class HookDigests:
+    """The digest of a folder's hook Jobs (``relc.dev/hooks-digest``): sha256 over each Job's manifest.
+
+    Why not emit and hash each Job: that is the costly part of rendering a tenant, done again. A Templated Job is
+    ``build(shape, texts)`` and ``build`` only places each text (output.Templated's contract), so the shape built
+    with markers for its texts, digested once per shape, plus the texts, determine the manifest exactly: the
+    per-tenant cost is one sha256 over a few names. A plain manifest is digested whole.
+    """
+
+    def __init__(self) -> None:
+        self._shapes: dict[tuple[object, ...], str] = {}  # shapes are interned, hashed by identity (output.Shapes)
+
+    def of(self, jobs: Sequence[Document]) -> str:
+        parts: list[str] = []
+        for job in jobs:
+            if isinstance(job, Templated):
+                parts.append(self._shape(job))
+                parts.extend(job.texts)
+            else:
+                parts.append(_canonical(job))
+        return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+    def _shape(self, job: Templated[Any]) -> str:
+        key = (job.build, job.shape, len(job.texts))
+        found = self._shapes.get(key)
+        if found is None:
+            markers = tuple(f"\x00{index}\x00" for index in range(len(job.texts)))
+            found = self._shapes[key] = _canonical(job.build(job.shape, markers))
+        return found
+
+
+def _canonical(manifest: Manifest) -> str:
+    return hashlib.sha256(json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def migration_groups(layout: TenantLayout) -> list[tuple[ServicePin, tuple[SchemaSlot, ...]]]:

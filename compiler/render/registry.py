@@ -25,9 +25,17 @@ import relc_contract as contract
 from compiler.diagnostics import RelcError
 from compiler.model import names
 from compiler.render.context import RenderContext
-from compiler.render.conventions import LABEL_INSTANCE, MANAGED_BY, REGISTRY_DIR, SYNC_WAVE, WAVE_PLATFORM, instance_dir
+from compiler.render.conventions import (
+    HOOKS_DIGEST,
+    LABEL_INSTANCE,
+    MANAGED_BY,
+    REGISTRY_DIR,
+    SYNC_WAVE,
+    WAVE_PLATFORM,
+    instance_dir,
+)
 from compiler.render.fleetview import InstanceView, instance_views
-from compiler.render.jobs import JobRenderer
+from compiler.render.jobs import HookDigests, JobRenderer
 from compiler.render.output import Manifest, RenderedFile
 from compiler.render.shards import shard_suffix, split
 from relc_contract import (
@@ -98,12 +106,16 @@ def render(ctx: RenderContext) -> Iterator[RenderedFile]:
     yield RenderedFile(JSON_FILE, raw=(json.dumps(registry_document(every), indent=2) + "\n").encode())
     yield RenderedFile(SQL_FILE, raw=registry_sql(per_instance).encode())
     job_renderer = JobRenderer(ctx)
+    digests = HookDigests()
     for view in instance_views(ctx.fleet):
         maps = configmaps(view.name, per_instance[view.name])
         payloads = [cm["data"][CONFIGMAP_KEY] for cm in maps]
         digest = names.short_hash("".join(payloads), length=16)
         mounts = [(cm["metadata"]["name"], CONFIGMAP_KEY, shard_file(i, len(maps))) for i, cm in enumerate(maps)]
         sync = job_renderer.registry_sync(view.instance, mounts, digest)
+        hooks = digests.of([sync])  # a new migrateImage changes only the hook: the ConfigMaps say so, and sync
+        for cm in maps:
+            cm["metadata"]["annotations"][HOOKS_DIGEST] = hooks
         yield RenderedFile(f"{instance_dir(view.name)}/registry/service-versions.yaml", (*maps, sync))
 
 

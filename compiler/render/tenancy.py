@@ -20,7 +20,7 @@ custom resource names (DNS-1123 subdomains, up to 253 characters).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -30,6 +30,7 @@ from compiler.render import jobs
 from compiler.render.context import RenderContext
 from compiler.render.conventions import (
     CRD_API_VERSION,
+    HOOKS_DIGEST,
     LABEL_CANDIDATE,
     LABEL_INSTANCE,
     LABEL_SERVICE,
@@ -137,6 +138,9 @@ class TenantTexts(NamedTuple):
     tenant: str
     database: str
     vault_path: str
+    hooks_digest: str
+    """of the tenant's provisioning and migration Jobs (jobs.HookDigests): the TenantProvisionJob is the
+    ordinary object of the tenant's Application that changes, and so syncs it, when only a hook Job changed"""
 
 
 class AppTexts(NamedTuple):
@@ -164,6 +168,7 @@ class TenantDocuments:
     def __init__(self, job_renderer: jobs.JobRenderer) -> None:
         self.jobs = job_renderer
         self.shapes = Shapes()
+        self.digests = jobs.HookDigests()
 
     def files(self, instance: Instance, tenant: Tenant, plan: CandidatePlan) -> Iterator[RenderedFile]:
         """The tenant's files, their documents deferred: the emitter renders them where it emits them (on
@@ -176,7 +181,9 @@ class TenantDocuments:
             yield RenderedFile(f"{folder}/{SCHEMA_VERSIONS_FILE}", deferred=one.versions)
             yield RenderedFile(f"{folder}/{MIGRATIONS_FILE}", deferred=one.migrations)
 
-    def tenant_provision_job(self, instance: Instance, owner: Owner, layout: TenantLayout) -> Templated[TenantShape]:
+    def tenant_provision_job(
+        self, instance: Instance, owner: Owner, layout: TenantLayout, hooks: Sequence[Document]
+    ) -> Templated[TenantShape]:
         spec = instance.spec
         policies = layout.tenant.spec.policies
         retention = policies.retention or spec.retention
@@ -184,7 +191,8 @@ class TenantDocuments:
         kept = (retention.schema_transition, retention.deprecated_versions)
         serving = layout.tenant.serving if policies.dry_run else ""
         shape = self.shapes.get(TenantShape, owner, _pairs(layout.base), spec.vault.namespace, deletion, kept, serving)
-        texts = TenantTexts(layout.name, layout.database, vault_path(spec.vault.path_prefix, layout.name))
+        path = vault_path(spec.vault.path_prefix, layout.name)
+        texts = TenantTexts(layout.name, layout.database, path, self.digests.of(hooks))
         return Templated(_tenant_provision_job, shape, texts)
 
     def app_provision_job(self, owner: Owner, layout: TenantLayout, app: AppDatabase) -> Templated[AppShape]:
@@ -214,6 +222,7 @@ class _OneTenant:
         self._tenant = tenant
         self._plan = plan
         self._layout: TenantLayout | None = None
+        self._hooks: tuple[list[Document], list[Document]] | None = None
 
     @property
     def layout(self) -> TenantLayout:
@@ -226,11 +235,24 @@ class _OneTenant:
         instance, candidate = self._instance.metadata.name, self._plan.candidate
         return self._documents.shapes.get(Owner, instance, candidate)
 
+    @property
+    def hooks(self) -> tuple[list[Document], list[Document]]:
+        """(provisioning Jobs, migration Jobs): the hooks of the tenant's Application, in its two files."""
+        if self._hooks is None:
+            jobs = self._documents.jobs
+            provisioning: list[Document] = list(jobs.provisioning(self._instance, self.layout))
+            migrations: list[Document] = (
+                list(jobs.migrations(self._instance, self.layout)) if self._plan.services else []
+            )
+            self._hooks = provisioning, migrations
+        return self._hooks
+
     def provisioning(self) -> tuple[Document, ...]:
         documents, instance, layout, owner = self._documents, self._instance, self.layout, self.owner
-        found: list[Document] = [documents.tenant_provision_job(instance, owner, layout)]
+        provisioning, migrations = self.hooks
+        found: list[Document] = [documents.tenant_provision_job(instance, owner, layout, provisioning + migrations)]
         found += [documents.app_provision_job(owner, layout, app) for app in layout.apps]
-        found += documents.jobs.provisioning(instance, layout)
+        found += provisioning
         return tuple(found)
 
     def versions(self) -> tuple[Document, ...]:
@@ -238,10 +260,10 @@ class _OneTenant:
         return tuple(self._documents.schema_version(owner, layout, slot) for slot in layout.slots())
 
     def migrations(self) -> tuple[Document, ...]:
-        return tuple(self._documents.jobs.migrations(self._instance, self.layout))
+        return tuple(self.hooks[1])
 
 
-def _metadata(owner: Owner, name: str, tenant: str, service: str | None = None) -> Manifest:
+def _metadata(owner: Owner, name: str, tenant: str, service: str | None = None, digest: str | None = None) -> Manifest:
     labels = {
         **MANAGED_BY,
         LABEL_INSTANCE: owner.instance,
@@ -254,7 +276,9 @@ def _metadata(owner: Owner, name: str, tenant: str, service: str | None = None) 
         "name": name,
         "namespace": names.tenancy_namespace(owner.instance),
         "labels": labels,
-        "annotations": {SYNC_WAVE: WAVE_PROVISION},
+        "annotations": {SYNC_WAVE: WAVE_PROVISION}
+        if digest is None
+        else {SYNC_WAVE: WAVE_PROVISION, HOOKS_DIGEST: digest},
     }
 
 
@@ -268,7 +292,7 @@ def _schemas(pairs: tuple[tuple[str, str], ...]) -> list[Manifest]:
 
 def _tenant_provision_job(shape: TenantShape, texts: tuple[str, ...]) -> Manifest:
     t = TenantTexts._make(texts)
-    metadata = _metadata(shape.owner, t.tenant, t.tenant)
+    metadata = _metadata(shape.owner, t.tenant, t.tenant, digest=t.hooks_digest)
     if shape.serving:
         metadata["labels"][LABEL_SERVING] = shape.serving
     return {

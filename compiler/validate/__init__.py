@@ -14,6 +14,7 @@ def rules() -> list[Rule]:
     """The rules in the order they run (imported here, not at module load, to keep imports cheap)."""
     from compiler.validate import (
         apps,
+        argonames,
         backups,
         components,
         dependencies,
@@ -34,6 +35,7 @@ def rules() -> list[Rule]:
         apps.check,
         identifiers.check,
         routes.check,
+        argonames.check,
         lifecycle.check,
         backups.check,
         secrets.check,

@@ -55,7 +55,7 @@ def test_a_route_to_a_candidate_no_application_deploys_is_rlc809(golden: Path) -
 
     assert (d["file"], d["line"], d["code"], d["field"]) == (
         ROUTES,
-        23,
+        25,
         "RLC809",
         "spec.rules[0].backendRefs[0].namespace",
     )

@@ -107,7 +107,7 @@ def test_allow_gateway_admits_the_configured_peer(example_fleet: Path) -> None:
         "podSelector": {},
         "policyTypes": ["Ingress"],
     }
-    gke = _policy(instances / "droneup-staging/platform/candidates/q2-2025.yaml", "allow-gateway")
+    gke = _policy(instances / "droneup-staging/candidates/q2-2025/templates/platform.yaml", "allow-gateway")
     assert gke["spec"]["ingress"] == [
         {
             "from": [

@@ -147,10 +147,10 @@ def test_pod_is_locked_down_and_limits_follow_the_instance(example_fleet: Path) 
         assert ctx["readOnlyRootFilesystem"] is True and ctx["capabilities"] == {"drop": ["ALL"]}
         assert ctx["allowPrivilegeEscalation"] is False
         assert "requests" in container["resources"]
-    assert spec["backoffLimit"] == 2  # migration.retries
+    assert spec["backoffLimit"] == 0  # Argo CD's retry is the one retry layer (migration.retries)
     # slot wait, then per step (five, each backing up) backup + migration: 10m each
     assert pod["activeDeadlineSeconds"] == (1 + 5 * 2) * 600
-    assert spec["activeDeadlineSeconds"] == 3 * pod["activeDeadlineSeconds"]
+    assert spec["activeDeadlineSeconds"] == pod["activeDeadlineSeconds"]  # one pod per Job
     assert spec["ttlSecondsAfterFinished"] > 0
     fail = spec["podFailurePolicy"]["rules"][0]
     assert fail["action"] == "FailJob" and contract.ExitCode.BLOCKED in fail["onExitCodes"]["values"]
