@@ -7,10 +7,8 @@ Files, all under instances/<i>/tenants/<t>/ so a one-tenant change touches only 
 - schema-versions.yaml: one TenantSchemaVersion per schema (desiredVersion = the tenant's pin);
 - migrations.yaml: one migration Job per service and database (compiler.render.jobs).
 
-Custom resources live in the Instance's tenancy namespace. Their names join tenant, country, app and schema
-with '.', which none of those contain, so two different tuples can never render the same name (a '-' join
-could: tenant ``a-de`` + schema ``x`` against tenant ``a``, country ``de``, schema ``x``). Dots are legal in
-custom resource names (DNS-1123 subdomains, up to 253 characters).
+Custom resources live in the Instance's tenancy namespace, named by relc_contract's name functions (tenant,
+country, app and schema joined with '.', unambiguous), which relc-migrate derives too to patch their status.
 """
 
 from __future__ import annotations
@@ -44,7 +42,7 @@ from compiler.render.tenantplan import (
     backup_required,
     tenant_layout,
 )
-from relc_contract import vault_path
+from relc_contract import app_provision_name, schema_version_name, tenant_provision_name, vault_path
 
 PROVISIONING_FILE = "provisioning.yaml"
 SCHEMA_VERSIONS_FILE = "schema-versions.yaml"
@@ -60,17 +58,6 @@ def render(ctx: RenderContext) -> Iterator[RenderedFile]:
         tenant = entry.obj
         instance = instances[instance_name]
         yield from documents.files(instance, tenant, plans.get(instance, tenant.spec.release_candidate))
-
-
-# --- names -------------------------------------------------------------------------------------------------
-
-
-def app_provision_name(tenant: str, app: str, country: str | None) -> str:
-    return f"{tenant}.{app}" if country is None else f"{tenant}.{app}.{country}"
-
-
-def schema_version_name(tenant: str, schema: str, country: str | None) -> str:
-    return f"{tenant}.{schema}" if country is None else f"{tenant}.{country}.{schema}"
 
 
 # --- documents ---------------------------------------------------------------------------------------------
@@ -257,7 +244,7 @@ def _tenant_provision_job(shape: TenantShape, texts: tuple[str, ...]) -> Manifes
     return {
         "apiVersion": CRD_API_VERSION,
         "kind": "TenantProvisionJob",
-        "metadata": _metadata(shape.owner, t.tenant, t.tenant),
+        "metadata": _metadata(shape.owner, tenant_provision_name(t.tenant), t.tenant),
         "spec": {
             "tenant": t.tenant,
             "instance": shape.owner.instance,
