@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import psycopg
 
 from relc_contract import TenantMigrateInvocation, TenantStep, step_invocation, validate_tenant
-from relc_migrate import db, gate, migrate, state
+from relc_migrate import db, migrate, state
 from relc_migrate.errors import RelcMigrateError, UsageError
 from relc_migrate.findings import MigrationFilesError
 from relc_migrate.folder import MigrationSet, parse_version
@@ -168,6 +168,8 @@ def run_tenant(
     steps = _prepare(inv)
     result = TenantResult(total=len(steps))
     if inv.candidate_namespace is not None:
+        from relc_migrate import gate  # the API client is imported only by runs that use it
+
         client = api_client(rt)
         result.candidate_waited = gate.await_candidate(
             client, inv.candidate_namespace, inv.candidate_wait_seconds, rt.stop

@@ -282,3 +282,21 @@ def test_deprovision_reports_on_the_tenant_provision_job(relc: Any, pg: Any, ten
     _clean(state)
     assert state.phases(TPJ, tenant) == ["deprovisioning", "deprovisioned"]
     assert state.status(TPJ, TENANCY, tenant)["conditions"][0]["reason"] == "Deprovisioned"
+
+
+_PROBE = """
+import sys
+from relc_migrate import cli, kubestatus, migrate, provision, tenant
+print(sorted(m for m in sys.modules if m in ("relc_migrate.kube", "relc_migrate.gate")))
+"""
+
+
+def test_only_a_run_that_talks_to_the_api_imports_its_client() -> None:
+    """Local and CI runs (no RELC_KUBE_API, no --await-candidate) never load the client or the gate."""
+    import subprocess
+    import sys
+
+    from tests.migrate.helpers import REPO
+
+    out = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, cwd=REPO, check=True)
+    assert out.stdout == "[]\n"
