@@ -4,6 +4,7 @@ list-map conditions, and RBAC that grants exactly the status writes and the read
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -46,7 +47,7 @@ def test_the_crds_say_plainly_who_writes_their_status() -> None:
     assert "no controller reads it, and relc-migrate does not either" in spec
 
 
-def _rbac(rendered: Path, instance: str) -> list[dict[str, object]]:
+def _rbac(rendered: Path, instance: str) -> list[dict[str, Any]]:
     platform = rendered / "instances" / instance / "platform"
     paths = [platform / "tenancy.yaml", *sorted((platform / "candidates").glob("*.yaml"))]
     return [d for p in paths for d in yaml.safe_load_all(p.read_text()) if d and "Role" in d["kind"]]
