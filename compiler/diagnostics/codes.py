@@ -62,6 +62,8 @@ _ALL = (
     Code("RLC606", "backup-destination", "tenants must be backed up before migrating but their Instance has nowhere"),
     Code("RLC607", "backup-scheme", "a backup destination is not one relc-migrate can write"),
     Code("RLC608", "backup-identity", "a backup identity is not the one its destination's object store needs"),
+    Code("RLC612", "migrate-gate", "a migration Job does not wait for its candidate, or may not read its Deployments"),
+    Code("RLC613", "status-rbac", "relc-migrate may not write the tenancy status it writes, or a CRD cannot hold it"),
     # 7xx: security
     Code("RLC701", "literal-secret", "a secret is written in the repository instead of referenced in Vault"),
     # 8xx: rendering and output
