@@ -300,3 +300,32 @@ def test_only_a_run_that_talks_to_the_api_imports_its_client() -> None:
 
     out = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, cwd=REPO, check=True)
     assert out.stdout == "[]\n"
+
+
+def test_sigterm_during_the_gate_stops_the_run_at_once(cli_env: dict[str, str], tenant: str, cluster: Cluster) -> None:
+    """The real binary, waiting on a candidate that never gets ready: SIGTERM ends it with exit 5 and a summary."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.migrate.helpers import REPO
+
+    cluster.state.deployments[CANDIDATE] = [[deployment("api", CANDIDATE, available=0)]]
+    argv = tenant_args(tenant, "auth@1.2.0", candidate_namespace=CANDIDATE, candidate_wait_seconds=120)
+    env = {**os.environ, **cli_env, **cluster.env}
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "relc_migrate", *argv], env=env, cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 30
+    while cluster.state.lists < 2 and time.monotonic() < deadline:  # it is polling
+        time.sleep(0.05)
+    started = time.monotonic()
+    runner.send_signal(signal.SIGTERM)
+    out, _ = runner.communicate(timeout=30)
+    assert runner.returncode == int(contract.ExitCode.INTERRUPTED)
+    assert time.monotonic() - started < 2.0
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["outcome"] == "interrupted" and summary["command"] == "migrate-tenant"
