@@ -20,6 +20,10 @@ The policy is best effort, because the database is the source of truth and the s
 Each object is read once per run (GET on its status subresource) before the first patch: the patch keeps the
 conditions others wrote, and a ``Ready`` condition keeps its ``lastTransitionTime`` when its status does not
 change (metav1.Condition semantics). The patch is a JSON merge patch of ``.status`` only.
+
+A run with nothing to do only reconciles: it reads each TenantSchemaVersion and patches only one whose status
+does not already match the registry (one GET per schema, no patch in the steady state). That is what fills in
+the status of a tenant's first sync, whose objects Argo CD created only after the PreSync Job had run.
 """
 
 from __future__ import annotations
@@ -63,6 +67,8 @@ class _Seen:
 
     conditions: list[dict[str, Any]]
     generation: int | None
+    fields: dict[str, Any]
+    """the status's other fields as last read or written"""
 
 
 @dataclass
@@ -96,14 +102,17 @@ class StatusWriter:
         current: str | None = None,
         migrated_at: str | None = None,
         message: str | None = None,
+        only_if_changed: bool = False,
     ) -> None:
-        """A TenantSchemaVersion's phase (and its current version, last migration time, reason)."""
+        """A TenantSchemaVersion's phase (and its current version, last migration time, reason); with
+        ``only_if_changed``, no patch when the object already says exactly that (a run with nothing to do)."""
         status: dict[str, Any] = {"phase": phase, "message": _cut(message)}
         if current is not None:
             status["currentVersion"] = current
         if migrated_at is not None:
             status["lastMigratedAt"] = migrated_at
-        self._write(TENANT_SCHEMA_VERSIONS, schema_version_name(tenant, schema, country), status, phase == "complete")
+        name = schema_version_name(tenant, schema, country)
+        self._write(TENANT_SCHEMA_VERSIONS, name, status, phase == "complete", only_if_changed)
 
     def provision(self, tenant: str, phase: str, message: str | None = None) -> None:
         """The tenant's TenantProvisionJob (its main database): running, complete, failed, deprovisioning..."""
@@ -112,7 +121,9 @@ class StatusWriter:
 
     # --- the writes -----------------------------------------------------------------------------------------
 
-    def _write(self, plural: str, name: str, status: dict[str, Any], ready: bool) -> None:
+    def _write(
+        self, plural: str, name: str, status: dict[str, Any], ready: bool, only_if_changed: bool = False
+    ) -> None:
         client = self.client
         if client is None:
             return
@@ -121,6 +132,8 @@ class StatusWriter:
         path = status_path(client.config.namespace, plural, name)
         try:
             seen = self._read(client, plural, name, path)
+            if only_if_changed and all(seen.fields.get(k) == v for k, v in status.items()):
+                return
             phase = str(status["phase"])
             condition = _ready_condition(seen, ready, phase, status.get("message"))
             status = {**status, "conditions": _merge(seen.conditions, condition)}
@@ -135,6 +148,7 @@ class StatusWriter:
             self._failed(plural, name, err)
             return
         seen.conditions = status["conditions"]
+        seen.fields.update({k: v for k, v in status.items() if k != "conditions"})
         self.written += 1
 
     def _read(self, client: KubeClient, plural: str, name: str, path: str) -> _Seen:
@@ -142,10 +156,13 @@ class StatusWriter:
         seen = self._seen.get(key)
         if seen is None:
             current = client.request("GET", path)
-            conditions = (current.get("status") or {}).get("conditions") or []
+            status = current.get("status") or {}
+            conditions = status.get("conditions") or []
             generation = (current.get("metadata") or {}).get("generation")
             seen = self._seen[key] = _Seen(
-                [c for c in conditions if isinstance(c, dict)], generation if isinstance(generation, int) else None
+                [c for c in conditions if isinstance(c, dict)],
+                generation if isinstance(generation, int) else None,
+                {k: v for k, v in status.items() if k != "conditions"},
             )
         return seen
 

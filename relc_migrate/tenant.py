@@ -136,7 +136,13 @@ def _queued(
 
 
 def _mirror(
-    status: StatusWriter, inv: TenantMigrateInvocation, step: _Step, conn: psycopg.Connection, error: StepError | None
+    status: StatusWriter,
+    inv: TenantMigrateInvocation,
+    step: _Step,
+    conn: psycopg.Connection,
+    error: StepError | None,
+    *,
+    only_if_changed: bool = False,
 ) -> None:
     """A step's schemas as its database's registry now records them (the status is a view of the registry)."""
     try:
@@ -153,7 +159,7 @@ def _mirror(
             continue
         status.schema(
             inv.tenant, schema, step.step.country, row.status, current=row.current_version,
-            migrated_at=row.last_migrated_at, message=row.status_reason,
+            migrated_at=row.last_migrated_at, message=row.status_reason, only_if_changed=only_if_changed,
         )  # fmt: skip
 
 
@@ -164,7 +170,7 @@ def run_tenant(
     failure; errors in the input (names, folders, drift found by the check) raise before anything ran.
 
     ``status`` mirrors each step's schemas into their TenantSchemaVersions (best effort; not in a dry run, which
-    changes nothing, and not in a run with nothing to do, which costs nothing)."""
+    changes nothing; a run with nothing to do only patches objects whose status does not match the registry)."""
     steps = _prepare(inv)
     result = TenantResult(total=len(steps))
     if inv.candidate_namespace is not None:
@@ -186,6 +192,8 @@ def run_tenant(
         if not anything_to_do(steps, work):
             log.info("%s: every schema is at its desired version; nothing to do", inv.tenant)
             result.noop = True
+            for step in steps:  # reconcile only: objects that already say so are not patched
+                _mirror(status, inv, step, work[step.database], None, only_if_changed=True)
             return result
         _queued(status, inv, steps, work)
         stack.enter_context(migrate.cluster_slot(rt, inv.tenant, WHOLE_TENANT, inv.slot_wait_seconds, metrics))
