@@ -74,13 +74,15 @@ class ProvisionInvocation:
     """``relc-migrate provision``: create ``database`` and ``schemas`` (idempotent) for ``tenant``.
 
     ``services`` pairs each schema with the service that owns it (same order as ``schemas``) so the schema
-    registry starts with one ``pending`` row per schema.
+    registry starts with one ``pending`` row per schema. ``app``: the schemas are that app's (its AppProvisionJob
+    gets the status); None: the tenant's base schemas (its TenantProvisionJob does).
     """
 
     tenant: str
     database: str
     schemas: tuple[str, ...]
     services: tuple[str, ...]
+    app: str | None = None
 
 
 DeletionMode = Literal["retained", "immediate", "manual"]
@@ -311,6 +313,8 @@ def provision_argv(inv: ProvisionInvocation) -> tuple[str, ...]:
     argv = ["provision", "--tenant", inv.tenant, "--database", inv.database]
     for schema, service in zip(inv.schemas, inv.services, strict=True):
         argv += ["--schema", f"{schema}={service}"]
+    if inv.app is not None:
+        argv += ["--app", inv.app]
     return tuple(argv)
 
 

@@ -21,7 +21,7 @@ TENANT_SCHEMA_VERSIONS: Final = "tenantschemaversions"
 TENANT_PROVISION_JOBS: Final = "tenantprovisionjobs"
 APP_PROVISION_JOBS: Final = "appprovisionjobs"
 #: The plurals whose ``/status`` relc-migrate patches (and the rendered Role grants get/patch on, nothing more).
-STATUS_WRITTEN: Final = (TENANT_SCHEMA_VERSIONS, TENANT_PROVISION_JOBS)
+STATUS_WRITTEN: Final = (TENANT_SCHEMA_VERSIONS, TENANT_PROVISION_JOBS, APP_PROVISION_JOBS)
 
 #: TenantSchemaVersion ``.status.phase`` (design: pending, migrating, complete, failed, blocked).
 MIGRATION_PHASES: Final = ("pending", "migrating", "complete", "failed", "blocked")

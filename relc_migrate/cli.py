@@ -494,40 +494,41 @@ def repair_cmd(reason: str, **params: Any) -> None:
 @click.option("--tenant", required=True)
 @click.option("--database", required=True)
 @click.option("--schema", "schemas", multiple=True, required=True, help="<schema>=<service>, repeatable.")
-def provision_cmd(tenant: str, database: str, schemas: tuple[str, ...]) -> None:
+@click.option("--app", default=None, help="The schemas are this app's (its AppProvisionJob gets the status).")
+def provision_cmd(tenant: str, database: str, schemas: tuple[str, ...], app: str | None) -> None:
     """Create the tenant database, relc's bookkeeping and the schemas (idempotent)."""
     import psycopg
 
     from relc_migrate import kubestatus, provision
 
-    inv = provision_invocation(tenant, database, schemas)
+    inv = provision_invocation(tenant, database, schemas, app)
 
     def body(rt: Runtime, metrics: Metrics) -> Outcome:
-        # the TenantProvisionJob describes the tenant's main database (app databases have AppProvisionJobs)
-        status = kubestatus.writer(rt, metrics) if database == contract.database_name(tenant) else None
-        if status is not None:
-            status.provision(tenant, "running", f"provisioning {database}")
+        # the TenantProvisionJob describes the tenant's base schemas, an AppProvisionJob one app's (--app)
+        country = provision.validate_provision(inv)
+        status = kubestatus.ProvisionStatus(kubestatus.writer(rt, metrics), tenant, app, country)
+        status.report("running", f"provisioning {database}")
         try:
             result = provision.provision(inv, rt)
         except (RelcMigrateError, IdentifierError, psycopg.Error) as err:
-            if status is not None:
-                status.provision(tenant, "failed", str(err))
+            status.report("failed", str(err))
             raise
         fields: dict[str, Any] = {
             "database_created": result.database_created,
             "schemas_created": result.schemas_created,
             "schemas_existing": result.schemas_existing,
         }
-        if status is not None:
-            status.provision(tenant, "complete")
-            if status.enabled or status.failed:
-                fields["status_writes"] = status.summary()
+        status.report("complete")
+        if status.writer.enabled or status.writer.failed:
+            fields["status_writes"] = status.writer.summary()
         return Outcome(fields)
 
     run_command("provision", body, base={"tenant": tenant, "database": database})
 
 
-def provision_invocation(tenant: str, database: str, schemas: tuple[str, ...]) -> contract.ProvisionInvocation:
+def provision_invocation(
+    tenant: str, database: str, schemas: tuple[str, ...], app: str | None = None
+) -> contract.ProvisionInvocation:
     pairs = []
     for item in schemas:
         schema, sep, service = item.partition("=")
@@ -539,6 +540,7 @@ def provision_invocation(tenant: str, database: str, schemas: tuple[str, ...]) -
         database=database,
         schemas=tuple(p[0] for p in pairs),
         services=tuple(p[1] for p in pairs),
+        app=app,
     )
 
 

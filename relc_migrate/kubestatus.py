@@ -34,11 +34,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from relc_contract import (
+    APP_PROVISION_JOBS,
     CONDITION_READY,
     ENV_KUBE_API,
     KUBE_API_IN_CLUSTER,
     TENANT_PROVISION_JOBS,
     TENANT_SCHEMA_VERSIONS,
+    app_provision_name,
     schema_version_name,
     status_path,
     tenant_provision_name,
@@ -115,9 +117,14 @@ class StatusWriter:
         self._write(TENANT_SCHEMA_VERSIONS, name, status, phase == "complete", only_if_changed)
 
     def provision(self, tenant: str, phase: str, message: str | None = None) -> None:
-        """The tenant's TenantProvisionJob (its main database): running, complete, failed, deprovisioning..."""
+        """The tenant's TenantProvisionJob (its base schemas): running, complete, failed, deprovisioning..."""
         status = {"phase": phase, "message": _cut(message)}
         self._write(TENANT_PROVISION_JOBS, tenant_provision_name(tenant), status, phase == "complete")
+
+    def app_provision(self, tenant: str, app: str, country: str | None, phase: str, message: str | None = None) -> None:
+        """An app's AppProvisionJob (its schemas in the tenant's database, or in its database for ``country``)."""
+        status = {"phase": phase, "message": _cut(message)}
+        self._write(APP_PROVISION_JOBS, app_provision_name(tenant, app, country), status, phase == "complete")
 
     # --- the writes -----------------------------------------------------------------------------------------
 
@@ -198,6 +205,23 @@ def _ready_condition(seen: _Seen, ready: bool, phase: str, message: object) -> d
 def _merge(conditions: list[dict[str, Any]], condition: dict[str, Any]) -> list[dict[str, Any]]:
     """The conditions with ``condition`` replacing the one of its type (a merge patch replaces whole lists)."""
     return [*(c for c in conditions if c.get("type") != condition["type"]), condition]
+
+
+@dataclass(frozen=True)
+class ProvisionStatus:
+    """Where one provision run reports: an app's AppProvisionJob (``app``), else, for the tenant's main database,
+    its TenantProvisionJob; a base-schema run in a country database reports nowhere (no object describes it)."""
+
+    writer: StatusWriter
+    tenant: str
+    app: str | None
+    country: str | None
+
+    def report(self, phase: str, message: str | None = None) -> None:
+        if self.app is not None:
+            self.writer.app_provision(self.tenant, self.app, self.country, phase, message)
+        elif self.country is None:
+            self.writer.provision(self.tenant, phase, message)
 
 
 def api_client(rt: Runtime) -> KubeClient:

@@ -73,8 +73,8 @@ class ProvisionPhase(StrEnum):
 
 
 class ProvisionStatus(CrdModel):
-    """Written by relc-migrate (TenantProvisionJob: the provision and deprovision Jobs of the tenant's main
-    database); relc never renders a status. AppProvisionJob status is written by nothing."""
+    """Written by relc-migrate's provisioning Jobs (a TenantProvisionJob by the one for the tenant's base schemas
+    and by deprovision, an AppProvisionJob by the one for its app); relc never renders a status."""
 
     phase: ProvisionPhase | None = None
     job_name: Text | None = Field(default=None, alias="jobName")

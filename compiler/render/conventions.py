@@ -83,5 +83,5 @@ MIGRATE_SERVICE_ACCOUNT = "relc-migrate"
 section renders it; no pods/exec: migrations reach the Job through an init container, never by exec into a
 running pod). Vault's Kubernetes auth role of that name
 binds it to the tenants' secrets. Its only Kubernetes permissions (compiler.render.platform): get/patch on the
-status subresource of TenantSchemaVersions and TenantProvisionJobs in the tenancy namespace, and get/list on
-Deployments in each candidate namespace (the readiness gate)."""
+status subresource of TenantSchemaVersions, TenantProvisionJobs and AppProvisionJobs in the tenancy namespace,
+and get/list on Deployments in each candidate namespace (the readiness gate)."""

@@ -298,6 +298,8 @@ class ProvisionShape:
     kit: _InstanceKit
     schemas: tuple[tuple[str, str], ...]
     """(schema, service) pairs the database gets"""
+    app: str | None
+    """the app whose schemas these are (its AppProvisionJob gets the status), None for the tenant's base schemas"""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -335,7 +337,8 @@ class MigrationTexts(NamedTuple):
 def _provision_job(shape: ProvisionShape, texts: tuple[str, ...]) -> Manifest:
     t, kit = ProvisionTexts._make(texts), shape.kit
     schemas = tuple(schema for schema, _ in shape.schemas)
-    inv = contract.ProvisionInvocation(t.tenant, t.database, schemas, tuple(service for _, service in shape.schemas))
+    services = tuple(service for _, service in shape.schemas)
+    inv = contract.ProvisionInvocation(t.tenant, t.database, schemas, services, shape.app)
     # CREATE DATABASE needs the Instance's admin role; the tenant's own credentials may not exist yet.
     pod: Manifest = {
         "containers": [kit.main_container(contract.provision_argv(inv), t.name, [_TMP_MOUNT])],
@@ -393,17 +396,17 @@ class JobRenderer:
     def provisioning(self, instance: Instance, layout: TenantLayout) -> list[Templated[ProvisionShape]]:
         """One Job per database the tenant's TenantProvisionJob and AppProvisionJobs describe (idempotent)."""
         kit = self._kit(instance)
-        jobs = [self._provision(kit, layout, layout.database, layout.base)]
-        jobs += [self._provision(kit, layout, app.database, app.slots) for app in layout.apps]
+        jobs = [self._provision(kit, layout, layout.database, layout.base, None)]
+        jobs += [self._provision(kit, layout, app.database, app.slots, app.app.name) for app in layout.apps]
         return jobs
 
     def _provision(
-        self, kit: _InstanceKit, layout: TenantLayout, database: str, slots: tuple[SchemaSlot, ...]
+        self, kit: _InstanceKit, layout: TenantLayout, database: str, slots: tuple[SchemaSlot, ...], app: str | None
     ) -> Templated[ProvisionShape]:
         pairs = tuple((s.schema, s.pin.service) for s in slots)
         extra = f"{database}:{','.join(schema for schema, _ in pairs)}"
         name = contract.job_name("provision", layout.name, extra=extra)
-        shape = self._shapes.get(ProvisionShape, kit, pairs)
+        shape = self._shapes.get(ProvisionShape, kit, pairs, app)
         return Templated(_provision_job, shape, ProvisionTexts(name, layout.name, database))
 
     # --- migration ------------------------------------------------------------------------------------------

@@ -6,8 +6,8 @@ Isolation between Instances (the ADR: "network policies … and tightly scoped s
 - NetworkPolicies deny all ingress by default, then admit the same Instance's namespaces (by that label) and,
   where tenants' traffic arrives, the gateway namespace — so two Instances on one cluster cannot reach each other;
 - RBAC is namespaced only (Roles, never ClusterRoles): a ServiceAccount of one Instance is granted nothing in
-  another. The migration ServiceAccount may get/patch the status subresource of TenantSchemaVersions and
-  TenantProvisionJobs in the tenancy namespace (status writes) and get/list Deployments in each of the
+  another. The migration ServiceAccount may get/patch the status subresource of the tenancy resources it
+  reports on, in the tenancy namespace (status writes), and get/list Deployments in each of the
   Instance's candidate namespaces (the readiness gate); nothing else (no pods/exec: see MIGRATE_SERVICE_ACCOUNT).
 - The migration ServiceAccount carries the Instance's ``migration.backupIdentity`` as the workload-identity
   annotation of its cloud (EKS IRSA's role, GKE Workload Identity's Google service account), so backups reach

@@ -344,3 +344,28 @@ def test_sigterm_during_the_gate_stops_the_run_at_once(cli_env: dict[str, str], 
     assert time.monotonic() - started < 2.0
     summary = json.loads(out.strip().splitlines()[-1])
     assert summary["outcome"] == "interrupted" and summary["command"] == "migrate-tenant"
+
+
+def test_an_apps_provisioning_reports_on_its_app_provision_job(relc: Any, tenant: str, cluster: Cluster) -> None:
+    state = cluster.state
+    database = contract.tenant_database(tenant, "de")
+    name = contract.app_provision_name(tenant, "crm", "de")
+    state.add(
+        {
+            "apiVersion": contract.CRD_API_VERSION,
+            "kind": "AppProvisionJob",
+            "metadata": {"name": name, "namespace": TENANCY},
+            "spec": {
+                "tenant": tenant, "app": "crm", "countryScoped": True, "country": "de", "database": database,
+                "schemas": [{"schema": "entity-crm", "service": "entity"}], "services": ["entity"],
+            },
+        }
+    )  # fmt: skip
+    _resources(state, tenant)
+    inv = contract.ProvisionInvocation(tenant, database, ("entity-crm",), ("entity",), app="crm")
+    run = relc(*contract.provision_argv(inv), **cluster.env)
+    assert run.exit_code == 0, run.output
+    _clean(state)
+    assert state.phases(contract.APP_PROVISION_JOBS, name) == ["running", "complete"]
+    assert state.status(contract.APP_PROVISION_JOBS, TENANCY, name)["jobName"] == "test-job"
+    assert state.phases(TPJ, tenant) == []  # the tenant's base schemas were not this run's

@@ -82,7 +82,8 @@ def test_status_writers_without_their_grant_and_a_crd_without_list_map_condition
     says = "writes tenancy status (RELC_KUBE_API) but ServiceAccount relc-migrate"
     missing = (
         "may not get tenantschemaversions/status, patch tenantschemaversions/status, get tenantprovisionjobs/status, "
-        "patch tenantprovisionjobs/status in namespace arematics-test-tenancy"
+        "patch tenantprovisionjobs/status, get appprovisionjobs/status, patch appprovisionjobs/status in namespace "
+        "arematics-test-tenancy"
     )
     env = "spec.template.spec.containers[0].env"
     prov = "rendered/instances/arematics-test/tenants/xyz/provisioning.yaml"

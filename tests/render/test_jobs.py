@@ -216,8 +216,8 @@ def test_provisioning_jobs_one_per_database_before_migrations(example_fleet: Pat
         ),
         list(
             contract.provision_argv(
-                contract.ProvisionInvocation(
-                    "xyz", "tenant_xyz_de", ("payments-crm", "entity-crm"), ("payments", "entity")
+                contract.ProvisionInvocation(  # app crm's schemas: its AppProvisionJob gets the status
+                    "xyz", "tenant_xyz_de", ("payments-crm", "entity-crm"), ("payments", "entity"), app="crm"
                 )
             )
         ),

@@ -76,7 +76,7 @@ def test_relc_migrate_may_patch_status_and_read_candidate_deployments_nothing_mo
     assert rules[("arematics-prod-tenancy", MIGRATE_STATUS_ROLE)] == [
         {
             "apiGroups": ["tenancy.relc.dev"],
-            "resources": ["tenantschemaversions/status", "tenantprovisionjobs/status"],
+            "resources": ["tenantschemaversions/status", "tenantprovisionjobs/status", "appprovisionjobs/status"],
             "verbs": ["get", "patch"],
         }
     ]
