@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from relc_contract.dependencies import _SHOWN, normalised_semver
+from relc_contract.kube import DEFAULT_CANDIDATE_WAIT_SECONDS, ENV_KUBE_API, KUBE_API_IN_CLUSTER
 from relc_contract.names import _COUNTRY_RE, IdentifierError, tenant_database, validate_identifier, validate_schema
 from relc_contract.runtime import (
     DEFAULT_BACKUP_RETRIES,
@@ -73,13 +74,15 @@ class ProvisionInvocation:
     """``relc-migrate provision``: create ``database`` and ``schemas`` (idempotent) for ``tenant``.
 
     ``services`` pairs each schema with the service that owns it (same order as ``schemas``) so the schema
-    registry starts with one ``pending`` row per schema.
+    registry starts with one ``pending`` row per schema. ``app``: the schemas are that app's (its AppProvisionJob
+    gets the status); None: the tenant's base schemas (its TenantProvisionJob does).
     """
 
     tenant: str
     database: str
     schemas: tuple[str, ...]
     services: tuple[str, ...]
+    app: str | None = None
 
 
 DeletionMode = Literal["retained", "immediate", "manual"]
@@ -223,12 +226,19 @@ class TenantMigrateInvocation:
     at the first step that fails, so dependency order is the program's, not Argo CD hook waves'. Databases are
     derived from ``tenant``; a country database's ``requires`` are answered by the main database's registry.
     Each service's files are read from ``<migrations_root>/<service>``.
+
+    ``candidate_namespace``: the readiness gate. Before anything else the run waits (at most
+    ``candidate_wait_seconds``) until every Deployment in that namespace (the tenant's candidate's) is Available
+    at its current generation, and exits ``CANDIDATE_NOT_READY`` without migrating when they do not get there,
+    so the PreSync hook fails and Argo CD never applies the tenant's route to an undeployed candidate.
     """
 
     tenant: str
     steps: tuple[TenantStep, ...]
     migrations_root: str = MIGRATIONS_MOUNT_ROOT
     dry_run: bool = False
+    candidate_namespace: str | None = None
+    candidate_wait_seconds: float = DEFAULT_CANDIDATE_WAIT_SECONDS
     backup_destination: str | None = None
     backup_timeout_seconds: int = DEFAULT_BACKUP_TIMEOUT_SECONDS
     backup_retries: int = DEFAULT_BACKUP_RETRIES
@@ -270,6 +280,8 @@ def migrate_tenant_argv(inv: TenantMigrateInvocation) -> tuple[str, ...]:
     for step in inv.steps:
         argv += ["--step", step_text(step)]
     argv += _flag("--dry-run", inv.dry_run)
+    if inv.candidate_namespace is not None:
+        argv += ["--await-candidate", inv.candidate_namespace, "--candidate-wait", _num(inv.candidate_wait_seconds)]
     if inv.backup_destination is not None:
         argv += ["--backup-destination", inv.backup_destination]
     return (*argv, *_limits_argv(inv))
@@ -301,6 +313,8 @@ def provision_argv(inv: ProvisionInvocation) -> tuple[str, ...]:
     argv = ["provision", "--tenant", inv.tenant, "--database", inv.database]
     for schema, service in zip(inv.schemas, inv.services, strict=True):
         argv += ["--schema", f"{schema}={service}"]
+    if inv.app is not None:
+        argv += ["--app", inv.app]
     return tuple(argv)
 
 
@@ -341,10 +355,12 @@ def job_environment(
     concurrency_limit: int = DEFAULT_CONCURRENCY_LIMIT,
     cluster: str | None = None,
     instance: str | None = None,
+    kube_api: bool = False,
 ) -> tuple[tuple[str, str], ...]:
     """The Job container's environment as (name, value) pairs, sorted by name for stable rendering.
 
-    Credentials are never values here: only paths of files that Vault injects.
+    Credentials are never values here: only paths of files that Vault injects. ``kube_api``: relc-migrate
+    may use the in-cluster Kubernetes API (status writes, the candidate readiness gate) with its ServiceAccount.
     """
     env = {
         ENV_JOB_NAME: job_name,
@@ -359,6 +375,8 @@ def job_environment(
         env[ENV_CLUSTER] = cluster
     if instance is not None:
         env[ENV_INSTANCE] = instance
+    if kube_api:
+        env[ENV_KUBE_API] = KUBE_API_IN_CLUSTER
     return tuple(sorted(env.items()))
 
 

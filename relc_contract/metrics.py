@@ -62,6 +62,12 @@ METRIC_BACKUP_FAILED: Final = MetricSpec(
 METRIC_QUEUE_LENGTH: Final = MetricSpec(
     "migration_queue_length", "gauge", SCOPE_LABELS, "Runners waiting for a cluster-wide migration slot"
 )
+METRIC_STATUS_WRITE_FAILED: Final = MetricSpec(
+    "relc_status_write_failed_total",
+    "counter",
+    (*SCOPE_LABELS, "resource"),
+    "Kubernetes status writes that failed (the run went on: status is best effort)",
+)
 METRICS: Final = (
     METRIC_MIGRATION_DURATION,
     METRIC_MIGRATION_TOTAL,
@@ -69,9 +75,12 @@ METRICS: Final = (
     METRIC_BACKUP_DURATION,
     METRIC_BACKUP_FAILED,
     METRIC_QUEUE_LENGTH,
+    METRIC_STATUS_WRITE_FAILED,
 )
 #: Migration outcomes (the ``outcome`` label of tenant_migration_total) and backup outcomes.
-MIGRATION_OUTCOMES: Final = frozenset({"success", "failed", "blocked", "locked", "interrupted", "dry_run", "usage"})
+MIGRATION_OUTCOMES: Final = frozenset(
+    {"success", "failed", "blocked", "locked", "interrupted", "dry_run", "usage", "not_ready"}
+)
 BACKUP_OUTCOMES: Final = frozenset({"success", "failed"})
 #: The Pushgateway groups a push by the Job's name (``job``) and its Instance: Job names derive from the tenant,
 #: service and version, which two Instances on one Pushgateway may share.

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Final
 
-CONTRACT_VERSION: Final = "2"
+CONTRACT_VERSION: Final = "3"
 """2: registry-sync takes --registry-file once per shard, and registry files may carry ``shard`` (an older
-relc-migrate refuses such a file as malformed, so it never syncs part of a registry)."""
+relc-migrate refuses such a file as malformed, so it never syncs part of a registry). 3: migrate-tenant takes
+--await-candidate/--candidate-wait (an older relc-migrate refuses them, exit 2, before touching a database) and
+Jobs set RELC_KUBE_API (ignored by an older one)."""
 
 #: The program name (the image's ENTRYPOINT and the console script).
 PROGRAM: Final = "relc-migrate"

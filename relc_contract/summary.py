@@ -19,6 +19,7 @@ class ExitCode(enum.IntEnum):
     BLOCKED = 3  #: a dependency is unmet or the backup before migration failed
     LOCKED = 4  #: skipped: another runner holds the tenant:service lock (or no slot within the wait)
     INTERRUPTED = 5  #: SIGTERM: the current file was rolled back and the lock released
+    CANDIDATE_NOT_READY = 6  #: migrate-tenant's gate: the candidate's Deployments were not Available in time
 
 
 # --- the JSON summary --------------------------------------------------------------------------------------
@@ -29,7 +30,7 @@ class RunSummary(TypedDict, total=False):
 
     ``command``, ``outcome``, ``exit_code`` and ``duration_seconds`` are always present (``message`` when the
     run did not succeed); the rest depends on the command. ``outcome`` is one of: ok, dry_run, failed, usage,
-    blocked, locked, interrupted (see ExitCode). Every key relc-migrate writes is declared here (tested).
+    blocked, locked, interrupted, not_ready (see ExitCode). Every key relc-migrate writes is declared here (tested).
     """
 
     command: str
@@ -54,6 +55,8 @@ class RunSummary(TypedDict, total=False):
     steps: list[dict[str, object]]  #: per step run, in order: service, database, outcome and its schemas
     steps_total: int  #: how many steps the plan has (more than ``steps`` when a step failed)
     noop: bool  #: nothing to do: no slot was taken, nothing was written
+    candidate_waited_seconds: float  #: how long the readiness gate waited for the candidate's Deployments
+    status_writes: dict[str, int]  #: Kubernetes status patches: ``written`` and ``failed`` (best effort)
     # baseline / repair
     recorded: list[str]  #: baseline: ``schema/file`` recorded as applied by baseline (not run)
     realigned: list[str]  #: repair: ``schema/file`` whose stored checksum now matches the folder

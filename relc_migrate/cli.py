@@ -27,6 +27,7 @@ from relc_migrate.errors import Interrupted, RelcMigrateError, UsageError
 from relc_migrate.findings import MigrationFilesError
 
 if TYPE_CHECKING:  # imported when a command runs: --version and --help load neither psycopg nor prometheus_client
+    from relc_migrate.kube import InCluster
     from relc_migrate.metrics import Metrics
     from relc_migrate.migrate import Mode
     from relc_migrate.runtime import Runtime
@@ -47,6 +48,19 @@ def _secret(env: Mapping[str, str], file_var: str, value_var: str) -> str | None
     return env.get(value_var) or None
 
 
+def _kube(env: Mapping[str, str]) -> tuple[InCluster | None, str | None]:
+    """The in-cluster API configuration (only when RELC_KUBE_API is set: nothing else imports http.client or
+    ssl), or why it is unusable."""
+    if not env.get(contract.ENV_KUBE_API):
+        return None, None
+    from relc_migrate.kube import KubeConfigError, in_cluster
+
+    try:
+        return in_cluster(env), None
+    except KubeConfigError as err:
+        return None, str(err)
+
+
 def read_runtime(env: Mapping[str, str]) -> Runtime:
     """The run's credentials and identity from the (Vault-injected) environment; never from arguments."""
     from relc_migrate.runtime import Runtime
@@ -60,7 +74,10 @@ def read_runtime(env: Mapping[str, str]) -> Runtime:
     limit_text = env.get(contract.ENV_CONCURRENCY_LIMIT) or str(contract.DEFAULT_CONCURRENCY_LIMIT)
     if not limit_text.isdigit() or int(limit_text) < 1:
         raise UsageError(f"{contract.ENV_CONCURRENCY_LIMIT} must be a positive integer, not {limit_text!r}")
+    kube, kube_problem = _kube(env)
     return Runtime(
+        kube=kube,
+        kube_problem=kube_problem,
         dsn=dsn,
         infra_dsn=_secret(env, contract.ENV_INFRA_DSN_FILE, contract.ENV_INFRA_DSN),
         concurrency_limit=int(limit_text),
@@ -363,6 +380,8 @@ def tenant_invocation_from_params(params: Mapping[str, Any]) -> contract.TenantM
         steps=tuple(params["steps"]),
         migrations_root=params["migrations_root"],
         dry_run=params["dry_run"],
+        candidate_namespace=params["candidate_namespace"],
+        candidate_wait_seconds=params["candidate_wait_seconds"],
         **{name: params[name] for name in _LIMIT_PARAMS},
     )
 
@@ -374,19 +393,40 @@ def tenant_invocation_from_params(params: Mapping[str, Any]) -> contract.TenantM
 @click.option("--step", "steps", multiple=True, required=True, callback=_step,
               help=f"{contract.STEP_FORMAT}; repeat, in migration order.")  # fmt: skip
 @click.option("--dry-run", is_flag=True)
+@click.option(
+    "--await-candidate",
+    "candidate_namespace",
+    default=None,
+    metavar="NAMESPACE",
+    help="First wait until every Deployment in NAMESPACE (the tenant's candidate) is Available.",
+)
+@click.option(
+    "--candidate-wait",
+    "candidate_wait_seconds",
+    type=click.FloatRange(min=0),
+    default=contract.DEFAULT_CANDIDATE_WAIT_SECONDS,
+    show_default=True,
+    help="Seconds --await-candidate waits before giving up (exit 6, nothing migrated).",
+)
 @lambda fn: _with_options(fn, _limit_options())
 def migrate_tenant_cmd(**params: Any) -> None:
     """Migrate every schema of a tenant, step by step in one process; stop at the first failing step.
 
     Nothing to do (every schema complete at its version, no drift): exit 0 at once, without a cluster slot."""
+    from relc_migrate import kubestatus
     from relc_migrate import tenant as tenant_run
 
     inv = tenant_invocation_from_params(params)
     base = {"tenant": inv.tenant, "dry_run": inv.dry_run, "steps_total": len(inv.steps)}
 
     def body(rt: Runtime, metrics: Metrics) -> Outcome:
-        result = tenant_run.run_tenant(inv, rt, metrics)
+        status = kubestatus.writer(rt, metrics)
+        result = tenant_run.run_tenant(inv, rt, metrics, status)
         fields: dict[str, Any] = {"noop": result.noop, "steps": [r.as_json() for r in result.steps]}
+        if result.candidate_waited is not None:
+            fields["candidate_waited_seconds"] = round(result.candidate_waited, 3)
+        if status.enabled or status.failed:
+            fields["status_writes"] = status.summary()
         fields["applied"] = sum(len(s.applied) for r in result.steps if r.result for s in r.result.schemas)
         if result.error is None:
             return Outcome(fields, outcome="dry_run" if inv.dry_run and not result.noop else "ok")
@@ -454,24 +494,41 @@ def repair_cmd(reason: str, **params: Any) -> None:
 @click.option("--tenant", required=True)
 @click.option("--database", required=True)
 @click.option("--schema", "schemas", multiple=True, required=True, help="<schema>=<service>, repeatable.")
-def provision_cmd(tenant: str, database: str, schemas: tuple[str, ...]) -> None:
+@click.option("--app", default=None, help="The schemas are this app's (its AppProvisionJob gets the status).")
+def provision_cmd(tenant: str, database: str, schemas: tuple[str, ...], app: str | None) -> None:
     """Create the tenant database, relc's bookkeeping and the schemas (idempotent)."""
-    from relc_migrate import provision
+    import psycopg
 
-    inv = provision_invocation(tenant, database, schemas)
+    from relc_migrate import kubestatus, provision
+
+    inv = provision_invocation(tenant, database, schemas, app)
 
     def body(rt: Runtime, metrics: Metrics) -> Outcome:
-        result = provision.provision(inv, rt)
-        return Outcome({
+        # the TenantProvisionJob describes the tenant's base schemas, an AppProvisionJob one app's (--app)
+        country = provision.validate_provision(inv)
+        status = kubestatus.ProvisionStatus(kubestatus.writer(rt, metrics), tenant, app, country)
+        status.report("running", f"provisioning {database}")
+        try:
+            result = provision.provision(inv, rt)
+        except (RelcMigrateError, IdentifierError, psycopg.Error) as err:
+            status.report("failed", str(err))
+            raise
+        fields: dict[str, Any] = {
             "database_created": result.database_created,
             "schemas_created": result.schemas_created,
             "schemas_existing": result.schemas_existing,
-        })  # fmt: skip
+        }
+        status.report("complete")
+        if status.writer.enabled or status.writer.failed:
+            fields["status_writes"] = status.writer.summary()
+        return Outcome(fields)
 
     run_command("provision", body, base={"tenant": tenant, "database": database})
 
 
-def provision_invocation(tenant: str, database: str, schemas: tuple[str, ...]) -> contract.ProvisionInvocation:
+def provision_invocation(
+    tenant: str, database: str, schemas: tuple[str, ...], app: str | None = None
+) -> contract.ProvisionInvocation:
     pairs = []
     for item in schemas:
         schema, sep, service = item.partition("=")
@@ -483,7 +540,16 @@ def provision_invocation(tenant: str, database: str, schemas: tuple[str, ...]) -
         database=database,
         schemas=tuple(p[0] for p in pairs),
         services=tuple(p[1] for p in pairs),
+        app=app,
     )
+
+
+_DEPROVISION_PHASES = {
+    "retained": ("deprovisioning", "deletion requested: data kept until {purge_after}"),
+    "awaiting-finalize": ("deprovisioning", "deletion requested: run deprovision --finalize to purge"),
+    "purged": ("deprovisioned", "the tenant's data was purged"),
+}
+"""deprovision's action -> the TenantProvisionJob's phase and message (``nothing``: no status write)."""
 
 
 @cli.command("deprovision")
@@ -494,18 +560,25 @@ def provision_invocation(tenant: str, database: str, schemas: tuple[str, ...]) -
 @click.option("--finalize", is_flag=True, help="Carry out a manual-mode deletion.")
 def deprovision_cmd(tenant: str, database: str, mode: str, grace_period_seconds: int, finalize: bool) -> None:
     """Honour the tenant's deletion policy; never drops what relc-migrate did not create."""
-    from relc_migrate import provision
+    from relc_migrate import kubestatus, provision
 
     deletion_mode = cast(contract.DeletionMode, mode)  # click.Choice guarantees one of the three
     inv = contract.DeprovisionInvocation(tenant, database, deletion_mode, grace_period_seconds, finalize)
 
     def body(rt: Runtime, metrics: Metrics) -> Outcome:
         r = provision.deprovision(inv, rt)
-        return Outcome({
+        fields: dict[str, Any] = {
             "action": r.action, "purge_after": r.purge_after, "dropped_schemas": r.dropped_schemas,
             "database_dropped": r.database_dropped, "kept_schemas": r.kept,
             "bookkeeping_dropped": r.bookkeeping_dropped,
-        })  # fmt: skip
+        }  # fmt: skip
+        if database == contract.database_name(tenant) and r.action in _DEPROVISION_PHASES:
+            status = kubestatus.writer(rt, metrics)
+            phase, message = _DEPROVISION_PHASES[r.action]
+            status.provision(tenant, phase, message.format(purge_after=r.purge_after))
+            if status.enabled or status.failed:
+                fields["status_writes"] = status.summary()
+        return Outcome(fields)
 
     run_command("deprovision", body, base={"tenant": tenant, "database": database, "mode": mode})
 

@@ -62,3 +62,10 @@ class Interrupted(RelcMigrateError):
 
     exit_code = ExitCode.INTERRUPTED
     outcome = "interrupted"
+
+
+class CandidateNotReady(RelcMigrateError):
+    """migrate-tenant's readiness gate: the candidate's Deployments were not Available in time; nothing ran."""
+
+    exit_code = ExitCode.CANDIDATE_NOT_READY
+    outcome = "not_ready"

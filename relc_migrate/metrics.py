@@ -59,6 +59,7 @@ class Metrics:
         self.backup_failed = _counter(contract.METRIC_BACKUP_FAILED, self.registry)
         self.queue_length = _gauge(contract.METRIC_QUEUE_LENGTH, self.registry)
         self.queue_length.labels(**self.scope)  # exported as 0 until a slot wait reports (as before it had labels)
+        self.status_write_failed = _counter(contract.METRIC_STATUS_WRITE_FAILED, self.registry)
 
     def migration(self, *, outcome: str, tenant: str, service: str, version: str, seconds: float) -> None:
         if outcome not in OUTCOMES:
@@ -79,6 +80,10 @@ class Metrics:
         self.backup_duration.labels(**self.scope, tenant=label(tenant), outcome=outcome).observe(seconds)
         if outcome == "failed":
             self.backup_failed.labels(**self.scope, tenant=label(tenant)).inc()
+
+    def status_write_failed_once(self, resource: str) -> None:
+        """A Kubernetes status write that failed (``resource``: the plural, a bounded label)."""
+        self.status_write_failed.labels(**self.scope, resource=label(resource)).inc()
 
     def queued(self, length: int) -> None:
         self.queue_length.labels(**self.scope).set(length)

@@ -45,6 +45,8 @@ def validate_provision(inv: ProvisionInvocation) -> str | None:
     for schema, service in zip(inv.schemas, inv.services, strict=True):
         validate_schema(schema)
         validate_identifier(service, "service")
+    if inv.app is not None:
+        validate_identifier(inv.app, "app")
     return country
 
 

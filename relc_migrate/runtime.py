@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import psycopg
 
 from relc_migrate.errors import Interrupted
+
+if TYPE_CHECKING:  # relc_migrate.kube (http.client, ssl) is imported only when the environment enables the API
+    from relc_migrate.kube import InCluster
 
 
 class StopFlag:
@@ -50,3 +54,7 @@ class Runtime:
     cluster: str | None = None
     pg_dump: str = "pg_dump"
     stop: StopFlag = field(default_factory=StopFlag)
+    kube: InCluster | None = None
+    """the in-cluster Kubernetes API (status writes, the readiness gate), when the environment enables it"""
+    kube_problem: str | None = None
+    """why the API is enabled but unusable (then ``kube`` is None)"""

@@ -23,6 +23,7 @@ from relc_migrate import db, migrate, state
 from relc_migrate.errors import RelcMigrateError, UsageError
 from relc_migrate.findings import MigrationFilesError
 from relc_migrate.folder import MigrationSet, parse_version
+from relc_migrate.kubestatus import StatusWriter, api_client
 from relc_migrate.metrics import Metrics
 from relc_migrate.plan import make_plan
 from relc_migrate.runtime import Runtime
@@ -64,6 +65,7 @@ class TenantResult:
 
     total: int
     noop: bool = False
+    candidate_waited: float | None = None
     steps: list[StepReport] = field(default_factory=list)
     error: StepError | None = None
 
@@ -119,11 +121,71 @@ def anything_to_do(steps: list[_Step], conns: dict[str, psycopg.Connection]) -> 
     return any(_has_work(conns[step.database], step) for step in steps)
 
 
-def run_tenant(inv: TenantMigrateInvocation, rt: Runtime, metrics: Metrics) -> TenantResult:
-    """Check, then (only if there is work) take one slot and run the steps in order, stopping at the first
-    failure; errors in the input (names, folders, drift found by the check) raise before anything ran."""
+def _queued(
+    status: StatusWriter, inv: TenantMigrateInvocation, steps: list[_Step], conns: dict[str, psycopg.Connection]
+) -> None:
+    """Every schema not yet complete at its desired version shows ``pending`` while the run waits for its slot."""
+    if not status.enabled:  # no registry reads for a view nobody writes
+        return
+    for step in steps:
+        rows = {row.schema_name: row for row in state.registry_rows(conns[step.database], step.step.service)}
+        for schema in step.step.schemas:
+            row = rows.get(schema)
+            if row is None or row.status != "complete" or row.current_version != step.step.version:
+                current = None if row is None else row.current_version
+                message = f"waiting to migrate to {step.step.version}"
+                status.schema(inv.tenant, schema, step.step.country, "pending", current=current, message=message)
+
+
+def _mirror(
+    status: StatusWriter,
+    inv: TenantMigrateInvocation,
+    step: _Step,
+    conn: psycopg.Connection,
+    error: StepError | None,
+    *,
+    only_if_changed: bool = False,
+) -> None:
+    """A step's schemas as its database's registry now records them (the status is a view of the registry)."""
+    if not status.enabled:  # no registry reads for a view nobody writes (a no-op run stays as cheap as before)
+        return
+    try:
+        rows = {row.schema_name: row for row in state.registry_rows(conn, step.step.service)}
+    except psycopg.Error:  # the connection broke with the step: report the outcome without the registry
+        rows = {}
+    for schema in step.step.schemas:
+        row = rows.get(schema)
+        if row is None:
+            phase = (
+                "complete" if error is None else ("blocked" if getattr(error, "outcome", "") == "blocked" else "failed")
+            )
+            status.schema(inv.tenant, schema, step.step.country, phase, message=None if error is None else str(error))
+            continue
+        status.schema(
+            inv.tenant, schema, step.step.country, row.status, current=row.current_version,
+            migrated_at=row.last_migrated_at, message=row.status_reason, only_if_changed=only_if_changed,
+        )  # fmt: skip
+
+
+def run_tenant(
+    inv: TenantMigrateInvocation, rt: Runtime, metrics: Metrics, status: StatusWriter | None = None
+) -> TenantResult:
+    """Gate, check, then (only if there is work) take one slot and run the steps in order, stopping at the first
+    failure; errors in the input (names, folders, drift found by the check) raise before anything ran.
+
+    ``status`` mirrors each step's schemas into their TenantSchemaVersions (best effort; not in a dry run, which
+    changes nothing; a run with nothing to do only patches objects whose status does not match the registry)."""
     steps = _prepare(inv)
     result = TenantResult(total=len(steps))
+    if inv.candidate_namespace is not None:
+        from relc_migrate import gate  # the API client is imported only by runs that use it
+
+        client = api_client(rt)
+        result.candidate_waited = gate.await_candidate(
+            client, inv.candidate_namespace, inv.candidate_wait_seconds, rt.stop
+        )
+    if status is None or inv.dry_run:
+        status = StatusWriter(None, metrics)
     with ExitStack() as stack:
         work: dict[str, psycopg.Connection] = {}
         for step in steps:
@@ -134,10 +196,16 @@ def run_tenant(inv: TenantMigrateInvocation, rt: Runtime, metrics: Metrics) -> T
         if not anything_to_do(steps, work):
             log.info("%s: every schema is at its desired version; nothing to do", inv.tenant)
             result.noop = True
+            for step in steps:  # reconcile only: objects that already say so are not patched
+                _mirror(status, inv, step, work[step.database], None, only_if_changed=True)
             return result
+        _queued(status, inv, steps, work)
         stack.enter_context(migrate.cluster_slot(rt, inv.tenant, WHOLE_TENANT, inv.slot_wait_seconds, metrics))
         conns: dict[str, migrate.Connections] = {}
         for step in steps:
+            for schema in step.step.schemas:
+                message = f"migrating to {step.step.version}"
+                status.schema(inv.tenant, schema, step.step.country, "migrating", message=message)
             try:
                 if step.database not in conns:
                     lock = stack.enter_context(db.connect(rt.dsn, step.database, f"lock:{inv.tenant}"))
@@ -149,6 +217,8 @@ def run_tenant(inv: TenantMigrateInvocation, rt: Runtime, metrics: Metrics) -> T
                 outcome = err.outcome if isinstance(err, RelcMigrateError) else "failed"
                 result.steps.append(StepReport(step.step, step.database, outcome))
                 result.error = err
+                _mirror(status, inv, step, work[step.database], err)
                 return result
+            _mirror(status, inv, step, work[step.database], None)
             result.steps.append(StepReport(step.step, step.database, "dry_run" if inv.dry_run else "ok", ran))
     return result

@@ -68,6 +68,8 @@ _ALL = (
     Code("RLC609", "serving-candidate", "servingCandidate on a tenant that is not a dry run, or naming its own pin"),
     Code("RLC610", "serving-candidate-not-offered", "a dry-run tenant's serving candidate is not offered to it"),
     Code("RLC611", "removed-operator", "a live Agent's Operator is removed (a tombstone)"),
+    Code("RLC612", "migrate-gate", "a migration Job does not wait for its candidate, or may not read its Deployments"),
+    Code("RLC613", "status-rbac", "relc-migrate may not write the tenancy status it writes, or a CRD cannot hold it"),
     # 7xx: security
     Code("RLC701", "literal-secret", "a secret is written in the repository instead of referenced in Vault"),
     # 8xx: rendering and output

@@ -13,6 +13,7 @@ deprecatedVersions}.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
@@ -53,19 +54,32 @@ class Condition(CrdModel):
     observed_generation: StrictInt | None = Field(default=None, alias="observedGeneration")
 
 
+#: Conditions are a list-map keyed by ``type`` (as metav1.Condition lists are): a server-side apply or a strategic
+#: merge then merges them per type instead of replacing the list, and the API server refuses two of one type.
+_CONDITIONS: Any = Field(
+    default_factory=list,
+    description="At most one per type; relc-migrate writes Ready.",
+    json_schema_extra={"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"]},
+)
+
+
 class ProvisionPhase(StrEnum):
     PENDING = "pending"
     RUNNING = "running"
     COMPLETE = "complete"
     FAILED = "failed"
+    DEPROVISIONING = "deprovisioning"
+    DEPROVISIONED = "deprovisioned"
 
 
 class ProvisionStatus(CrdModel):
-    """Observed by whoever runs the provisioning Job (relc never renders a status)."""
+    """Written by relc-migrate's provisioning Jobs (a TenantProvisionJob by the one for the tenant's base schemas
+    and by deprovision, an AppProvisionJob by the one for its app); relc never renders a status."""
 
     phase: ProvisionPhase | None = None
     job_name: Text | None = Field(default=None, alias="jobName")
-    conditions: list[Condition] = Field(default_factory=list)
+    message: Text | None = None
+    conditions: list[Condition] = _CONDITIONS
 
 
 # --- TenantProvisionJob -----------------------------------------------------------------------------------
@@ -131,13 +145,15 @@ class TenantSchemaVersionSpec(CrdModel):
 
 
 class TenantSchemaVersionStatus(CrdModel):
-    """Kept in lock-step with the tenant database's schema_registry row (design §3.2)."""
+    """Written by relc-migrate's migration Job as each step runs: a view of the tenant database's schema_registry
+    row (design §3.2), which stays the source of truth."""
 
     current_version: Text | None = Field(default=None, alias="currentVersion")
     phase: MigrationPhase | None = None
-    last_migration_time: Text | None = Field(default=None, alias="lastMigrationTime")
+    last_migrated_at: Text | None = Field(default=None, alias="lastMigratedAt")
     message: Text | None = None
-    conditions: list[Condition] = Field(default_factory=list)
+    job_name: Text | None = Field(default=None, alias="jobName")
+    conditions: list[Condition] = _CONDITIONS
 
 
 # --- MigrationControllerConfig ----------------------------------------------------------------------------
@@ -155,7 +171,10 @@ class InstanceMigrationSettings(CrdModel):
 
 
 class MigrationControllerConfigSpec(CrdModel):
-    """Cluster-wide migration limits (design §4.1: default 3 parallel migrations, 10m timeout, 2 retries).
+    """A record of the cluster's migration limits (design §4.1: default 3 parallel migrations, 10m timeout, 2
+    retries), for people and dashboards: no controller reads it, and relc-migrate does not either. The limits
+    take effect through the rendered Jobs, which carry each Instance's own values (RELC_CONCURRENCY_LIMIT,
+    activeDeadlineSeconds, backoffLimit).
 
     ``concurrency``, ``timeout`` and ``retries`` are the strictest of the cluster's Instances (smallest
     concurrency, shortest timeout, fewest retries); ``instances`` keeps each Instance's own values.
@@ -169,5 +188,7 @@ class MigrationControllerConfigSpec(CrdModel):
 
 
 class MigrationControllerConfigStatus(CrdModel):
+    """Written by nothing (kept so a future controller has its place; the queue length is a metric)."""
+
     queue_length: StrictInt | None = Field(default=None, alias="queueLength")
-    conditions: list[Condition] = Field(default_factory=list)
+    conditions: list[Condition] = _CONDITIONS

@@ -15,7 +15,7 @@ from pathlib import Path
 from jsonschema import Draft7Validator
 
 from compiler.diagnostics import Diagnostic, UsageError
-from compiler.outcheck import kubeconform, sem_argo, sem_defaults, sem_lifecycle, sem_routing
+from compiler.outcheck import kubeconform, sem_argo, sem_defaults, sem_kube, sem_lifecycle, sem_routing
 from compiler.outcheck.builtin import KUBERNETES_VERSION, BuiltinSchemas
 from compiler.outcheck.check import Sorted, check_embedded, shape_problems, sort_documents
 from compiler.outcheck.discover import kubernetes_schema, read_rendered, shipped_crds, shipped_json
@@ -52,6 +52,7 @@ def check_rendered(job: RenderedCheck) -> list[Diagnostic]:
     )
     chart_schema = Draft7Validator(shipped_json("helm", "chart.json"))
     problems += sem_routing.check(docs.manifests) + sem_defaults.check(docs.manifests, read_shipped)
+    problems += sem_kube.check(docs.manifests)
     if job.kubeconform is None:
         return problems + check_embedded(docs, catalogue, chart_schema)
     delegated = _delegable(docs)

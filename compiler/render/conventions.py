@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import relc_contract as contract
+
 # --- layout of rendered/ (paths relative to it) ---------------------------------------------------------------
 CRDS_DIR = "crds"  # CustomResourceDefinitions relc generates
 SCHEMAS_DIR = "schemas"  # their JSON Schemas in kubeconform's layout: schemas/<group>/<kind>_<version>.json
@@ -76,13 +78,15 @@ WAVE_MIGRATE = "0"
 WAVE_RELEASES = "10"
 
 # --- relc's own custom resources -------------------------------------------------------------------------
-CRD_GROUP = "tenancy.relc.dev"
-CRD_VERSION = "v1alpha1"
-CRD_API_VERSION = f"{CRD_GROUP}/{CRD_VERSION}"
+CRD_GROUP = contract.CRD_GROUP  # relc-migrate patches their status under the same group and version
+CRD_VERSION = contract.CRD_VERSION
+CRD_API_VERSION = contract.CRD_API_VERSION
 
 # --- migration Jobs ----------------------------------------------------------------------------------------
 MIGRATE_SERVICE_ACCOUNT = "relc-migrate"
 """The ServiceAccount provisioning and migration Jobs run as, in each Instance's tenancy namespace (the platform
-section renders it; it needs no Kubernetes permissions at all, in particular no pods/exec: migrations reach the
-Job through an init container, never by exec into a running pod). Vault's Kubernetes auth role of that name
-binds it to the tenants' secrets."""
+section renders it; no pods/exec: migrations reach the Job through an init container, never by exec into a
+running pod). Vault's Kubernetes auth role of that name
+binds it to the tenants' secrets. Its only Kubernetes permissions (compiler.render.platform): get/patch on the
+status subresource of TenantSchemaVersions, TenantProvisionJobs and AppProvisionJobs in the tenancy namespace,
+and get/list on Deployments in each candidate namespace (the readiness gate)."""

@@ -15,10 +15,15 @@ into its own subfolder of an emptyDir; the relc-migrate container reads them all
 volumes would spare service images the ``cp``, but the API relc validates against, 1.30, has none.)
 
 Both kinds are Argo CD PreSync hooks of the tenant's folder, so they run before the tenant's custom resources
-are applied: provisioning at WAVE_PROVISION, migration at WAVE_MIGRATE. The delete policy is
-BeforeHookCreation: the last run's Job (its logs and termination message) stays inspectable until the next sync
-replaces it, instead of vanishing on success (HookSucceeded) or on failure; ttlSecondsAfterFinished removes
-Jobs whose name the next sync no longer renders (a new desired version hashes to a new name).
+are applied: provisioning at WAVE_PROVISION, migration at WAVE_MIGRATE. The migration Job first waits (the
+readiness gate, ``--await-candidate``, bounded by the Instance's migration timeout) until the tenant's candidate's
+Deployments are all Available: its failure fails the PreSync phase, so the tenant's route (a Sync resource of the
+same Application) never moves to a candidate that is not deployed and healthy or whose migrations failed. Every
+Job may use the in-cluster API (``RELC_KUBE_API``) to write its progress into the tenancy resources' status.
+The delete policy is BeforeHookCreation: the last run's Job (its logs and termination message) stays
+inspectable until the next sync replaces it, instead of vanishing on success (HookSucceeded) or on failure;
+ttlSecondsAfterFinished removes Jobs whose name the next sync no longer renders (a new desired version hashes
+to a new name).
 
 Credentials are files the Vault agent injector writes to /vault/secrets before the containers start
 (pre-populate only, so no sidecar keeps a finished Job alive); no credential value is ever rendered.
@@ -232,6 +237,7 @@ class _InstanceKit:
             cluster=self.cluster,
             instance=self.name,
             pushgateway_url=self.pushgateway,
+            kube_api=True,
         )
         return [{"name": name, "value": value} for name, value in pairs]
 
@@ -305,11 +311,15 @@ class ProvisionShape:
     kit: _InstanceKit
     schemas: tuple[tuple[str, str], ...]
     """(schema, service) pairs the database gets"""
+    app: str | None
+    """the app whose schemas these are (its AppProvisionJob gets the status), None for the tenant's base schemas"""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class MigrationShape:
     kit: _InstanceKit
+    candidate_namespace: str
+    """where the candidate's Deployments run: the Job's readiness gate waits for them"""
     pins: tuple[ServicePin, ...]
     """the services whose images ship migrations (an init container each), in migration order"""
     steps: tuple[contract.TenantStep, ...]
@@ -340,7 +350,8 @@ class MigrationTexts(NamedTuple):
 def _provision_job(shape: ProvisionShape, texts: tuple[str, ...]) -> Manifest:
     t, kit = ProvisionTexts._make(texts), shape.kit
     schemas = tuple(schema for schema, _ in shape.schemas)
-    inv = contract.ProvisionInvocation(t.tenant, t.database, schemas, tuple(service for _, service in shape.schemas))
+    services = tuple(service for _, service in shape.schemas)
+    inv = contract.ProvisionInvocation(t.tenant, t.database, schemas, services, shape.app)
     # CREATE DATABASE needs the Instance's admin role; the tenant's own credentials may not exist yet.
     pod: Manifest = {
         "containers": [kit.main_container(contract.provision_argv(inv), t.name, [_TMP_MOUNT])],
@@ -357,6 +368,8 @@ def _migration_job(shape: MigrationShape, texts: tuple[str, ...]) -> Manifest:
         tenant=t.tenant,
         steps=shape.steps,
         dry_run=shape.dry_run,
+        candidate_namespace=shape.candidate_namespace,
+        candidate_wait_seconds=float(timeout),
         backup_destination=t.destination if shape.destination else None,
         backup_timeout_seconds=timeout,
         slot_wait_seconds=float(timeout),
@@ -371,8 +384,9 @@ def _migration_job(shape: MigrationShape, texts: tuple[str, ...]) -> Manifest:
     }
     labels = _labels(kit.name, t.tenant, "migration", None)
     vault = vault_annotations(kit.vault_namespace, (t.vault_path, t.vault_template), kit.infra)
-    # One attempt may wait for the slot (timeout), then each step may back up (timeout) and migrate (timeout).
-    attempt = timeout * (1 + sum(2 if step.backup else 1 for step in shape.steps))
+    # One attempt may wait for the candidate (timeout) and the slot (timeout), then each step may back up
+    # (timeout) and migrate (timeout).
+    attempt = timeout * (2 + sum(2 if step.backup else 1 for step in shape.steps))
     return kit.job(t.name, labels, WAVE_MIGRATE, pod, vault, attempt)
 
 
@@ -395,17 +409,17 @@ class JobRenderer:
     def provisioning(self, instance: Instance, layout: TenantLayout) -> list[Templated[ProvisionShape]]:
         """One Job per database the tenant's TenantProvisionJob and AppProvisionJobs describe (idempotent)."""
         kit = self._kit(instance)
-        jobs = [self._provision(kit, layout, layout.database, layout.base)]
-        jobs += [self._provision(kit, layout, app.database, app.slots) for app in layout.apps]
+        jobs = [self._provision(kit, layout, layout.database, layout.base, None)]
+        jobs += [self._provision(kit, layout, app.database, app.slots, app.app.name) for app in layout.apps]
         return jobs
 
     def _provision(
-        self, kit: _InstanceKit, layout: TenantLayout, database: str, slots: tuple[SchemaSlot, ...]
+        self, kit: _InstanceKit, layout: TenantLayout, database: str, slots: tuple[SchemaSlot, ...], app: str | None
     ) -> Templated[ProvisionShape]:
         pairs = tuple((s.schema, s.pin.service) for s in slots)
         extra = f"{database}:{','.join(schema for schema, _ in pairs)}"
         name = contract.job_name("provision", layout.name, extra=extra)
-        shape = self._shapes.get(ProvisionShape, kit, pairs)
+        shape = self._shapes.get(ProvisionShape, kit, pairs, app)
         return Templated(_provision_job, shape, ProvisionTexts(name, layout.name, database))
 
     # --- migration ------------------------------------------------------------------------------------------
@@ -427,7 +441,8 @@ class JobRenderer:
         )
         destination = backup_destination(instance, layout.name) if any(s.backup for s in steps) else None
         pins = tuple(dict.fromkeys(pin for pin, _ in groups))
-        shape = self._shapes.get(MigrationShape, kit, pins, steps, dry_run, destination is not None)
+        namespace = names.candidate_namespace(kit.name, layout.candidate.candidate)
+        shape = self._shapes.get(MigrationShape, kit, namespace, pins, steps, dry_run, destination is not None)
         vault_path, vault_template = tenant_dsn(instance, layout.name)
         name = contract.tenant_job_name(layout.name, steps, dry_run)
         texts = MigrationTexts(name, layout.name, vault_path, vault_template, destination or "")

@@ -8,7 +8,9 @@ Isolation between Instances (the ADR: "network policies … and tightly scoped s
   The proxies are the Instance's ``spec.gateway.peer`` or relc.yaml's ``gatewayPeer`` (default: the pods of
   ``gatewayNamespace``): selectors where they are pods, CIDRs where they are not (GKE's managed load balancers);
 - RBAC is namespaced only (Roles, never ClusterRoles): a ServiceAccount of one Instance is granted nothing in
-  another. The migration ServiceAccount gets no permissions at all (no pods/exec: see MIGRATE_SERVICE_ACCOUNT).
+  another. The migration ServiceAccount may get/patch the status subresource of the tenancy resources it
+  reports on, in the tenancy namespace (status writes), and get/list Deployments in each of the
+  Instance's candidate namespaces (the readiness gate); nothing else (no pods/exec: see MIGRATE_SERVICE_ACCOUNT).
 - The migration ServiceAccount carries the Instance's ``migration.backupIdentity`` as the workload-identity
   annotation of its cloud (EKS IRSA's role, GKE Workload Identity's Google service account), so backups reach
   the object store with short-lived credentials and no key is stored in the cluster.
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import relc_contract as contract
 from compiler.model import names
 from compiler.model.gateway import GatewayPeer
 from compiler.model.kinds import Instance
@@ -50,6 +53,10 @@ ROUTER_SERVICE_ACCOUNT = "relc-router"
 """Reads the routing table ConfigMaps in the shared namespace (shared services route tenants with it)."""
 ROUTING_READER_ROLE = "relc-routing-reader"
 VIEWER_ROLE = "relc-viewer"
+MIGRATE_STATUS_ROLE = "relc-migrate-status"
+"""relc-migrate's only grant in the tenancy namespace: get/patch on its resources' status subresource."""
+CANDIDATE_READER_ROLE = "relc-migrate-candidate-reader"
+"""relc-migrate's grant in each candidate namespace: get/list Deployments (the readiness gate)."""
 VIEWER_GROUP = "relc:{instance}:viewers"
 """The identity-provider group whose members may read (never exec, never read Secrets) an Instance's namespaces."""
 IRSA_ROLE_ARN = "eks.amazonaws.com/role-arn"
@@ -88,6 +95,7 @@ def instance_platform(view: InstanceView, gateway: GatewayPeer, monitoring: str 
             namespace(i, tenancy, "tenancy"),
             *network_policies(i, tenancy, None, monitoring),
             service_account(i, tenancy, MIGRATE_SERVICE_ACCOUNT, backup_identity(view.instance)),
+            *migrate_status_writer(i, tenancy),
             *viewer(i, tenancy),
         ),
     )
@@ -98,6 +106,7 @@ def instance_platform(view: InstanceView, gateway: GatewayPeer, monitoring: str 
             (
                 namespace(i, ns, "candidate", {LABEL_CANDIDATE: bundle.name}),
                 *network_policies(i, ns, gateway, monitoring),
+                *candidate_reader(i, ns, tenancy),
                 *viewer(i, ns),
             ),
         )
@@ -202,6 +211,26 @@ def routing_reader(instance: str, ns: str) -> list[Manifest]:
     ]
     subject = {"kind": "ServiceAccount", "name": ROUTER_SERVICE_ACCOUNT, "namespace": ns}
     return [_role(instance, ns, ROUTING_READER_ROLE, rules), _binding(instance, ns, ROUTING_READER_ROLE, subject)]
+
+
+def migrate_status_writer(instance: str, tenancy: str) -> list[Manifest]:
+    """relc-migrate may read and merge-patch the status subresource of the tenancy resources it reports on, in
+    its own namespace, and nothing else there (not the objects themselves, not Secrets, not other kinds)."""
+    resources = [f"{plural}/status" for plural in contract.STATUS_WRITTEN]
+    rules: list[dict[str, object]] = [{"apiGroups": [CRD_GROUP], "resources": resources, "verbs": ["get", "patch"]}]
+    subject = {"kind": "ServiceAccount", "name": MIGRATE_SERVICE_ACCOUNT, "namespace": tenancy}
+    return [
+        _role(instance, tenancy, MIGRATE_STATUS_ROLE, rules),
+        _binding(instance, tenancy, MIGRATE_STATUS_ROLE, subject),
+    ]
+
+
+def candidate_reader(instance: str, ns: str, tenancy: str) -> list[Manifest]:
+    """The readiness gate: relc-migrate (a ServiceAccount of the tenancy namespace) may get and list the
+    candidate's Deployments, nothing more, in this candidate namespace only."""
+    rules: list[dict[str, object]] = [{"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get", "list"]}]
+    subject = {"kind": "ServiceAccount", "name": MIGRATE_SERVICE_ACCOUNT, "namespace": tenancy}
+    return [_role(instance, ns, CANDIDATE_READER_ROLE, rules), _binding(instance, ns, CANDIDATE_READER_ROLE, subject)]
 
 
 def viewer(instance: str, ns: str) -> list[Manifest]:

@@ -30,6 +30,8 @@ _KEEP = (
     "minItems",
     "maxItems",
     "required",
+    "x-kubernetes-list-type",
+    "x-kubernetes-list-map-keys",
 )
 
 

@@ -12,10 +12,8 @@ A removed tenant (``spec.removed``, the tombstone ``relc tenant remove`` writes)
 does), so its sync prunes the tenant's routes and custom resources at once and then runs the deprovision hook;
 the data goes as the policy says, never by a cascade.
 
-Custom resources live in the Instance's tenancy namespace. Their names join tenant, country, app and schema
-with '.', which none of those contain, so two different tuples can never render the same name (a '-' join
-could: tenant ``a-de`` + schema ``x`` against tenant ``a``, country ``de``, schema ``x``). Dots are legal in
-custom resource names (DNS-1123 subdomains, up to 253 characters).
+Custom resources live in the Instance's tenancy namespace, named by relc_contract's name functions (tenant,
+country, app and schema joined with '.', unambiguous), which relc-migrate derives too to patch their status.
 """
 
 from __future__ import annotations
@@ -51,7 +49,7 @@ from compiler.render.tenantplan import (
     backup_required,
     tenant_layout,
 )
-from relc_contract import vault_path
+from relc_contract import app_provision_name, schema_version_name, tenant_provision_name, vault_path
 
 PROVISIONING_FILE = "provisioning.yaml"
 SCHEMA_VERSIONS_FILE = "schema-versions.yaml"
@@ -72,17 +70,6 @@ def render(ctx: RenderContext) -> Iterator[RenderedFile]:
             yield RenderedFile(path, tuple(documents.jobs.deprovision(instance, tenant)))
             continue
         yield from documents.files(instance, tenant, plans.get(instance, tenant.spec.release_candidate))
-
-
-# --- names -------------------------------------------------------------------------------------------------
-
-
-def app_provision_name(tenant: str, app: str, country: str | None) -> str:
-    return f"{tenant}.{app}" if country is None else f"{tenant}.{app}.{country}"
-
-
-def schema_version_name(tenant: str, schema: str, country: str | None) -> str:
-    return f"{tenant}.{schema}" if country is None else f"{tenant}.{country}.{schema}"
 
 
 # --- documents ---------------------------------------------------------------------------------------------
@@ -292,7 +279,7 @@ def _schemas(pairs: tuple[tuple[str, str], ...]) -> list[Manifest]:
 
 def _tenant_provision_job(shape: TenantShape, texts: tuple[str, ...]) -> Manifest:
     t = TenantTexts._make(texts)
-    metadata = _metadata(shape.owner, t.tenant, t.tenant, digest=t.hooks_digest)
+    metadata = _metadata(shape.owner, tenant_provision_name(t.tenant), t.tenant, digest=t.hooks_digest)
     if shape.serving:
         metadata["labels"][LABEL_SERVING] = shape.serving
     return {

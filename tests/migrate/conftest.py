@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from relc_contract import RunSummary
+from tests.migrate.fakekube import self_signed
 from tests.migrate.pgserver import PgServer, start
 
 
@@ -90,3 +91,9 @@ def tenant(request: pytest.FixtureRequest) -> str:
     """A tenant name unique across tests and xdist workers (one server per worker, but be safe)."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw")
     return f"t-{worker}-{next(_counter)}-{abs(hash(request.node.nodeid)) % 10_000}"
+
+
+@pytest.fixture(scope="session")
+def kube_tls(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The fake Kubernetes API server's certificate (also the cluster CA a pod trusts) and key."""
+    return self_signed(tmp_path_factory.mktemp("kube-tls"))

@@ -22,12 +22,14 @@ import relc_contract as contract
 from compiler.cli import main
 from tests.conftest import TODAY
 from tests.migrate.conftest import run_cli
+from tests.migrate.fakekube import FakeKube, crd_schemas, deployment, environment, serve, service_account_rules
 from tests.migrate.helpers import EXAMPLES
 from tests.migrate.pgserver import PgServer
 
 pytestmark = pytest.mark.postgres
 
 WAVE = "argocd.argoproj.io/sync-wave"
+TOKEN = "example-fleet-sa-token"
 
 
 def jobs_of(folder: Path) -> list[dict[str, Any]]:
@@ -72,14 +74,39 @@ def drop(pg: PgServer, names: set[str]) -> None:
             )
 
 
+def documents(*paths: Path) -> list[dict[str, Any]]:
+    return [doc for path in paths if path.is_file() for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+def instance_cluster(instance: Path, crds: Path) -> FakeKube:
+    """The fake API server as Argo CD leaves an Instance before its tenants' PreSync Jobs run on their second
+    sync: its rendered RBAC, every tenant's rendered custom resources (no status yet), and every candidate's
+    Deployments Available."""
+    platform = instance / "platform"
+    rbac = documents(platform / "tenancy.yaml", *sorted((platform / "candidates").glob("*.yaml")))
+    state = FakeKube(TOKEN, service_account_rules(rbac, f"{instance.name}-tenancy"), crd_schemas(crds))
+    for doc in rbac:
+        if doc["kind"] == "Namespace" and doc["metadata"]["labels"].get("relc.dev/namespace-role") == "candidate":
+            ns = doc["metadata"]["name"]
+            state.deployments[ns] = [[deployment("api", ns), deployment("web", ns)]]
+    for tenant in sorted((instance / "tenants").glob("*")):
+        for doc in documents(tenant / "provisioning.yaml", tenant / "schema-versions.yaml"):
+            if doc["apiVersion"] == contract.CRD_API_VERSION:
+                state.add(doc)
+    return state
+
+
 def test_every_example_tenant_migrates_without_being_blocked(
-    example_fleet: Path, pg: PgServer, cli_env: dict[str, str], tmp_path: Path
+    example_fleet: Path, pg: PgServer, cli_env: dict[str, str], tmp_path: Path, kube_tls: tuple[Path, Path]
 ) -> None:
+    """... and the rendered Jobs' gate and status writes work with the rendered RBAC and CRDs: every rendered
+    TenantSchemaVersion of a migrated tenant ends ``complete`` at its desiredVersion."""
     compiled = CliRunner().invoke(main, ["compile", "--root", str(example_fleet), "--today", TODAY])
     assert compiled.exit_code == 0, compiled.output
     instances = sorted((example_fleet / "rendered" / "instances").iterdir())
     outcomes: list[tuple[str, str, str, int, object]] = []
     created: set[str] = set()
+    clusters: dict[str, FakeKube] = {}
     try:
         for instance in instances:
             tenants = sorted((instance / "tenants").iterdir()) if (instance / "tenants").is_dir() else []
@@ -87,16 +114,37 @@ def test_every_example_tenant_migrates_without_being_blocked(
             names = set().union(*(databases(jobs) for jobs in plans.values()))
             drop(pg, names)  # each Instance has its own database server in the cluster: start afresh
             created |= names
-            for tenant, jobs in plans.items():
-                for job in filter(shipped_here, jobs):
-                    run = run_cli(local_args(job, tmp_path / "backups"), cli_env)
-                    outcomes.append(
-                        (instance.name, tenant, job["metadata"]["name"], run.exit_code, run.summary.get("status"))
-                    )
+            state = clusters[instance.name] = instance_cluster(instance, example_fleet / "rendered" / "crds")
+            server = serve(state, *kube_tls)
+            try:
+                pod = environment(server, tmp_path / instance.name, kube_tls[0], f"{instance.name}-tenancy", TOKEN)
+                for tenant, jobs in plans.items():
+                    for job in filter(shipped_here, jobs):
+                        rendered_env = {
+                            e["name"]: e["value"] for e in job["spec"]["template"]["spec"]["containers"][0]["env"]
+                        }
+                        assert rendered_env[contract.ENV_KUBE_API] == pod[contract.ENV_KUBE_API]
+                        run = run_cli(local_args(job, tmp_path / "backups"), {**cli_env, **pod})
+                        outcomes.append(
+                            (instance.name, tenant, job["metadata"]["name"], run.exit_code, run.summary.get("status"))
+                        )
+            finally:
+                server.shutdown()
     finally:
         drop(pg, created)  # the server is shared by the worker's tests: leave no tenant database behind
     failed = [o for o in outcomes if o[3] != 0]
     assert not failed, failed
+    migrated = {(i, t) for i, t, name, *_ in outcomes if name.startswith("mig-")}
+    for instance_name, state in clusters.items():
+        assert (state.violations, state.forbidden) == ([], []), instance_name
+        for (plural, _, name), obj in state.objects.items():
+            if plural == contract.TENANT_SCHEMA_VERSIONS and (instance_name, obj["spec"]["tenant"]) in migrated:
+                status = obj.get("status") or {}
+                assert (status.get("phase"), status.get("currentVersion")) == (
+                    "complete", obj["spec"]["desiredVersion"],
+                ), (instance_name, name)  # fmt: skip
+            if plural != contract.TENANT_SCHEMA_VERSIONS and (instance_name, obj["spec"]["tenant"]) in migrated:
+                assert obj["status"]["phase"] == "complete", (instance_name, name)  # Tenant- and AppProvisionJobs
     ran = {(i, t) for i, t, *_ in outcomes}
     assert ("arematics-prod", "xyz") in ran and ("arematics-prod", "acme") in ran and ("arematics-qa", "xyz") in ran
     prod_xyz = [o for o in outcomes if o[:2] == ("arematics-prod", "xyz")]

@@ -70,6 +70,8 @@ def test_argv_and_env_come_from_the_contract(example_fleet: Path) -> None:
         backup_timeout_seconds=600,
         slot_wait_seconds=600.0,
         statement_timeout_ms=600_000,
+        candidate_namespace="arematics-test-platform-2025-07",  # the readiness gate: the tenant's candidate
+        candidate_wait_seconds=600.0,
     )
     assert main["args"] == list(contract.migrate_tenant_argv(expected))
     assert main["image"] == f"ghcr.io/relc-dev/relc-migrate:{compiler.__version__}"  # the default: relc's version
@@ -77,7 +79,12 @@ def test_argv_and_env_come_from_the_contract(example_fleet: Path) -> None:
     name = job["metadata"]["name"]
     assert env == dict(
         contract.job_environment(
-            job_name=name, image=main["image"], concurrency_limit=3, cluster="test", instance="arematics-test"
+            job_name=name,
+            image=main["image"],
+            concurrency_limit=3,
+            cluster="test",
+            instance="arematics-test",
+            kube_api=True,
         )
     )
     assert name == contract.tenant_job_name("xyz", steps, False)
@@ -149,7 +156,7 @@ def test_pod_is_locked_down_and_limits_follow_the_instance(example_fleet: Path) 
         assert "requests" in container["resources"]
     assert spec["backoffLimit"] == 0  # Argo CD's retry is the one retry layer (migration.retries)
     # slot wait, then per step (five, each backing up) backup + migration: 10m each
-    assert pod["activeDeadlineSeconds"] == (1 + 5 * 2) * 600
+    assert pod["activeDeadlineSeconds"] == (2 + 5 * 2) * 600  # the gate, the slot, 5 steps with a backup each
     assert spec["activeDeadlineSeconds"] == pod["activeDeadlineSeconds"]  # one pod per Job
     assert spec["ttlSecondsAfterFinished"] > 0
     fail = spec["podFailurePolicy"]["rules"][0]
@@ -209,8 +216,8 @@ def test_provisioning_jobs_one_per_database_before_migrations(example_fleet: Pat
         ),
         list(
             contract.provision_argv(
-                contract.ProvisionInvocation(
-                    "xyz", "tenant_xyz_de", ("payments-crm", "entity-crm"), ("payments", "entity")
+                contract.ProvisionInvocation(  # app crm's schemas: its AppProvisionJob gets the status
+                    "xyz", "tenant_xyz_de", ("payments-crm", "entity-crm"), ("payments", "entity"), app="crm"
                 )
             )
         ),

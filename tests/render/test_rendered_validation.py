@@ -1,5 +1,6 @@
 """What these sections render passes ``relc validate --rendered``'s embedded validator: Jobs and ConfigMaps
-against Kubernetes' strict schemas, custom resources against the CRDs rendered beside them."""
+against Kubernetes' strict schemas, custom resources against the CRDs rendered beside them, and the Jobs' cluster
+permissions against the platform's RBAC (RLC612/RLC613)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from pathlib import Path
 import yaml
 
 from compiler.outcheck.run import RenderedCheck, check_rendered
-from compiler.render import controller, crds, registry, tenancy
+from compiler.render import controller, crds, platform, registry, tenancy
 from tests.render.helpers import files
 
 
 def _write(example_fleet: Path, out: Path) -> None:
-    for f in files(example_fleet, crds.render, tenancy.render, controller.render, registry.render).values():
+    for f in files(
+        example_fleet, crds.render, tenancy.render, controller.render, registry.render, platform.render
+    ).values():
         target = out / f.path
         target.parent.mkdir(parents=True, exist_ok=True)
         if f.raw is not None:
