@@ -135,10 +135,9 @@ def cluster_slot(rt: Runtime, tenant: str, service: str, wait_seconds: float, me
         yield None
         return
     with db.connect(rt.infra_dsn, None, f"slot:{tenant}:{service}") as conn:
-        slots.ensure_infra(conn)
-        metrics.queued(slots.queue_length(conn))
         slot = slots.acquire_slot(
             conn, rt.concurrency_limit, tenant, service, rt.job, wait_seconds, lambda: rt.stop.requested,
+            metrics.queued,
         )  # fmt: skip
         if slot is None:
             rt.stop.check()
