@@ -44,7 +44,7 @@ from relc_migrate.execute import (
 from relc_migrate.files import Statement, split_statements
 from relc_migrate.folder import MigrationSet, load_folder, parse_version
 from relc_migrate.metrics import Metrics
-from relc_migrate.plan import Plan, make_plan, unmet_requirements
+from relc_migrate.plan import Plan, plan_from, unmet_requirements
 from relc_migrate.runtime import Runtime
 
 log = logging.getLogger("relc_migrate")
@@ -175,18 +175,27 @@ def take_lock(rt: Runtime, inv: MigrateInvocation, conn: psycopg.Connection) -> 
         )
 
 
-def clear_stale_backends(conn: psycopg.Connection, inv: MigrateInvocation, wait_seconds: float = 10.0) -> int:
-    """Backends a killed runner of this tenant:service left behind (we hold the lock, so they are orphans).
-
-    The server notices a vanished client at the next client_connection_check_interval tick; wait for that,
-    then terminate whatever is still there so its locks cannot block the recovery.
-    """
+def _stale_query(inv: MigrateInvocation) -> tuple[str, tuple[str]]:
     name = f"{db.APP_PREFIX}:{app_name('migrate', inv)}"[:63]
     query = """SELECT pid FROM pg_stat_activity
                WHERE application_name = %s AND pid <> pg_backend_pid() AND datname = current_database()"""
+    return query, (name,)
+
+
+def clear_stale_backends(
+    conn: psycopg.Connection, inv: MigrateInvocation, wait_seconds: float = 10.0, pids: list[int] | None = None
+) -> int:
+    """Backends a killed runner of this tenant:service left behind (we hold the lock, so they are orphans).
+
+    The server notices a vanished client at the next client_connection_check_interval tick; wait for that,
+    then terminate whatever is still there so its locks cannot block the recovery. ``pids``: the first look,
+    when the caller already took it (in its batch of reads).
+    """
+    query, params = _stale_query(inv)
     deadline = time.monotonic() + wait_seconds
     while True:
-        pids = [row[0] for row in conn.execute(query, (name,)).fetchall()]
+        if pids is None:
+            pids = [row[0] for row in conn.execute(query, params).fetchall()]
         if not pids:
             return 0
         if time.monotonic() > deadline:
@@ -195,6 +204,7 @@ def clear_stale_backends(conn: psycopg.Connection, inv: MigrateInvocation, wait_
             log.warning("terminated %d orphaned backend(s) of a previous runner", len(pids))
             return len(pids)
         time.sleep(0.2)
+        pids = None
 
 
 def _open_work_connection(rt: Runtime, inv: MigrateInvocation, stack: ExitStack) -> psycopg.Connection:
@@ -237,19 +247,35 @@ def run_step_on(
             locks.unlock(conns.lock, locks.lock_key(inv.tenant, inv.service))
 
 
-def _check_schemas(conn: psycopg.Connection, inv: MigrateInvocation) -> dict[str, state.RegistryRow]:
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """What a locked run reads first, in one round trip: the schemas' registry rows and any orphaned backend."""
+
+    rows: dict[str, state.RegistryRow]
+    stale: list[int]
+
+
+def _check_schemas(conn: psycopg.Connection, inv: MigrateInvocation) -> _Found:
+    """Register each schema that exists (a ``pending`` row), read the rows and look for a dead runner's
+    backends, pipelined: one round trip however many schemas the step has."""
+    with conn.pipeline():
+        for schema in inv.schemas:
+            state.register_schema(conn, schema, inv.service, if_exists=True)
+        found = state.schemas_with_rows(conn, inv.schemas)
+        stale = conn.execute(*_stale_query(inv))
+        by_schema = {name: (exists, row) for name, exists, row in found.fetchall()}
+        pids = [row[0] for row in stale.fetchall()]
     rows: dict[str, state.RegistryRow] = {}
     for schema in inv.schemas:
-        if not state.schema_exists(conn, schema):
+        exists, row = by_schema[schema]
+        if not exists:
             raise DatabaseError(f"schema {schema} does not exist in {inv.database}: run relc-migrate provision first")
-        state.register_schema(conn, schema, inv.service)
-        row = state.registry_row(conn, schema)
         if row is None:
             raise DatabaseError(f"schema {schema} has no registry row after registering it")
         if row.service != inv.service:
             raise UsageError(f"schema {schema} belongs to service {row.service}, not {inv.service}")
         rows[schema] = row
-    return rows
+    return _Found(rows, pids)
 
 
 def _desired(req: MigrateRequest, rows: dict[str, state.RegistryRow]) -> semver.Version:
@@ -316,14 +342,16 @@ def _locked_run(
     req: MigrateRequest, rt: Runtime, metrics: Metrics, conn: psycopg.Connection, migrations: MigrationSet
 ) -> MigrateResult:
     inv = req.invocation
-    rows = _check_schemas(conn, inv)
-    clear_stale_backends(conn, inv)
+    found = _check_schemas(conn, inv)
+    rows = found.rows
+    clear_stale_backends(conn, inv, pids=found.stale)
     recovered = [s for s, r in rows.items() if r.status == "migrating"]
     if recovered:
         log.warning("recovering %s: left 'migrating' by a runner that is gone", ", ".join(recovered))
     desired = _desired(req, rows)
     result = MigrateResult(str(desired), inv.dry_run, recovered=bool(recovered))
-    plans = [make_plan(conn, migrations, s, desired, rows[s].current_version) for s in inv.schemas]
+    applied = state.applied_files_of(conn, inv.schemas)
+    plans = [plan_from(applied[s], migrations, s, desired, rows[s].current_version) for s in inv.schemas]
     if any(p.direction == "up" for p in plans):
         reasons = _check_dependencies(rt, inv, conn, migrations)
         if reasons:
