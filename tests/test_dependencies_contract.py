@@ -2,8 +2,9 @@
 
 relc-migrate loads the file with its bounded reader (relc_migrate/yamlfile.py), the compiler with its hardened
 reader (compiler/load/yamlread.py); both read YAML 1.2 with limits and positions, so on every file both accept,
-the two programs must accept the same requirements and refuse with the same messages at the same lines. The version check is a plain regular expression (the contract
-imports no third-party package), so it is held against the ``semver`` package both programs order versions with.
+the two programs must accept the same requirements and refuse with the same messages at the same lines. The
+version check is a plain regular expression (the contract imports no third-party package), so it is held against
+the ``semver`` package both programs order versions with.
 """
 
 from __future__ import annotations

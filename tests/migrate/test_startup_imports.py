@@ -20,7 +20,8 @@ metrics.flush(pushgateway_url=None, job="j", metrics_file=None)
 print("prometheus_client" in sys.modules)
 text = metrics.text()
 print("prometheus_client" in sys.modules)
-print("\\n".join(line for line in text.splitlines() if line.startswith(("migration_queue", "tenant_backup_failed_total"))))
+wanted = ("migration_queue", "tenant_backup_failed_total")
+print("\\n".join(line for line in text.splitlines() if line.startswith(wanted)))
 """
 
 
