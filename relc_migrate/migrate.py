@@ -1,7 +1,8 @@
 """migrate / rollback / retry / dry run of one tenant's service: the orchestration.
 
 Order matters and is the safety argument: validate everything that needs no database (identifiers, the whole
-migrations folder with lint) -> take a cluster slot -> take the tenant:service lock on its own connection ->
+migrations folder with lint) -> verify the database is the tenant's (read-only, on the lock connection: a refused
+run never holds a slot) -> take a cluster slot -> take the tenant:service lock on that connection ->
 recover from a dead runner -> plan (drift, ordering) -> check dependencies -> back up -> apply. Every
 registry status change happens under the lock.
 """
@@ -230,7 +231,7 @@ class Connections:
 def run_step_on(
     req: MigrateRequest, rt: Runtime, metrics: Metrics, migrations: MigrationSet, conns: Connections
 ) -> MigrateResult:
-    """:func:`run_step` on connections the caller holds: the same lock, recovery, plan, backup and apply. The
+    """:func:`run`'s locked part on connections the caller holds: the same lock, recovery, plan, backup and apply. The
     work connection takes this step's application_name, which is what recovery looks for after a kill."""
     inv = req.invocation
     take_lock(rt, inv, conns.lock)
@@ -316,22 +317,21 @@ def load_migrations(inv: MigrateInvocation) -> MigrationSet:
 
 
 def run(req: MigrateRequest, rt: Runtime, metrics: Metrics) -> MigrateResult:
-    """The whole run; raises a typed error (see errors.py) for every outcome but success."""
+    """The whole run; raises a typed error (see errors.py) for every outcome but success.
+
+    The database is verified (not a template, recorded as the tenant's) on the lock connection *before* the run
+    queues for a cluster slot: a refused run never holds, or waits for, one of the cluster's few slots."""
     inv = req.invocation
     validate_invocation(inv)
     if req.mode != "retry":
         _version(inv.desired_version, "desired version")
     migrations = load_migrations(inv)
-    with cluster_slot(rt, inv.tenant, inv.service, inv.slot_wait_seconds, metrics):
-        return run_step(req, rt, metrics, migrations)
-
-
-def run_step(req: MigrateRequest, rt: Runtime, metrics: Metrics, migrations: MigrationSet) -> MigrateResult:
-    """One service's schemas in one database, the cluster slot already held (by ``run`` or a tenant run):
-    the tenant:service lock, recovery, plan, dependencies, backup, apply."""
     with ExitStack() as stack:
-        tenant_lock(rt, req.invocation, stack)
-        conn = _open_work_connection(rt, req.invocation, stack)
+        lock = stack.enter_context(db.connect(rt.dsn, inv.database, app_name("lock", inv)))
+        verify_database(rt, inv, lock)
+        stack.enter_context(cluster_slot(rt, inv.tenant, inv.service, inv.slot_wait_seconds, metrics))
+        take_lock(rt, inv, lock)
+        conn = _open_work_connection(rt, inv, stack)
         rt.stop.watch(conn)
         stack.callback(rt.stop.watch, None)
         return _locked_run(req, rt, metrics, conn, migrations)
