@@ -393,7 +393,7 @@ def _backup(
     )  # fmt: skip
     started = time.monotonic()
     try:
-        backup = run_backup(request)
+        backup = run_backup(request, stop=rt.stop)
     except BackupFailed as err:
         metrics.backup(tenant=inv.tenant, outcome="failed", seconds=time.monotonic() - started)
         for plan in plans:
