@@ -26,6 +26,7 @@ Credentials are files the Vault agent injector writes to /vault/secrets before t
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -58,6 +59,8 @@ INIT_CONTAINER_PREFIX = "copy"
 MIGRATIONS_VOLUME = "migrations"
 TMP_VOLUME = "tmp"
 TTL_SECONDS_AFTER_FINISHED = 86_400
+CLEANUP_STARTING_DEADLINE_SECONDS = 3_600
+"""A cleanup the controller could not start within an hour (an outage) is skipped; the next day's runs."""
 VAULT_ROLE = "relc-migrate"
 TENANT_DSN_FIELD = "dsn"
 """The field of the tenant's Vault secret (<pathPrefix>/<tenant>) holding its libpq connection string."""
@@ -258,13 +261,23 @@ class _InstanceKit:
             ]
         return found
 
-    def job(
-        self, name: str, labels: dict[str, str], wave: str, pod: Manifest, vault: dict[str, str], attempt: int
-    ) -> Manifest:
+    def job_spec(self, labels: dict[str, str], pod: Manifest, vault: dict[str, str], attempt: int) -> Manifest:
+        """A Job's spec: the hardened pod, ``attempt`` seconds per attempt, the Instance's retries."""
         pod["serviceAccountName"] = MIGRATE_SERVICE_ACCOUNT
         pod["restartPolicy"] = "Never"
         pod["activeDeadlineSeconds"] = attempt
         pod["securityContext"] = _POD_SECURITY_CONTEXT
+        return {
+            "backoffLimit": self.retries,
+            "activeDeadlineSeconds": attempt * (self.retries + 1),
+            "ttlSecondsAfterFinished": TTL_SECONDS_AFTER_FINISHED,
+            "podFailurePolicy": _POD_FAILURE_POLICY,
+            "template": {"metadata": {"labels": labels, "annotations": vault}, "spec": pod},
+        }
+
+    def job(
+        self, name: str, labels: dict[str, str], wave: str, pod: Manifest, vault: dict[str, str], attempt: int
+    ) -> Manifest:
         return {
             "apiVersion": "batch/v1",
             "kind": "Job",
@@ -274,13 +287,7 @@ class _InstanceKit:
                 "labels": labels,
                 "annotations": {HOOK: "PreSync", HOOK_DELETE_POLICY: "BeforeHookCreation", SYNC_WAVE: wave},
             },
-            "spec": {
-                "backoffLimit": self.retries,
-                "activeDeadlineSeconds": attempt * (self.retries + 1),
-                "ttlSecondsAfterFinished": TTL_SECONDS_AFTER_FINISHED,
-                "podFailurePolicy": _POD_FAILURE_POLICY,
-                "template": {"metadata": {"labels": labels, "annotations": vault}, "spec": pod},
-            },
+            "spec": self.job_spec(labels, pod, vault, attempt),
         }
 
 
@@ -303,6 +310,15 @@ class MigrationShape:
     """in migration order; they name databases by country, so tenants with the same apps and countries share them"""
     dry_run: bool
     destination: bool
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CleanupShape:
+    kit: _InstanceKit
+    retention: tuple[int, int]
+    """(schemaTransition, deprecatedVersions) in seconds: the Tenant's retention, else the Instance's"""
+    in_use: int
+    """how many ``database/schema`` pairs the candidate migrates (each a text, after the three named ones)"""
 
 
 class ProvisionTexts(NamedTuple):
@@ -363,6 +379,51 @@ def _migration_job(shape: MigrationShape, texts: tuple[str, ...]) -> Manifest:
     return kit.job(t.name, labels, WAVE_MIGRATE, pod, vault, attempt)
 
 
+CLEANUP_TEXTS = 3
+"""name, tenant, schedule: the named texts of a cleanup CronJob; its ``database/schema`` pairs follow."""
+
+
+def cleanup_schedule(tenant: str) -> str:
+    """Daily, at a minute of the day derived from the tenant's name: the fleet's cleanups spread over the day
+    instead of all starting at midnight against the same database servers."""
+    minute = int(hashlib.sha256(tenant.encode()).hexdigest()[:8], 16) % (24 * 60)
+    return f"{minute % 60} {minute // 60} * * *"
+
+
+def _cleanup_cronjob(shape: CleanupShape, texts: tuple[str, ...]) -> Manifest:
+    kit = shape.kit
+    name, tenant, schedule = texts[:CLEANUP_TEXTS]
+    inv = contract.CleanupInvocation(tenant, tuple(texts[CLEANUP_TEXTS:]), *shape.retention)
+    # DROP DATABASE (a country database whose last schema expired) needs the Instance's admin role, like provisioning
+    pod: Manifest = {
+        "containers": [kit.main_container(contract.cleanup_argv(inv), name, [_TMP_MOUNT])],
+        "volumes": [_TMP_VOLUME],
+    }
+    labels = _labels(kit.name, tenant, "cleanup", None)
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {
+            "name": name,
+            "namespace": kit.namespace,
+            "labels": labels,
+            "annotations": {SYNC_WAVE: WAVE_MIGRATE},
+        },
+        "spec": {
+            "schedule": schedule,
+            "timeZone": "Etc/UTC",
+            "concurrencyPolicy": "Forbid",
+            "startingDeadlineSeconds": CLEANUP_STARTING_DEADLINE_SECONDS,
+            "successfulJobsHistoryLimit": 1,
+            "failedJobsHistoryLimit": 1,
+            "jobTemplate": {
+                "metadata": {"labels": labels},
+                "spec": kit.job_spec(labels, pod, kit.provision_vault, kit.timeout),
+            },
+        },
+    }
+
+
 class JobRenderer:
     """Renders one compile's Jobs; per-Instance parts are built on first use and reused."""
 
@@ -419,6 +480,20 @@ class JobRenderer:
         name = contract.tenant_job_name(layout.name, steps, dry_run)
         texts = MigrationTexts(name, layout.name, vault_path, vault_template, destination or "")
         return [Templated(_migration_job, shape, texts)]
+
+    # --- retention cleanup ----------------------------------------------------------------------------------
+
+    def cleanup(self, instance: Instance, layout: TenantLayout) -> Templated[CleanupShape]:
+        """The tenant's retention CronJob: ``relc-migrate cleanup`` with every ``database/schema`` its candidate
+        migrates as in use. A CronJob, not a sync hook: retention must fire once ``schemaTransition`` /
+        ``deprecatedVersions`` have passed even if the tenant's Application never syncs again."""
+        kit = self._kit(instance)
+        retention = layout.tenant.spec.policies.retention or instance.spec.retention
+        seconds = (duration_seconds(retention.schema_transition), duration_seconds(retention.deprecated_versions))
+        in_use = tuple(f"{slot.database}/{slot.schema}" for slot in layout.slots())
+        shape = self._shapes.get(CleanupShape, kit, seconds, len(in_use))
+        name = contract.cleanup_cronjob_name(layout.name)
+        return Templated(_cleanup_cronjob, shape, (name, layout.name, cleanup_schedule(layout.name), *in_use))
 
     # --- registry sync --------------------------------------------------------------------------------------
     def registry_sync(self, instance: Instance, shards: Sequence[tuple[str, str, str]], digest: str) -> Manifest:

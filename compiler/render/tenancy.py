@@ -5,7 +5,7 @@ Files, all under instances/<i>/tenants/<t>/ so a one-tenant change touches only 
 - provisioning.yaml: the TenantProvisionJob, one AppProvisionJob per app (per app and country when the app is
   country-scoped), and the provisioning Jobs that carry them out (compiler.render.jobs);
 - schema-versions.yaml: one TenantSchemaVersion per schema (desiredVersion = the tenant's pin);
-- migrations.yaml: one migration Job per service and database (compiler.render.jobs).
+- migrations.yaml: the tenant's one migration Job and its retention cleanup CronJob (compiler.render.jobs).
 
 Custom resources live in the Instance's tenancy namespace. Their names join tenant, country, app and schema
 with '.', which none of those contain, so two different tuples can never render the same name (a '-' join
@@ -224,7 +224,8 @@ class _OneTenant:
         return tuple(self._documents.schema_version(owner, layout, slot) for slot in layout.slots())
 
     def migrations(self) -> tuple[Document, ...]:
-        return tuple(self._documents.jobs.migrations(self._instance, self.layout))
+        jobs = self._documents.jobs
+        return (*jobs.migrations(self._instance, self.layout), jobs.cleanup(self._instance, self.layout))
 
 
 def _metadata(owner: Owner, name: str, tenant: str, service: str | None = None) -> Manifest:
