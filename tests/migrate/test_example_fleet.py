@@ -45,7 +45,8 @@ def jobs_of(folder: Path) -> list[dict[str, Any]]:
 def cleanup_of(folder: Path) -> dict[str, Any]:
     """A tenant's retention CronJob (in its migrations.yaml)."""
     text = (folder / "migrations.yaml").read_text()
-    (cron,) = [doc for doc in yaml.safe_load_all(text) if doc and doc["kind"] == "CronJob"]
+    found: list[dict[str, Any]] = [doc for doc in yaml.safe_load_all(text) if doc and doc["kind"] == "CronJob"]
+    (cron,) = found
     return cron
 
 
