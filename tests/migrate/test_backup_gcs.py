@@ -7,12 +7,8 @@ the last one, which is sent only when pg_dump exited 0.
 
 from __future__ import annotations
 
-import json
 import os
-import signal
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +18,14 @@ import pytest
 import relc_contract as contract
 from relc_migrate.backup import PART_SIZE
 from tests.migrate.fakegcs import FakeGcs, serve
-from tests.migrate.helpers import REPO, add_random_table, auth_at_1_2, fake_pg_dump, migrate_args, provision_args
+from tests.migrate.helpers import (
+    add_random_table,
+    auth_at_1_2,
+    fake_pg_dump,
+    migrate_args,
+    provision_args,
+    sigterm_mid_upload,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -115,20 +118,9 @@ def test_sigterm_mid_upload_cancels_the_gcs_session_and_exits_5(
     fake = fake_pg_dump(tmp_path, pg, f"head -c {PART_SIZE + 4096} /dev/urandom\nexec sleep 300")
     argv = migrate_args(tenant, "auth", "1.2.0", backup_before_migration=True, backup_destination="gs://backups/x")
     env = {**os.environ, **cli_env, **gcs_env, "RELC_PG_DUMP": str(fake)}
-    runner = subprocess.Popen([sys.executable, "-m", "relc_migrate", *argv], env=env, cwd=REPO, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while not any(s.chunks for s in list(state.sessions.values())):
-            assert runner.poll() is None and time.monotonic() < deadline, "the upload never sent a chunk"
-            time.sleep(0.1)
-        runner.send_signal(signal.SIGTERM)
-        out, err = runner.communicate(timeout=30)
-    finally:
-        if runner.poll() is None:
-            runner.kill()
-    assert runner.returncode == 5, err
-    assert json.loads(out.splitlines()[-1])["message"] == (
+    code, summary = sigterm_mid_upload(argv, env, lambda: any(s.chunks for s in list(state.sessions.values())))
+    assert code == 5, summary
+    assert summary["message"] == (
         "interrupted by SIGTERM during the backup: pg_dump was stopped and the upload aborted; nothing was migrated"
     )
     assert [(s.chunks, s.cancelled) for s in state.sessions.values()] == [(1, True)]

@@ -24,7 +24,15 @@ from moto.server import ThreadedMotoServer
 
 import relc_contract as contract
 from relc_migrate.backup import PART_SIZE
-from tests.migrate.helpers import REPO, add_random_table, auth_at_1_2, fake_pg_dump, migrate_args, provision_args
+from tests.migrate.helpers import (
+    REPO,
+    add_random_table,
+    auth_at_1_2,
+    fake_pg_dump,
+    migrate_args,
+    provision_args,
+    sigterm_mid_upload,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -241,20 +249,8 @@ def test_sigterm_mid_upload_aborts_the_multipart_upload_and_exits_5(
     fake = fake_pg_dump(tmp_path, pg, f"head -c {PART_SIZE + 4096} /dev/urandom\nexec sleep 300")
     argv = migrate_args(tenant, "auth", "1.2.0", backup_before_migration=True, backup_destination=f"s3://{tenant}/b")
     env = {**os.environ, **cli_env, **aws_env, "RELC_PG_DUMP": str(fake)}
-    runner = subprocess.Popen([sys.executable, "-m", "relc_migrate", *argv], env=env, cwd=REPO, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while not _parts_sent(s3, tenant):
-            assert runner.poll() is None and time.monotonic() < deadline, "the upload never sent a part"
-            time.sleep(0.1)
-        runner.send_signal(signal.SIGTERM)
-        out, err = runner.communicate(timeout=30)
-    finally:
-        if runner.poll() is None:
-            runner.kill()
-    assert runner.returncode == 5, err
-    summary = json.loads(out.splitlines()[-1])
+    code, summary = sigterm_mid_upload(argv, env, lambda: _parts_sent(s3, tenant))
+    assert code == 5, summary
     assert summary["outcome"] == "interrupted"
     assert summary["message"] == (
         "interrupted by SIGTERM during the backup: pg_dump was stopped and the upload aborted; nothing was migrated"
