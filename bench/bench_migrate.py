@@ -12,9 +12,13 @@ threads doing the same work without any of relc-migrate's safety (CREATE DATABAS
 statement of the same files, one transaction per file, no bookkeeping, locks, history or checks). The ratio
 relc / floor is what relc-migrate's safety costs.
 
-    .venv/bin/python bench/bench_migrate.py --tenants 1000 --limits 8 --repeat 3
+    .venv/bin/python bench/bench_migrate.py --tenants 1000 --limit 8 --repeat 3
 
-Prints one line per (N, limit, run) and the best of the repeats; JSON lines with --json.
+Prints one line per (N, limit, run) and the best of the repeats: wall time, tenants/min, the floor measured in the
+same run and the ratio; JSON lines with --json. Because the development machine is shared, each run also reports
+CPU per tenant, which load inflates far less than wall time: the benchmark process's own (relc-migrate's Python,
+or the floor's) and the PostgreSQL server's (the postmaster's children, read from /proc). The start-up a real Job
+process pays (``--version``, a no-op ``migrate-tenant``) is printed first, in wall and CPU time.
 """
 
 from __future__ import annotations
@@ -54,6 +58,8 @@ class Figures:
     failures: int
     peak_slots: int
     bench_rss_mib: float
+    client_cpu_ms: float  #: this process's CPU per tenant (relc-migrate's Python, or the floor loop's)
+    server_cpu_ms: float  #: the PostgreSQL server's CPU per tenant (0 when /proc cannot tell)
 
     @property
     def per_minute(self) -> float:
@@ -103,6 +109,28 @@ def floor_tenant(dsn: str, name: str, sets: dict[str, MigrationSet]) -> None:
                 with conn.transaction():
                     for statement in migrations.init_data.statements:
                         conn.execute(statement.sql)
+
+
+def server_cpu_seconds(server: PgServer) -> float:
+    """CPU the server's processes used so far: the postmaster's own and its reaped children's (every backend
+    that exited), plus the live children's. 0.0 where /proc is not available."""
+    try:
+        pid = int((server.root / "data" / "postmaster.pid").read_text().split()[0])
+        ticks = _ticks(pid, children=True)
+        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+            ticks += _ticks(int(child), children=False)
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _ticks(pid: int, *, children: bool) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:  # a backend that exited meanwhile: counted in the postmaster's children
+        return 0
+    utime, stime, cutime, cstime = (int(f) for f in fields[11:15])
+    return utime + stime + (cutime + cstime if children else 0)
 
 
 class PeakSlots(threading.Thread):
@@ -155,7 +183,7 @@ def run(mode: str, n: int, limit: int, report: Callable[[Figures], None]) -> Fig
                 except Exception as err:  # a benchmark reports failures and keeps going
                     failures.append(f"{name}: {err}")
 
-        started = time.monotonic()
+        started, cpu, server_cpu = time.monotonic(), time.process_time(), server_cpu_seconds(server)
         # relc: 2 x limit runners contend for `limit` slots; the floor has no slots, so `limit` threads
         threads = [threading.Thread(target=worker) for _ in range(limit * 2 if mode == "relc" else limit)]
         for t in threads:
@@ -163,12 +191,14 @@ def run(mode: str, n: int, limit: int, report: Callable[[Figures], None]) -> Fig
         for t in threads:
             t.join()
         seconds = time.monotonic() - started
+        client_ms = 1000 * (time.process_time() - cpu) / n
+        server_ms = 1000 * (server_cpu_seconds(server) - server_cpu) / n
         sampler.stop.set()
         sampler.join()
         if failures:
             print(f"  {len(failures)} failure(s), first: {failures[0]}", file=sys.stderr)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        figures = Figures(mode, n, limit, seconds, len(failures), sampler.peak, rss)
+        figures = Figures(mode, n, limit, seconds, len(failures), sampler.peak, rss, client_ms, server_ms)
         report(figures)  # before the teardown: removing 1,000 databases' files takes minutes
         return figures
     finally:
@@ -180,6 +210,8 @@ class Process:
     rss_mib: float  #: peak RSS of one tenant's first migrate-tenant run
     version_seconds: float  #: ``relc-migrate --version``, best of 5
     noop_seconds: float  #: a migrate-tenant run with nothing to do (the steady state of every sync), best of 5
+    version_cpu: float  #: its CPU time (user + system), mean of 5
+    noop_cpu: float
 
 
 def one_job_process() -> Process:
@@ -195,42 +227,51 @@ def one_job_process() -> Process:
             "RELC_TERMINATION_LOG": "",
             "RELC_METRICS_FILE": "/dev/null",
         }
-        cli = [str(Path(sys.executable).with_name("relc-migrate"))]
+        # the code of this checkout (``-m`` from its root), whichever checkout the environment was installed from
+        cli = [sys.executable, "-m", "relc_migrate"]
         inv = contract.ProvisionInvocation("job-rss", "tenant_job_rss", SERVICES, SERVICES)
-        subprocess.run([*cli, *contract.provision_argv(inv)], env=env, check=True, capture_output=True)
+        subprocess.run([*cli, *contract.provision_argv(inv)], env=env, check=True, capture_output=True, cwd=REPO)
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         steps = tuple(contract.TenantStep(s, newest(s), None, (s,)) for s in ORDER)
         argv = contract.migrate_tenant_argv(
             contract.TenantMigrateInvocation("job-rss", steps, migrations_root=str(REPO / "migrations"))
         )
-        subprocess.run([*cli, *argv], env=env, check=True, capture_output=True)
+        subprocess.run([*cli, *argv], env=env, check=True, capture_output=True, cwd=REPO)
         rss = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
 
-        def best(args: tuple[str, ...]) -> float:
-            times = []
+        def best(args: tuple[str, ...]) -> tuple[float, float]:
+            """(best wall time, mean CPU time) of 5 runs."""
+            times, before = [], _children_cpu()
             for _ in range(5):
                 started = time.monotonic()
-                subprocess.run([*cli, *args], env=env, check=True, capture_output=True)
+                subprocess.run([*cli, *args], env=env, check=True, capture_output=True, cwd=REPO)
                 times.append(time.monotonic() - started)
-            return min(times)
+            return min(times), (_children_cpu() - before) / 5
 
-        return Process(rss, best(("--version",)), best(argv))
+        version, noop = best(("--version",)), best(argv)
+        return Process(rss, version[0], noop[0], version[1], noop[1])
     finally:
         server.stop()
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tenants", type=int, nargs="+", default=[1000])
-    parser.add_argument("--limits", type=int, nargs="+", default=[8])
+    parser.add_argument("--limit", "--limits", dest="limits", type=int, nargs="+", default=[8])
     parser.add_argument("--repeat", type=int, default=1, help="Runs of each (N, limit, mode); the best is kept.")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.2f}")
     job = one_job_process()
     print(
-        f"one relc-migrate Job process: peak RSS {job.rss_mib:.0f} MiB; --version {job.version_seconds:.3f} s, "
-        f"a no-op migrate-tenant run {job.noop_seconds:.3f} s (best of 5)"
+        f"one relc-migrate Job process (start-up a Job pays): peak RSS {job.rss_mib:.0f} MiB; --version "
+        f"{job.version_seconds:.3f} s wall (best of 5), {1000 * job.version_cpu:.0f} ms CPU (mean); a no-op "
+        f"migrate-tenant run {job.noop_seconds:.3f} s wall, {1000 * job.noop_cpu:.0f} ms CPU"
     )
 
     def report(f: Figures) -> None:
@@ -239,7 +280,8 @@ def main() -> int:
         else:
             print(
                 f"{f.mode:<5} N={f.tenants:<5} limit={f.limit}: {f.per_minute:7.1f} tenants/min ({f.seconds:6.1f} s, "
-                f"{3 * f.tenants} schemas), peak slots {f.peak_slots}, failures {f.failures}, "
+                f"{3 * f.tenants} schemas), CPU per tenant {f.client_cpu_ms:.1f} ms client + "
+                f"{f.server_cpu_ms:.1f} ms server, peak slots {f.peak_slots}, failures {f.failures}, "
                 f"bench process peak RSS {f.bench_rss_mib:.0f} MiB"
             )
         sys.stdout.flush()
@@ -253,11 +295,12 @@ def main() -> int:
                     if mode not in best or figures.seconds < best[mode].seconds:
                         best[mode] = figures
             relc, floor = best["relc"], best["floor"]
+            cpu = (floor.client_cpu_ms + floor.server_cpu_ms) / (relc.client_cpu_ms + relc.server_cpu_ms or 1)
             print(
                 f"best of {args.repeat}: N={n} limit={limit}: relc {relc.seconds:.1f} s "
                 f"({relc.per_minute:.0f}/min), floor {floor.seconds:.1f} s ({floor.per_minute:.0f}/min), "
-                f"relc = {100 * relc.per_minute / floor.per_minute:.0f}% of the floor; "
-                f"load average now {os.getloadavg()[0]:.2f}"
+                f"relc = {100 * relc.per_minute / floor.per_minute:.0f}% of the floor by wall time, "
+                f"{100 * cpu:.0f}% by CPU per tenant (client + server); load average now {os.getloadavg()[0]:.2f}"
             )
     return 0
 

@@ -30,6 +30,7 @@ from relc_contract.dependencies import (
     read_dependencies,
 )
 from relc_contract.jobs import (
+    CRONJOB_NAME_LIMIT,
     MAIN_DATABASE,
     STEP_FORMAT,
     CleanupInvocation,
@@ -42,6 +43,7 @@ from relc_contract.jobs import (
     TenantMigrateInvocation,
     TenantStep,
     cleanup_argv,
+    cleanup_cronjob_name,
     default_migrations_dir,
     deprovision_argv,
     init_container_command,
@@ -173,6 +175,7 @@ __all__ = [
     "CRD_API_VERSION",
     "CRD_GROUP",
     "CRD_VERSION",
+    "CRONJOB_NAME_LIMIT",
     "DEFAULT_BACKUP_RETRIES",
     "DEFAULT_BACKUP_TIMEOUT_SECONDS",
     "DEFAULT_CANDIDATE_WAIT_SECONDS",
@@ -259,6 +262,7 @@ __all__ = [
     "TenantStep",
     "app_provision_name",
     "cleanup_argv",
+    "cleanup_cronjob_name",
     "database_name",
     "default_migrations_dir",
     "deprovision_argv",

@@ -403,8 +403,10 @@ _JOB_PREFIX: Final[dict[str, str]] = {
 }
 
 
-def job_name(kind: JobKind, tenant: str, service: str = "", desired_version: str = "", extra: str = "") -> str:
-    """A DNS-1123 Job name, at most 63 characters, unique per (kind, tenant, service, version, extra).
+def job_name(
+    kind: JobKind, tenant: str, service: str = "", desired_version: str = "", extra: str = "", *, limit: int = 63
+) -> str:
+    """A DNS-1123 Job name, at most ``limit`` characters, unique per (kind, tenant, service, version, extra).
 
     Form: ``<prefix>-<tenant>-<service>-<hash10>``, the readable part truncated to fit; the hash (SHA-256 of
     all inputs) makes a new desired version (or dry-run flag, passed in ``extra``) a new Job, which is what
@@ -414,5 +416,15 @@ def job_name(kind: JobKind, tenant: str, service: str = "", desired_version: str
     digest = hashlib.sha256("\x00".join((kind, tenant, service, desired_version, extra)).encode()).hexdigest()
     readable = "-".join(p for p in (prefix, tenant, service) if p)
     readable = _NOT_DNS.sub("-", readable.lower())
-    readable = readable[: 63 - 11].strip("-")
+    readable = readable[: limit - 11].strip("-")
     return f"{readable}-{digest[:10]}"
+
+
+#: The longest CronJob name: the controller names each Job it starts ``<cronjob>-<11 characters>`` (<= 63).
+CRONJOB_NAME_LIMIT: Final = 52
+
+
+def cleanup_cronjob_name(tenant: str) -> str:
+    """The name of a tenant's retention CronJob: stable for the tenant (a CronJob is updated in place, not
+    replaced, when its schedule or in-use list changes), at most :data:`CRONJOB_NAME_LIMIT` characters."""
+    return job_name("cleanup", tenant, limit=CRONJOB_NAME_LIMIT)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO, Protocol
 
 from relc_migrate.db import libpq_environment
-from relc_migrate.errors import BlockedError
+from relc_migrate.errors import BlockedError, Interrupted
 
 
 class BackupFailed(BlockedError):
@@ -46,6 +46,22 @@ class Readable(Protocol):
     def read(self, size: int = -1, /) -> bytes: ...
 
     def tell(self) -> int: ...
+
+
+class Stop(Protocol):
+    """The run's SIGTERM state (runtime.StopFlag): a streamed dump's pg_dump is killed when it is requested."""
+
+    @property
+    def requested(self) -> bool: ...
+
+    def watch_process(self, process: subprocess.Popen[bytes] | None) -> None: ...
+
+
+class _NoStop:
+    requested = False
+
+    def watch_process(self, process: subprocess.Popen[bytes] | None) -> None:
+        pass
 
 
 class ObjectStore(Protocol):
@@ -118,9 +134,14 @@ def _attempt(req: BackupRequest, target: Path) -> str | None:
     return None
 
 
-def run_backup(req: BackupRequest, stores: Mapping[str, ObjectStore] | None = None) -> BackupResult:
+def run_backup(
+    req: BackupRequest, stores: Mapping[str, ObjectStore] | None = None, stop: Stop | None = None
+) -> BackupResult:
     """Dump the schemas to the destination with up to ``retries`` retries; BackupFailed when all fail.
-    ``stores`` replaces the real object-store clients (stores.py) by scheme."""
+    ``stores`` replaces the real object-store clients (stores.py) by scheme. A SIGTERM (``stop``) during a
+    streamed dump kills pg_dump, which makes the store abort its upload (S3's multipart upload, GCS's resumable
+    session), and raises Interrupted without another attempt."""
+    stop = stop or _NoStop()
     major = pg_dump_major(req.pg_dump)
     if major < req.server_major:
         raise BackupFailed(
@@ -136,8 +157,13 @@ def run_backup(req: BackupRequest, stores: Mapping[str, ObjectStore] | None = No
     errors: list[str] = []
     for attempt in range(1, req.retries + 2):
         try:
-            location = _store(req, name, store)
+            location = _store(req, name, store, stop)
         except _AttemptFailed as err:
+            if stop.requested:
+                raise Interrupted(
+                    "interrupted by SIGTERM during the backup: pg_dump was stopped and the upload aborted; nothing "
+                    "was migrated"
+                ) from None
             errors.append(str(err))
             if attempt <= req.retries:
                 time.sleep(min(5.0, 0.5 * attempt))
@@ -197,7 +223,7 @@ class _DumpStream:
         raise _DumpFailed(f"pg_dump exited {code}: {message}")
 
 
-def _stream(req: BackupRequest, name: str, store: ObjectStore) -> str:
+def _stream(req: BackupRequest, name: str, store: ObjectStore, stop: Stop) -> str:
     """One pg_dump run streamed into ``store``; its stderr goes to a small temporary file (a pipe could fill)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     env.update(libpq_environment(req.dsn, req.database))
@@ -215,12 +241,14 @@ def _stream(req: BackupRequest, name: str, store: ObjectStore) -> str:
 
         timer = threading.Timer(req.timeout_seconds, expire)
         timer.start()
+        stop.watch_process(proc)
         try:
             stream = _DumpStream(proc, stderr, req.timeout_seconds, timed_out)
             return store.upload(stream, req.destination, name)
         except (_DumpFailed, UploadFailed) as err:
             raise _AttemptFailed(str(err)) from None
         finally:
+            stop.watch_process(None)
             timer.cancel()
             if proc.poll() is None:
                 proc.kill()
@@ -229,7 +257,7 @@ def _stream(req: BackupRequest, name: str, store: ObjectStore) -> str:
             proc.stdout.close()
 
 
-def _store(req: BackupRequest, name: str, store: ObjectStore | None) -> str:
+def _store(req: BackupRequest, name: str, store: ObjectStore | None, stop: Stop) -> str:
     if store is None:
         root = Path(req.destination.removeprefix("file://"))
         final = root / name
@@ -244,4 +272,4 @@ def _store(req: BackupRequest, name: str, store: ObjectStore | None) -> str:
             raise _AttemptFailed(problem)
         partial.rename(final)
         return str(final)
-    return _stream(req, name, store)
+    return _stream(req, name, store, stop)

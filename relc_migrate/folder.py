@@ -9,10 +9,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import semver
-import yaml
 
 import relc_contract as contract
 from relc_migrate.files import (
@@ -26,6 +24,7 @@ from relc_migrate.files import (
 )
 from relc_migrate.findings import Finding, MigrationFilesError
 from relc_migrate.lint import lint_file
+from relc_migrate.yamlfile import YamlFileError, read_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,17 +54,20 @@ def parse_version(text: str) -> semver.Version:
 
 
 def parse_dependencies(path: Path, service: str) -> tuple[tuple[Requirement, ...], list[Finding]]:
-    """Read dependencies.yml; what it means (and every way it can be wrong) is the contract's, shared with relc."""
+    """Read dependencies.yml with the bounded reader (yamlfile.py); what it means (and every way it can be wrong)
+    is the contract's, shared with relc. Each problem names its line."""
     display = f"{service}/{path.name}"
     try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        return (), [Finding(display, line, "dependencies", f"not valid YAML: {err}", contract.DEPENDENCIES_HINT)]
-    requirements, problems = contract.read_dependencies(data)
+        read = read_text(path.read_text(encoding="utf-8"))
+    except YamlFileError as err:
+        return (), [Finding(display, err.line, "dependencies", str(err), contract.DEPENDENCIES_HINT)]
+    except UnicodeDecodeError:
+        return (), [Finding(display, 0, "dependencies", "not UTF-8 text", contract.DEPENDENCIES_HINT)]
+    requirements, problems = contract.read_dependencies(read.data)
     if problems:
-        return (), [Finding(display, 0, "dependencies", p.message, contract.DEPENDENCIES_HINT) for p in problems]
+        hint = contract.DEPENDENCIES_HINT
+        return (), [Finding(display, read.line_of(p.path, at_key=p.at_key), "dependencies", p.message, hint)
+                    for p in problems]  # fmt: skip
     return tuple(Requirement(r.service, parse_version(r.min_version)) for r in requirements), []
 
 

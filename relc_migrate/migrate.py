@@ -1,7 +1,8 @@
 """migrate / rollback / retry / dry run of one tenant's service: the orchestration.
 
 Order matters and is the safety argument: validate everything that needs no database (identifiers, the whole
-migrations folder with lint) -> take a cluster slot -> take the tenant:service lock on its own connection ->
+migrations folder with lint) -> verify the database is the tenant's (read-only, on the lock connection: a refused
+run never holds a slot) -> take a cluster slot -> take the tenant:service lock on that connection ->
 recover from a dead runner -> plan (drift, ordering) -> check dependencies -> back up -> apply. Every
 registry status change happens under the lock.
 """
@@ -44,7 +45,7 @@ from relc_migrate.execute import (
 from relc_migrate.files import Statement, split_statements
 from relc_migrate.folder import MigrationSet, load_folder, parse_version
 from relc_migrate.metrics import Metrics
-from relc_migrate.plan import Plan, make_plan, unmet_requirements
+from relc_migrate.plan import Plan, plan_from, unmet_requirements
 from relc_migrate.runtime import Runtime
 
 log = logging.getLogger("relc_migrate")
@@ -135,10 +136,9 @@ def cluster_slot(rt: Runtime, tenant: str, service: str, wait_seconds: float, me
         yield None
         return
     with db.connect(rt.infra_dsn, None, f"slot:{tenant}:{service}") as conn:
-        slots.ensure_infra(conn)
-        metrics.queued(slots.queue_length(conn))
         slot = slots.acquire_slot(
             conn, rt.concurrency_limit, tenant, service, rt.job, wait_seconds, lambda: rt.stop.requested,
+            metrics.queued,
         )  # fmt: skip
         if slot is None:
             rt.stop.check()
@@ -176,18 +176,27 @@ def take_lock(rt: Runtime, inv: MigrateInvocation, conn: psycopg.Connection) -> 
         )
 
 
-def clear_stale_backends(conn: psycopg.Connection, inv: MigrateInvocation, wait_seconds: float = 10.0) -> int:
-    """Backends a killed runner of this tenant:service left behind (we hold the lock, so they are orphans).
-
-    The server notices a vanished client at the next client_connection_check_interval tick; wait for that,
-    then terminate whatever is still there so its locks cannot block the recovery.
-    """
+def _stale_query(inv: MigrateInvocation) -> tuple[str, tuple[str]]:
     name = f"{db.APP_PREFIX}:{app_name('migrate', inv)}"[:63]
     query = """SELECT pid FROM pg_stat_activity
                WHERE application_name = %s AND pid <> pg_backend_pid() AND datname = current_database()"""
+    return query, (name,)
+
+
+def clear_stale_backends(
+    conn: psycopg.Connection, inv: MigrateInvocation, wait_seconds: float = 10.0, pids: list[int] | None = None
+) -> int:
+    """Backends a killed runner of this tenant:service left behind (we hold the lock, so they are orphans).
+
+    The server notices a vanished client at the next client_connection_check_interval tick; wait for that,
+    then terminate whatever is still there so its locks cannot block the recovery. ``pids``: the first look,
+    when the caller already took it (in its batch of reads).
+    """
+    query, params = _stale_query(inv)
     deadline = time.monotonic() + wait_seconds
     while True:
-        pids = [row[0] for row in conn.execute(query, (name,)).fetchall()]
+        if pids is None:
+            pids = [row[0] for row in conn.execute(query, params).fetchall()]
         if not pids:
             return 0
         if time.monotonic() > deadline:
@@ -196,6 +205,7 @@ def clear_stale_backends(conn: psycopg.Connection, inv: MigrateInvocation, wait_
             log.warning("terminated %d orphaned backend(s) of a previous runner", len(pids))
             return len(pids)
         time.sleep(0.2)
+        pids = None
 
 
 def _open_work_connection(rt: Runtime, inv: MigrateInvocation, stack: ExitStack) -> psycopg.Connection:
@@ -221,7 +231,7 @@ class Connections:
 def run_step_on(
     req: MigrateRequest, rt: Runtime, metrics: Metrics, migrations: MigrationSet, conns: Connections
 ) -> MigrateResult:
-    """:func:`run_step` on connections the caller holds: the same lock, recovery, plan, backup and apply. The
+    """:func:`run`'s locked part on connections the caller holds: the same lock, recovery, plan, backup and apply. The
     work connection takes this step's application_name, which is what recovery looks for after a kill."""
     inv = req.invocation
     take_lock(rt, inv, conns.lock)
@@ -238,19 +248,35 @@ def run_step_on(
             locks.unlock(conns.lock, locks.lock_key(inv.tenant, inv.service))
 
 
-def _check_schemas(conn: psycopg.Connection, inv: MigrateInvocation) -> dict[str, state.RegistryRow]:
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """What a locked run reads first, in one round trip: the schemas' registry rows and any orphaned backend."""
+
+    rows: dict[str, state.RegistryRow]
+    stale: list[int]
+
+
+def _check_schemas(conn: psycopg.Connection, inv: MigrateInvocation) -> _Found:
+    """Register each schema that exists (a ``pending`` row), read the rows and look for a dead runner's
+    backends, pipelined: one round trip however many schemas the step has."""
+    with conn.pipeline():
+        for schema in inv.schemas:
+            state.register_schema(conn, schema, inv.service, if_exists=True)
+        found = state.schemas_with_rows(conn, inv.schemas)
+        stale = conn.execute(*_stale_query(inv))
+        by_schema = {name: (exists, row) for name, exists, row in found.fetchall()}
+        pids = [row[0] for row in stale.fetchall()]
     rows: dict[str, state.RegistryRow] = {}
     for schema in inv.schemas:
-        if not state.schema_exists(conn, schema):
+        exists, row = by_schema[schema]
+        if not exists:
             raise DatabaseError(f"schema {schema} does not exist in {inv.database}: run relc-migrate provision first")
-        state.register_schema(conn, schema, inv.service)
-        row = state.registry_row(conn, schema)
         if row is None:
             raise DatabaseError(f"schema {schema} has no registry row after registering it")
         if row.service != inv.service:
             raise UsageError(f"schema {schema} belongs to service {row.service}, not {inv.service}")
         rows[schema] = row
-    return rows
+    return _Found(rows, pids)
 
 
 def _desired(req: MigrateRequest, rows: dict[str, state.RegistryRow]) -> semver.Version:
@@ -291,22 +317,21 @@ def load_migrations(inv: MigrateInvocation) -> MigrationSet:
 
 
 def run(req: MigrateRequest, rt: Runtime, metrics: Metrics) -> MigrateResult:
-    """The whole run; raises a typed error (see errors.py) for every outcome but success."""
+    """The whole run; raises a typed error (see errors.py) for every outcome but success.
+
+    The database is verified (not a template, recorded as the tenant's) on the lock connection *before* the run
+    queues for a cluster slot: a refused run never holds, or waits for, one of the cluster's few slots."""
     inv = req.invocation
     validate_invocation(inv)
     if req.mode != "retry":
         _version(inv.desired_version, "desired version")
     migrations = load_migrations(inv)
-    with cluster_slot(rt, inv.tenant, inv.service, inv.slot_wait_seconds, metrics):
-        return run_step(req, rt, metrics, migrations)
-
-
-def run_step(req: MigrateRequest, rt: Runtime, metrics: Metrics, migrations: MigrationSet) -> MigrateResult:
-    """One service's schemas in one database, the cluster slot already held (by ``run`` or a tenant run):
-    the tenant:service lock, recovery, plan, dependencies, backup, apply."""
     with ExitStack() as stack:
-        tenant_lock(rt, req.invocation, stack)
-        conn = _open_work_connection(rt, req.invocation, stack)
+        lock = stack.enter_context(db.connect(rt.dsn, inv.database, app_name("lock", inv)))
+        verify_database(rt, inv, lock)
+        stack.enter_context(cluster_slot(rt, inv.tenant, inv.service, inv.slot_wait_seconds, metrics))
+        take_lock(rt, inv, lock)
+        conn = _open_work_connection(rt, inv, stack)
         rt.stop.watch(conn)
         stack.callback(rt.stop.watch, None)
         return _locked_run(req, rt, metrics, conn, migrations)
@@ -317,14 +342,16 @@ def _locked_run(
     req: MigrateRequest, rt: Runtime, metrics: Metrics, conn: psycopg.Connection, migrations: MigrationSet
 ) -> MigrateResult:
     inv = req.invocation
-    rows = _check_schemas(conn, inv)
-    clear_stale_backends(conn, inv)
+    found = _check_schemas(conn, inv)
+    rows = found.rows
+    clear_stale_backends(conn, inv, pids=found.stale)
     recovered = [s for s, r in rows.items() if r.status == "migrating"]
     if recovered:
         log.warning("recovering %s: left 'migrating' by a runner that is gone", ", ".join(recovered))
     desired = _desired(req, rows)
     result = MigrateResult(str(desired), inv.dry_run, recovered=bool(recovered))
-    plans = [make_plan(conn, migrations, s, desired, rows[s].current_version) for s in inv.schemas]
+    applied = state.applied_files_of(conn, inv.schemas)
+    plans = [plan_from(applied[s], migrations, s, desired, rows[s].current_version) for s in inv.schemas]
     if any(p.direction == "up" for p in plans):
         reasons = _check_dependencies(rt, inv, conn, migrations)
         if reasons:
@@ -366,7 +393,7 @@ def _backup(
     )  # fmt: skip
     started = time.monotonic()
     try:
-        backup = run_backup(request)
+        backup = run_backup(request, stop=rt.stop)
     except BackupFailed as err:
         metrics.backup(tenant=inv.tenant, outcome="failed", seconds=time.monotonic() - started)
         for plan in plans:

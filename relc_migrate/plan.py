@@ -78,7 +78,18 @@ def make_plan(
     current: str | None,
 ) -> Plan:
     """The files to apply (oldest first) or revert (newest first) to bring ``schema`` to ``desired``."""
-    applied = state.applied_files(conn, schema)
+    return plan_from(state.applied_files(conn, schema), migrations, schema, desired, current)
+
+
+def plan_from(
+    applied: dict[str, state.HistoryRow],
+    migrations: MigrationSet,
+    schema: str,
+    desired: semver.Version,
+    current: str | None,
+) -> Plan:
+    """:func:`make_plan` from the files already read as applied (``state.applied_files_of`` reads several
+    schemas' in one query)."""
     _check_drift(applied, migrations, desired)
     applied_up = [row for row in applied.values() if row.direction == "up"]
     plan = Plan(schema, current)
@@ -108,14 +119,17 @@ def unmet_requirements(conn: psycopg.Connection, requires: tuple[Requirement, ..
     """Why each requirement is unmet, read from the tenant's schema registry (empty: all met)."""
     present = conn.execute("SELECT to_regclass('relc.schema_registry') IS NOT NULL").fetchone()
     registry = bool(present and present[0])
+    by_service: dict[str, list[tuple[str, str | None]]] = {}
+    if registry:  # every required service's rows in one query
+        for service, schema_name, current in conn.execute(
+            """SELECT service, schema_name, current_version FROM relc.schema_registry
+               WHERE service = ANY(%s) ORDER BY service, schema_name""",
+            ([req.service for req in requires],),
+        ).fetchall():
+            by_service.setdefault(service, []).append((schema_name, current))
     reasons: list[str] = []
     for req in requires:
-        rows = []
-        if registry:
-            rows = conn.execute(
-                "SELECT schema_name, current_version FROM relc.schema_registry WHERE service = %s ORDER BY schema_name",
-                (req.service,),
-            ).fetchall()
+        rows = by_service.get(req.service, [])
         if not rows:
             reasons.append(f"requires {req.service} >= {req.min_version}, but {database} has no {req.service} schema")
         for schema_name, current in rows:

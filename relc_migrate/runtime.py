@@ -7,6 +7,7 @@ turns that into ``Interrupted`` at a point where the current file's transaction 
 from __future__ import annotations
 
 import contextlib
+import subprocess
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -24,13 +25,23 @@ class StopFlag:
     def __init__(self) -> None:
         self.requested = False
         self._conn: psycopg.Connection | None = None
+        self._process: subprocess.Popen[bytes] | None = None
 
     def watch(self, conn: psycopg.Connection | None) -> None:
         """The connection whose running statement a SIGTERM cancels (None: nothing to cancel)."""
         self._conn = conn
 
+    def watch_process(self, process: subprocess.Popen[bytes] | None) -> None:
+        """The child (pg_dump) a SIGTERM kills, so a streamed backup ends and its upload is aborted at once instead
+        of running on past the pod's grace period (None: no child); killed at once if the SIGTERM came first."""
+        self._process = process
+        if process is not None and self.requested:
+            process.kill()
+
     def request(self) -> None:
         self.requested = True
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
         conn = self._conn
         if conn is not None and not conn.closed:
             # if the cancel fails the statement still ends; the flag is checked before the next one

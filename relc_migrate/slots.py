@@ -22,7 +22,7 @@ from typing import Final
 
 import psycopg
 
-from relc_migrate.locks import try_lock, unlock
+from relc_migrate.locks import unlock
 
 #: classid of slot locks ("relc" + 2); objid is the slot number
 SLOT_NAMESPACE: Final = 0x72656C65
@@ -76,25 +76,21 @@ class Slot:
     number: int
 
     def release(self) -> None:
-        self.conn.execute("DELETE FROM infra.migration_slots WHERE slot = %s", (self.number,))
-        unlock(self.conn, (SLOT_NAMESPACE, self.number))
-        self.conn.execute(f"NOTIFY {CHANNEL}")
+        with self.conn.pipeline():  # one round trip: the row, the lock, the wake-up
+            self.conn.execute("DELETE FROM infra.migration_slots WHERE slot = %s", (self.number,))
+            unlock(self.conn, (SLOT_NAMESPACE, self.number))
+            self.conn.execute(f"NOTIFY {CHANNEL}")
 
 
 def _try_any(conn: psycopg.Connection, limit: int) -> int | None:
-    for number in range(limit):
-        if try_lock(conn, (SLOT_NAMESPACE, number)):
-            return number
-    return None
-
-
-def queue_length(conn: psycopg.Connection) -> int:
-    """Runners waiting for a slot whose backend is still alive (a killed waiter stops counting at once)."""
+    """One free slot locked in one round trip: the executor evaluates the filter row by row and LIMIT 1 stops it
+    at the first lock it got, so at most one slot is taken (no ORDER BY: a sort would evaluate every row first)."""
     row = conn.execute(
-        """SELECT count(*) FROM infra.migration_queue q
-           WHERE EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = q.pid)"""
+        """SELECT n FROM generate_series(0, %s - 1) AS n
+           WHERE pg_try_advisory_lock(%s::integer, n) LIMIT 1""",
+        (limit, SLOT_NAMESPACE),
     ).fetchone()
-    return int(row[0]) if row else 0
+    return None if row is None else int(row[0])
 
 
 def acquire_slot(
@@ -105,47 +101,63 @@ def acquire_slot(
     job: str | None,
     wait_seconds: float,
     should_stop: Callable[[], bool] = lambda: False,
+    queued: Callable[[int], None] = lambda waiting: None,
 ) -> Slot | None:
-    """Take one of ``limit`` slots in arrival order, waiting up to ``wait_seconds``; None if none came free."""
+    """Take one of ``limit`` slots in arrival order, waiting up to ``wait_seconds``; None if none came free.
+
+    ``queued`` gets the number of other live runners waiting when this one joined the queue (the
+    migration_queue_length metric). Round trips are batched (pipelines): a slot that is free at once costs
+    five, whatever the limit."""
     ensure_infra(conn)
     deadline = time.monotonic() + wait_seconds
-    conn.execute(f"LISTEN {CHANNEL}")
-    conn.execute(
-        """INSERT INTO infra.migration_queue (pid, tenant, service, ticket)
-           VALUES (pg_backend_pid(), %s, %s, nextval('infra.migration_ticket'))
-           ON CONFLICT (pid) DO UPDATE SET tenant = excluded.tenant, service = excluded.service,
-                                           ticket = excluded.ticket, enqueued_at = now()""",
-        (tenant, service),
-    )
+    with conn.pipeline():
+        conn.execute(f"LISTEN {CHANNEL}")
+        conn.execute(
+            """INSERT INTO infra.migration_queue (pid, tenant, service, ticket)
+               VALUES (pg_backend_pid(), %s, %s, nextval('infra.migration_ticket'))
+               ON CONFLICT (pid) DO UPDATE SET tenant = excluded.tenant, service = excluded.service,
+                                               ticket = excluded.ticket, enqueued_at = now()""",
+            (tenant, service),
+        )
+    claimed: Slot | None = None
     try:
+        first, waiting = _position(conn)
+        queued(waiting)
         while True:
-            number = _try_any(conn, limit) if _first_in_line(conn) else None
+            number = _try_any(conn, limit) if first else None
             if number is not None:
-                return _claimed(conn, number, tenant, service, job)
+                claimed = Slot(conn, number)
+                return claimed
             remaining = deadline - time.monotonic()
             if remaining <= 0 or should_stop():
                 return None
             # psycopg keeps notices that arrive during a query and yields them first: none is missed
             for _ in conn.notifies(timeout=min(remaining, POLL_SECONDS), stop_after=1):
                 pass
+            first, _ = _position(conn)
     finally:
         if not conn.closed and not conn.broken:
-            conn.execute("DELETE FROM infra.migration_queue WHERE pid = pg_backend_pid()")
-            conn.execute(f"UNLISTEN {CHANNEL}")
-            conn.execute(f"NOTIFY {CHANNEL}")  # the next in line may try now
+            with conn.pipeline():  # one round trip: record the holder (if any), leave the queue, wake the next
+                if claimed is not None:
+                    _record_holder(conn, claimed.number, tenant, service, job)
+                conn.execute("DELETE FROM infra.migration_queue WHERE pid = pg_backend_pid()")
+                conn.execute(f"UNLISTEN {CHANNEL}")
+                conn.execute(f"NOTIFY {CHANNEL}")  # the next in line may try now
 
 
-def _first_in_line(conn: psycopg.Connection) -> bool:
-    """No live runner holds an older ticket (a killed waiter's row stays, but its backend is gone)."""
+def _position(conn: psycopg.Connection) -> tuple[bool, int]:
+    """(no live runner holds an older ticket, how many other live runners wait); a killed waiter's row stays,
+    but its backend is gone, so it counts for neither."""
     row = conn.execute(
-        """SELECT NOT EXISTS (
-               SELECT 1 FROM infra.migration_queue q JOIN pg_stat_activity a ON a.pid = q.pid
-               WHERE q.ticket < (SELECT ticket FROM infra.migration_queue WHERE pid = pg_backend_pid()))"""
+        """SELECT count(*) FILTER (WHERE q.ticket < (SELECT ticket FROM infra.migration_queue
+                                                       WHERE pid = pg_backend_pid())),
+                  count(*) FILTER (WHERE q.pid <> pg_backend_pid())
+           FROM infra.migration_queue q JOIN pg_stat_activity a ON a.pid = q.pid"""
     ).fetchone()
-    return bool(row and row[0])
+    return (row[0] == 0, int(row[1])) if row else (True, 0)
 
 
-def _claimed(conn: psycopg.Connection, number: int, tenant: str, service: str, job: str | None) -> Slot:
+def _record_holder(conn: psycopg.Connection, number: int, tenant: str, service: str, job: str | None) -> None:
     conn.execute(
         """INSERT INTO infra.migration_slots (slot, holder_pid, tenant, service, job)
            VALUES (%s, pg_backend_pid(), %s, %s, %s)
@@ -153,4 +165,3 @@ def _claimed(conn: psycopg.Connection, number: int, tenant: str, service: str, j
                service = excluded.service, job = excluded.job, acquired_at = now()""",
         (number, tenant, service, job),
     )
-    return Slot(conn, number)

@@ -13,6 +13,7 @@ versions may run against one database while Release Candidates coexist.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -120,8 +121,7 @@ def ensure_bookkeeping(conn: psycopg.Connection, wait_seconds: float = 30.0) -> 
         with conn.transaction():
             got = conn.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", BOOKKEEPING_LOCK).fetchone()
             if got is not None and got[0]:
-                for statement in DDL:
-                    conn.execute(statement)  # constants, never user input
+                conn.execute(";\n".join(DDL))  # constants, never user input: one round trip for all of them
                 return
         if time.monotonic() > deadline:
             raise DatabaseError("timed out waiting for another runner creating relc's bookkeeping tables")
@@ -157,26 +157,56 @@ class RegistryRow:
         }
 
 
-def register_schema(conn: psycopg.Connection, schema: str, service: str) -> None:
-    """A ``pending`` row for a schema, if it has none yet."""
+def register_schema(conn: psycopg.Connection, schema: str, service: str, *, if_exists: bool = False) -> None:
+    """A ``pending`` row for a schema, if it has none yet (``if_exists``: only if the schema itself exists)."""
+    if not if_exists:
+        conn.execute(
+            "INSERT INTO relc.schema_registry (schema_name, service) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+            (schema, service),
+        )
+        return
     conn.execute(
-        "INSERT INTO relc.schema_registry (schema_name, service) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-        (schema, service),
+        """INSERT INTO relc.schema_registry (schema_name, service)
+           SELECT %(schema)s::text, %(service)s::text
+           WHERE EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %(schema)s::text)
+           ON CONFLICT DO NOTHING""",
+        {"schema": schema, "service": service},
     )
 
 
-def registry_rows(conn: psycopg.Connection, service: str | None = None) -> list[RegistryRow]:
-    query = """SELECT schema_name, service, current_version, desired_version, status, status_reason,
+_ROW_COLUMNS: Final = """schema_name, service, current_version, desired_version, status, status_reason,
                       to_char(last_migrated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-                      to_char(retention_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                      to_char(retention_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+
+
+class _SchemaRows:
+    """The pending result of :func:`schemas_with_rows` (usable inside a pipeline: fetched when asked)."""
+
+    def __init__(self, cursor: psycopg.Cursor[tuple[object, ...]]) -> None:
+        self._cursor = cursor
+
+    def fetchall(self) -> list[tuple[str, bool, RegistryRow | None]]:
+        return [
+            (str(row[0]), bool(row[1]), RegistryRow(*row[2:]) if row[2] is not None else None)  # type: ignore[arg-type]
+            for row in self._cursor.fetchall()
+        ]
+
+
+def schemas_with_rows(conn: psycopg.Connection, schemas: Sequence[str]) -> _SchemaRows:
+    """For each of ``schemas``: (name, whether it exists, its registry row or None), in one query."""
+    query = f"""SELECT s.name, n.oid IS NOT NULL, {_ROW_COLUMNS}
+                FROM unnest(%s::text[]) WITH ORDINALITY AS s(name, position)
+                LEFT JOIN pg_namespace n ON n.nspname = s.name
+                LEFT JOIN relc.schema_registry r ON r.schema_name = s.name
+                ORDER BY s.position"""
+    return _SchemaRows(conn.execute(query, (list(schemas),)))
+
+
+def registry_rows(conn: psycopg.Connection, service: str | None = None) -> list[RegistryRow]:
+    query = f"""SELECT {_ROW_COLUMNS}
                FROM relc.schema_registry WHERE %(service)s::text IS NULL OR service = %(service)s
                ORDER BY service, schema_name"""
     return [RegistryRow(*row) for row in conn.execute(query, {"service": service}).fetchall()]
-
-
-def registry_row(conn: psycopg.Connection, schema: str) -> RegistryRow | None:
-    rows = [r for r in registry_rows(conn) if r.schema_name == schema]
-    return rows[0] if rows else None
 
 
 def set_status(
@@ -218,14 +248,22 @@ class HistoryRow:
 
 def applied_files(conn: psycopg.Connection, schema: str) -> dict[str, HistoryRow]:
     """Files currently applied to ``schema`` (up or init, state applied), by file name."""
+    return applied_files_of(conn, [schema])[schema]
+
+
+def applied_files_of(conn: psycopg.Connection, schemas: Sequence[str]) -> dict[str, dict[str, HistoryRow]]:
+    """:func:`applied_files` of each of ``schemas``, in one query."""
     rows = conn.execute(
-        """SELECT id, file, version, direction, state, checksum, no_transaction, statements_total,
+        """SELECT schema_name, id, file, version, direction, state, checksum, no_transaction, statements_total,
                   statements_applied, rollback_sql, error
            FROM relc.migration_history
-           WHERE schema_name = %s AND direction IN ('up', 'init') AND state = 'applied'""",
-        (schema,),
+           WHERE schema_name = ANY(%s) AND direction IN ('up', 'init') AND state = 'applied'""",
+        (list(schemas),),
     ).fetchall()
-    return {row[1]: HistoryRow(*row) for row in rows}
+    found: dict[str, dict[str, HistoryRow]] = {schema: {} for schema in schemas}
+    for row in rows:
+        found[row[0]][row[2]] = HistoryRow(*row[1:])
+    return found
 
 
 def resumable_file(conn: psycopg.Connection, schema: str, file: str) -> HistoryRow | None:

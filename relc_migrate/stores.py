@@ -18,7 +18,12 @@ servers.
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from relc_migrate.backup import PART_SIZE, ObjectStore, Readable, UploadFailed
+
+log = logging.getLogger("relc_migrate")
 
 
 def split(destination: str) -> tuple[str, str]:
@@ -55,10 +60,17 @@ class S3Store:
 
 
 class GcsStore:
-    """Google Cloud Storage through google-cloud-storage's resumable upload, one chunk in flight at a time."""
+    """Google Cloud Storage through google-cloud-storage's resumable upload, one chunk in flight at a time.
+
+    Why not ``blob.upload_from_file``: it opens the resumable session itself and keeps its URL, so an upload that
+    fails (a failed or SIGTERM-killed pg_dump, a refused chunk) leaves the session open on the server; GCS keeps
+    an unfinished session, and the chunks it holds, for a week. Here the session is the client's own
+    (``Blob._initiate_resumable_upload``, what ``upload_from_file`` calls; google-cloud-storage is pinned and
+    tests/migrate/test_backup_gcs.py holds this against the protocol) and is cancelled with a DELETE of its URL
+    (GCS answers 499) whenever the upload does not finish."""
 
     def upload(self, stream: Readable, destination: str, name: str) -> str:
-        from google.api_core.exceptions import GoogleAPIError
+        from google.api_core.exceptions import GoogleAPIError, from_http_status
         from google.auth.exceptions import GoogleAuthError
         from google.cloud import storage
         from google.cloud.storage.exceptions import DataCorruption, InvalidResponse
@@ -67,12 +79,36 @@ class GcsStore:
         bucket, prefix = split(destination)
         key = _key(prefix, name)
         try:
-            blob = storage.Client().bucket(bucket).blob(key, chunk_size=PART_SIZE)
+            client = storage.Client()
+            blob = client.bucket(bucket).blob(key, chunk_size=PART_SIZE)
             # no size: a resumable upload whose last chunk (and so the object) is sent at the end of the stream
-            blob.upload_from_file(stream, content_type="application/octet-stream")
-        except (GoogleAPIError, GoogleAuthError, InvalidResponse, DataCorruption, RequestException) as err:
+            upload, transport = blob._initiate_resumable_upload(client, stream, "application/octet-stream", None)
+            try:
+                while not upload.finished:
+                    upload.transmit_next_chunk(transport)
+            except BaseException:
+                _cancel(transport, upload.resumable_url)
+                raise
+        except InvalidResponse as err:  # as upload_from_file reports it: status, request, the server's reason
+            response = err.response
+            reason = f"{response.text}: {err}" if response.text else str(err)
+            message = f"{response.request.method} {response.request.url}: {reason}"
+            wrapped = from_http_status(response.status_code, message, response=response)  # type: ignore[no-untyped-call]
+            raise UploadFailed(f"upload to gs://{bucket}/{key} failed: {wrapped}") from None
+        except (GoogleAPIError, GoogleAuthError, DataCorruption, RequestException) as err:
             raise UploadFailed(f"upload to gs://{bucket}/{key} failed: {err}") from None
         return f"gs://{bucket}/{key}"
+
+
+def _cancel(transport: Any, session_url: str) -> None:
+    """Cancel a resumable session (the JSON API: DELETE of its URL, answered 499); a failure here is logged, the
+    upload's own error is what the run reports."""
+    from requests import RequestException
+
+    try:
+        transport.request("DELETE", session_url, timeout=30)
+    except RequestException as err:
+        log.warning("could not cancel the unfinished GCS upload session: %s", err)
 
 
 def for_scheme(scheme: str) -> ObjectStore | None:

@@ -25,7 +25,7 @@ from relc_migrate.findings import MigrationFilesError
 from relc_migrate.folder import MigrationSet, parse_version
 from relc_migrate.kubestatus import StatusWriter, api_client
 from relc_migrate.metrics import Metrics
-from relc_migrate.plan import make_plan
+from relc_migrate.plan import plan_from
 from relc_migrate.runtime import Runtime
 
 log = logging.getLogger("relc_migrate")
@@ -101,24 +101,48 @@ def _prepare(inv: TenantMigrateInvocation) -> list[_Step]:
     return prepared
 
 
-def _has_work(conn: psycopg.Connection, step: _Step) -> bool:
-    """Whether ``step`` would change anything; raises DriftError / OutOfOrderError as the locked run would."""
+@dataclass(frozen=True, slots=True)
+class _Bookkeeping:
+    """One database's registry rows and applied files (None: no bookkeeping yet), read in two queries."""
+
+    rows: dict[str, state.RegistryRow]
+    applied: dict[str, dict[str, state.HistoryRow]]
+
+
+def _read_bookkeeping(conn: psycopg.Connection, steps: list[_Step]) -> _Bookkeeping | None:
     if not state.bookkeeping_present(conn):
+        return None
+    rows = {row.schema_name: row for row in state.registry_rows(conn)}
+    return _Bookkeeping(rows, state.applied_files_of(conn, [schema for step in steps for schema in step.step.schemas]))
+
+
+def _has_work(found: _Bookkeeping | None, step: _Step) -> bool:
+    """Whether ``step`` would change anything; raises DriftError / OutOfOrderError as the locked run would."""
+    if found is None:
         return True
-    rows = {row.schema_name: row for row in state.registry_rows(conn, step.step.service)}
     desired = parse_version(step.step.version)
     for schema in step.step.schemas:
-        row = rows.get(schema)
-        if row is None or row.status != "complete" or row.current_version != str(desired):
+        row = found.rows.get(schema)
+        if row is None or row.service != step.step.service:
             return True
-        if make_plan(conn, step.migrations, schema, desired, row.current_version).direction != "none":
+        if row.status != "complete" or row.current_version != str(desired):
+            return True
+        if plan_from(found.applied[schema], step.migrations, schema, desired, row.current_version).direction != "none":
             return True
     return False
 
 
 def anything_to_do(steps: list[_Step], conns: dict[str, psycopg.Connection]) -> bool:
-    """Read-only, before any slot or lock, on one connection per database (kept for the run if there is work)."""
-    return any(_has_work(conns[step.database], step) for step in steps)
+    """Read-only, before any slot or lock, on one connection per database (kept for the run if there is work);
+    each database's bookkeeping is read once (two queries), the steps are judged in their order."""
+    found: dict[str, _Bookkeeping | None] = {}
+    for step in steps:
+        if step.database not in found:
+            same = [s for s in steps if s.database == step.database]
+            found[step.database] = _read_bookkeeping(conns[step.database], same)
+        if _has_work(found[step.database], step):
+            return True
+    return False
 
 
 def _queued(

@@ -1,9 +1,10 @@
 """dependencies.yml means one thing: relc_contract.read_dependencies, which relc-migrate and the compiler both call.
 
-relc-migrate loads the file with ``yaml.safe_load`` (it does not need positions), the compiler with its hardened
-reader (limits, line:column); on every file both loaders read alike, the two programs must accept the same
-requirements and refuse with the same messages. The version check is a plain regular expression (the contract
-imports no third-party package), so it is held against the ``semver`` package both programs order versions with.
+relc-migrate loads the file with its bounded reader (relc_migrate/yamlfile.py), the compiler with its hardened
+reader (compiler/load/yamlread.py); both read YAML 1.2 with limits and positions, so on every file both accept,
+the two programs must accept the same requirements and refuse with the same messages at the same lines. The
+version check is a plain regular expression (the contract imports no third-party package), so it is held against
+the ``semver`` package both programs order versions with.
 """
 
 from __future__ import annotations
@@ -121,6 +122,8 @@ SAMPLES = [
     "requires:\n  - service: auth\n    version: v1.2.0\n",
     "requires:\n  - service: Auth\n    minVersion: v1.2\n  - 3\n",
     "requires:\n  - service: auth\n    minVersion: 1.2\nextra: true\n",
+    "requires:\n  - service: no\n    minVersion: 2025-01-01\n",  # YAML 1.1 would read False and a date
+    "yes: 1\nrequires: []\n",
 ]
 
 
@@ -133,8 +136,8 @@ def test_both_programs_read_a_file_alike(text: str, tmp_path: Path) -> None:
     assert [(r.service, str(r.min_version)) for r in migrate_requires] == [
         (r.service, r.min_version) for r in relc_requires
     ]
-    assert [f.message for f in findings] == [
-        d.message.removeprefix("relc-migrate cannot read it: ") for d in diagnostics
+    assert [(f.line, f.message) for f in findings] == [
+        (d.line, d.message.removeprefix("relc-migrate cannot read it: ")) for d in diagnostics
     ]
     assert {f.fix for f in findings} | {d.hint for d in diagnostics} <= {contract.DEPENDENCIES_HINT}
     assert {d.code for d in diagnostics} <= {"RLC406"}

@@ -17,6 +17,8 @@ from click.testing import CliRunner
 
 import relc_contract as contract
 from compiler.cli import main
+from compiler.model.common import duration_seconds
+from compiler.model.kinds import RetentionPolicy
 from relc_migrate.cli import cli as migrate_cli
 from relc_migrate.cli import provision_invocation, tenant_invocation_from_params
 from tests.conftest import REPO, TODAY
@@ -186,3 +188,42 @@ def test_defined_names_ignores_imports_and_private_names() -> None:
     """The check above can fail: it sees every kind of definition and skips what a module only imports."""
     source = "import re\nfrom typing import Final\nA: Final = 1\nB = C = 2\n_D = 3\ndef f(): pass\nclass K: pass\n"
     assert defined_names(source) == ["A", "B", "C", "f", "K"]
+
+
+def test_one_cleanup_cronjob_per_tenant_naming_every_schema_its_migration_job_migrates(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Retention (relc-migrate cleanup) runs daily per tenant; its in-use list must be exactly the databases and
+    schemas the tenant's migration Job migrates (a schema missing from it would start its retention clock and be
+    dropped after schemaTransition/deprecatedVersions), with the Tenant's retention, else the Instance's."""
+    out = tmp_path_factory.mktemp("rendered")
+    result = CliRunner().invoke(main, ["compile", "--root", str(REPO), "--today", TODAY, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    checked = 0
+    for path in sorted(out.glob("instances/*/tenants/*/migrations.yaml")):
+        docs = [doc for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc]
+        (job,) = [d for d in docs if d["kind"] == "Job"]
+        (cron,) = [d for d in docs if d["kind"] == "CronJob"]
+        _, params = _parse(job)
+        migrate = tenant_invocation_from_params(params)
+        command, clean = _parse(cron["spec"]["jobTemplate"])
+        assert command == "cleanup" and clean["tenant"] == migrate.tenant
+        migrated = [
+            f"{contract.step_invocation(migrate, step).database}/{schema}"
+            for step in migrate.steps
+            for schema in step.schemas
+        ]
+        assert sorted(clean["in_use"]) == sorted(migrated)
+        default = RetentionPolicy()  # the example fleet sets no retention: the model's defaults apply
+        assert (clean["schema_transition_seconds"], clean["deprecated_versions_seconds"]) == (
+            duration_seconds(default.schema_transition),
+            duration_seconds(default.deprecated_versions),
+        )
+        name = contract.cleanup_cronjob_name(migrate.tenant)
+        assert cron["metadata"]["name"] == name == _env(cron["spec"]["jobTemplate"])[contract.ENV_JOB_NAME]
+        assert len(name) <= contract.CRONJOB_NAME_LIMIT
+        minute, hour, *every = cron["spec"]["schedule"].split()
+        assert every == ["*", "*", "*"] and 0 <= int(minute) < 60 and 0 <= int(hour) < 24
+        assert cron["spec"]["concurrencyPolicy"] == "Forbid"
+        checked += 1
+    assert checked >= 5

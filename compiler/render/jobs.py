@@ -74,6 +74,8 @@ TMP_VOLUME = "tmp"
 TTL_SECONDS_AFTER_FINISHED = 86_400
 DEPROVISION_SCHEDULE = "0 3 * * *"
 """When a retained tenant's deprovision CronJob reruns: daily, so the purge follows the grace period by < 1 day."""
+CLEANUP_STARTING_DEADLINE_SECONDS = 3_600
+"""A cleanup the controller could not start within an hour (an outage) is skipped; the next day's runs."""
 VAULT_ROLE = "relc-migrate"
 TENANT_DSN_FIELD = "dsn"
 """The field of the tenant's Vault secret (<pathPrefix>/<tenant>) holding its libpq connection string."""
@@ -274,13 +276,26 @@ class _InstanceKit:
             ]
         return found
 
-    def job(
-        self, name: str, labels: dict[str, str], wave: str, pod: Manifest, vault: dict[str, str], attempt: int
-    ) -> Manifest:
+    def job_spec(self, labels: dict[str, str], pod: Manifest, vault: dict[str, str], attempt: int) -> Manifest:
+        """A Job's spec: the hardened pod, ``attempt`` seconds for its one attempt (Argo CD retries, not the Job)."""
         pod["serviceAccountName"] = MIGRATE_SERVICE_ACCOUNT
         pod["restartPolicy"] = "Never"
         pod["activeDeadlineSeconds"] = attempt
         pod["securityContext"] = _POD_SECURITY_CONTEXT
+        return {
+            # One retry layer: Argo CD's (sync_policy(retries=migration.retries) on the Applications holding
+            # these hooks). A Job retrying as well would multiply the two: (limit + 1) x (backoffLimit + 1)
+            # attempts, each taking a slot and perhaps a backup.
+            "backoffLimit": 0,
+            "activeDeadlineSeconds": attempt,
+            "ttlSecondsAfterFinished": TTL_SECONDS_AFTER_FINISHED,
+            "podFailurePolicy": _POD_FAILURE_POLICY,
+            "template": {"metadata": {"labels": labels, "annotations": vault}, "spec": pod},
+        }
+
+    def job(
+        self, name: str, labels: dict[str, str], wave: str, pod: Manifest, vault: dict[str, str], attempt: int
+    ) -> Manifest:
         return {
             "apiVersion": "batch/v1",
             "kind": "Job",
@@ -290,16 +305,7 @@ class _InstanceKit:
                 "labels": labels,
                 "annotations": {HOOK: "PreSync", HOOK_DELETE_POLICY: "BeforeHookCreation", SYNC_WAVE: wave},
             },
-            "spec": {
-                # One retry layer: Argo CD's (sync_policy(retries=migration.retries) on the Applications holding
-                # these hooks). A Job retrying as well would multiply the two: (limit + 1) x (backoffLimit + 1)
-                # attempts, each taking a slot and perhaps a backup.
-                "backoffLimit": 0,
-                "activeDeadlineSeconds": attempt,
-                "ttlSecondsAfterFinished": TTL_SECONDS_AFTER_FINISHED,
-                "podFailurePolicy": _POD_FAILURE_POLICY,
-                "template": {"metadata": {"labels": labels, "annotations": vault}, "spec": pod},
-            },
+            "spec": self.job_spec(labels, pod, vault, attempt),
         }
 
 
@@ -326,6 +332,15 @@ class MigrationShape:
     """in migration order; they name databases by country, so tenants with the same apps and countries share them"""
     dry_run: bool
     destination: bool
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CleanupShape:
+    kit: _InstanceKit
+    retention: tuple[int, int]
+    """(schemaTransition, deprecatedVersions) in seconds: the Tenant's retention, else the Instance's"""
+    in_use: int
+    """how many ``database/schema`` pairs the candidate migrates (each a text, after the three named ones)"""
 
 
 class ProvisionTexts(NamedTuple):
@@ -388,6 +403,51 @@ def _migration_job(shape: MigrationShape, texts: tuple[str, ...]) -> Manifest:
     # (timeout) and migrate (timeout).
     attempt = timeout * (2 + sum(2 if step.backup else 1 for step in shape.steps))
     return kit.job(t.name, labels, WAVE_MIGRATE, pod, vault, attempt)
+
+
+CLEANUP_TEXTS = 3
+"""name, tenant, schedule: the named texts of a cleanup CronJob; its ``database/schema`` pairs follow."""
+
+
+def cleanup_schedule(tenant: str) -> str:
+    """Daily, at a minute of the day derived from the tenant's name: the fleet's cleanups spread over the day
+    instead of all starting at midnight against the same database servers."""
+    minute = int(hashlib.sha256(tenant.encode()).hexdigest()[:8], 16) % (24 * 60)
+    return f"{minute % 60} {minute // 60} * * *"
+
+
+def _cleanup_cronjob(shape: CleanupShape, texts: tuple[str, ...]) -> Manifest:
+    kit = shape.kit
+    name, tenant, schedule = texts[:CLEANUP_TEXTS]
+    inv = contract.CleanupInvocation(tenant, tuple(texts[CLEANUP_TEXTS:]), *shape.retention)
+    # DROP DATABASE (a country database whose last schema expired) needs the Instance's admin role, like provisioning
+    pod: Manifest = {
+        "containers": [kit.main_container(contract.cleanup_argv(inv), name, [_TMP_MOUNT])],
+        "volumes": [_TMP_VOLUME],
+    }
+    labels = _labels(kit.name, tenant, "cleanup", None)
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {
+            "name": name,
+            "namespace": kit.namespace,
+            "labels": labels,
+            "annotations": {SYNC_WAVE: WAVE_MIGRATE},
+        },
+        "spec": {
+            "schedule": schedule,
+            "timeZone": "Etc/UTC",
+            "concurrencyPolicy": "Forbid",
+            "startingDeadlineSeconds": CLEANUP_STARTING_DEADLINE_SECONDS,
+            "successfulJobsHistoryLimit": 1,
+            "failedJobsHistoryLimit": 1,
+            "jobTemplate": {
+                "metadata": {"labels": labels},
+                "spec": kit.job_spec(labels, pod, kit.provision_vault, kit.timeout),
+            },
+        },
+    }
 
 
 class JobRenderer:
@@ -490,6 +550,20 @@ class JobRenderer:
         job = kit.job(name, labels, WAVE_PROVISION, pod, kit.provision_vault, kit.timeout)
         job["metadata"]["annotations"][HOOK] = "PostSync"
         return job
+
+    # --- retention cleanup ----------------------------------------------------------------------------------
+
+    def cleanup(self, instance: Instance, layout: TenantLayout) -> Templated[CleanupShape]:
+        """The tenant's retention CronJob: ``relc-migrate cleanup`` with every ``database/schema`` its candidate
+        migrates as in use. A CronJob, not a sync hook: retention must fire once ``schemaTransition`` /
+        ``deprecatedVersions`` have passed even if the tenant's Application never syncs again."""
+        kit = self._kit(instance)
+        retention = layout.tenant.spec.policies.retention or instance.spec.retention
+        seconds = (duration_seconds(retention.schema_transition), duration_seconds(retention.deprecated_versions))
+        in_use = tuple(f"{slot.database}/{slot.schema}" for slot in layout.slots())
+        shape = self._shapes.get(CleanupShape, kit, seconds, len(in_use))
+        name = contract.cleanup_cronjob_name(layout.name)
+        return Templated(_cleanup_cronjob, shape, (name, layout.name, cleanup_schedule(layout.name), *in_use))
 
     # --- registry sync --------------------------------------------------------------------------------------
     def registry_sync(self, instance: Instance, shards: Sequence[tuple[str, str, str]], digest: str) -> Manifest:

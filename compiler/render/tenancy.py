@@ -5,7 +5,7 @@ Files, all under instances/<i>/tenants/<t>/ so a one-tenant change touches only 
 - provisioning.yaml: the TenantProvisionJob, one AppProvisionJob per app (per app and country when the app is
   country-scoped), and the provisioning Jobs that carry them out (compiler.render.jobs);
 - schema-versions.yaml: one TenantSchemaVersion per schema (desiredVersion = the tenant's pin);
-- migrations.yaml: one migration Job per service and database (compiler.render.jobs).
+- migrations.yaml: the tenant's one migration Job and its retention cleanup CronJob (compiler.render.jobs).
 
 A removed tenant (``spec.removed``, the tombstone ``relc tenant remove`` writes) gets only
 ``deprovision.yaml``: its deletion policy's Jobs (compiler.render.jobs). Its Application stays (the folder
@@ -247,7 +247,8 @@ class _OneTenant:
         return tuple(self._documents.schema_version(owner, layout, slot) for slot in layout.slots())
 
     def migrations(self) -> tuple[Document, ...]:
-        return tuple(self.hooks[1])
+        jobs = self._documents.jobs
+        return (*self.hooks[1], jobs.cleanup(self._instance, self.layout))
 
 
 def _metadata(owner: Owner, name: str, tenant: str, service: str | None = None, digest: str | None = None) -> Manifest:

@@ -11,7 +11,8 @@ uses, and answers anything else, or anything out of protocol, with 400 and a rec
 - ``PUT <session>`` with ``Content-Range: bytes a-b/*`` (a chunk: ``a`` is what the session holds, the length is
   ``b-a+1`` and a multiple of 256 KiB) answered 308 with ``Range: bytes=0-b``, or ``bytes a-b/N`` /
   ``bytes */N`` (the last chunk: N is the total) answered 200 with the object resource and its crc32c, and only
-  then is the object visible.
+  then is the object visible;
+- ``DELETE <session>``: the session is cancelled (499, as GCS answers) and takes no more chunks.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Session:
     name: str
     data: bytearray = field(default_factory=bytearray)
     chunks: int = 0
+    cancelled: bool = False
 
 
 @dataclass
@@ -82,6 +84,8 @@ def serve(state: FakeGcs) -> ThreadingHTTPServer:
             match = _RANGE.fullmatch(self.headers.get("Content-Range", ""))
             if session is None or match is None:
                 return self._violation(f"PUT without a session or a Content-Range: {self.path}")
+            if session.cancelled:
+                return self._violation("a chunk sent to a cancelled session")
             first, last, total = match.groups()
             held = len(session.data)
             if first is None:
@@ -106,6 +110,13 @@ def serve(state: FakeGcs) -> ThreadingHTTPServer:
             crc = base64.b64encode(google_crc32c.value(data).to_bytes(4, "big")).decode()
             self._json(200, {"kind": "storage#object", "bucket": session.bucket, "name": session.name,
                              "size": str(len(data)), "crc32c": crc, "generation": "1"})  # fmt: skip
+
+        def do_DELETE(self) -> None:
+            session = state.sessions.get((parse_qs(urlsplit(self.path).query).get("upload_id") or [""])[0])
+            if session is None or session.cancelled:
+                return self._violation(f"DELETE of no open session: {self.path}")
+            session.cancelled = True
+            self._json(499, {"error": {"code": 499, "message": "upload cancelled"}})
 
         def do_GET(self) -> None:
             # the client's background bucket-metadata fetch (observability): a backup identity that may only

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -93,3 +99,23 @@ def auth_at_1_2(pg: Any, tenant: str) -> bool:
     with pg.connect(contract.tenant_database(tenant)) as conn:
         row = conn.execute("SELECT to_regclass('auth.tfa_secrets') IS NOT NULL").fetchone()
         return row is not None and row[0] is True
+
+
+def sigterm_mid_upload(argv: list[str], env: dict[str, str], sent: Callable[[], bool]) -> tuple[int, dict[str, Any]]:
+    """Run relc-migrate ``argv`` as a real process, SIGTERM it (only it, as Kubernetes does) once ``sent()`` says
+    its upload has sent a part, and return its exit code and JSON summary."""
+    runner = subprocess.Popen([sys.executable, "-m", "relc_migrate", *argv], env=env, cwd=REPO, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not sent():
+            assert runner.poll() is None and time.monotonic() < deadline, "the upload never sent a part"
+            time.sleep(0.1)
+        runner.send_signal(signal.SIGTERM)
+        out, err = runner.communicate(timeout=30)
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+    assert out, err
+    summary: dict[str, Any] = json.loads(out.splitlines()[-1])
+    return runner.returncode, summary

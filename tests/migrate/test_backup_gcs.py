@@ -7,6 +7,7 @@ the last one, which is sent only when pg_dump exited 0.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,14 @@ import pytest
 import relc_contract as contract
 from relc_migrate.backup import PART_SIZE
 from tests.migrate.fakegcs import FakeGcs, serve
-from tests.migrate.helpers import add_random_table, auth_at_1_2, fake_pg_dump, migrate_args, provision_args
+from tests.migrate.helpers import (
+    add_random_table,
+    auth_at_1_2,
+    fake_pg_dump,
+    migrate_args,
+    provision_args,
+    sigterm_mid_upload,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -72,7 +80,8 @@ def test_a_failing_pg_dump_never_finalizes_the_gcs_object(
     assert run.exit_code == 3
     assert run.summary["message"] == "backup failed after 1 attempt(s): pg_dump exited 1: pg_dump: error: boom"
     assert state.objects == {}
-    assert [s.chunks for s in state.sessions.values()] == [1]  # a part was sent, the object never finalized
+    # a part was sent, the object never finalized, and the session was cancelled (GCS would keep it a week)
+    assert [(s.chunks, s.cancelled) for s in state.sessions.values()] == [(1, True)]
     assert state.violations == []
     assert not auth_at_1_2(pg, tenant)
 
@@ -96,5 +105,25 @@ def test_a_missing_gcs_bucket_blocks_the_migration(
         '{"error": {"code": 404, "message": "The specified bucket does not exist."}}: '
         "('Request failed with status code', 404, 'Expected one of', <HTTPStatus.OK: 200>, <HTTPStatus.CREATED: 201>)"
     )
+    assert state.violations == []
+    assert not auth_at_1_2(pg, tenant)
+
+
+def test_sigterm_mid_upload_cancels_the_gcs_session_and_exits_5(
+    pg: Any, tenant: str, relc: Any, gcs: tuple[FakeGcs, dict[str, str]], cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    state, gcs_env = gcs
+    assert relc(*provision_args(tenant)).exit_code == 0
+    assert relc(*migrate_args(tenant, "auth", "1.1.0")).exit_code == 0
+    fake = fake_pg_dump(tmp_path, pg, f"head -c {PART_SIZE + 4096} /dev/urandom\nexec sleep 300")
+    argv = migrate_args(tenant, "auth", "1.2.0", backup_before_migration=True, backup_destination="gs://backups/x")
+    env = {**os.environ, **cli_env, **gcs_env, "RELC_PG_DUMP": str(fake)}
+    code, summary = sigterm_mid_upload(argv, env, lambda: any(s.chunks for s in list(state.sessions.values())))
+    assert code == 5, summary
+    assert summary["message"] == (
+        "interrupted by SIGTERM during the backup: pg_dump was stopped and the upload aborted; nothing was migrated"
+    )
+    assert [(s.chunks, s.cancelled) for s in state.sessions.values()] == [(1, True)]
+    assert state.objects == {}
     assert state.violations == []
     assert not auth_at_1_2(pg, tenant)

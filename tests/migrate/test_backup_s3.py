@@ -24,7 +24,15 @@ from moto.server import ThreadedMotoServer
 
 import relc_contract as contract
 from relc_migrate.backup import PART_SIZE
-from tests.migrate.helpers import REPO, add_random_table, auth_at_1_2, fake_pg_dump, migrate_args, provision_args
+from tests.migrate.helpers import (
+    REPO,
+    add_random_table,
+    auth_at_1_2,
+    fake_pg_dump,
+    migrate_args,
+    provision_args,
+    sigterm_mid_upload,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -229,3 +237,27 @@ def test_an_identity_refused_put_object_blocks_the_migration(
     assert reason == "An error occurred (AccessDenied) when calling the PutObject operation: Access Denied"
     assert _objects(s3, tenant) == []
     assert not auth_at_1_2(pg, tenant)
+
+
+def test_sigterm_mid_upload_aborts_the_multipart_upload_and_exits_5(
+    relc: Any, pg: Any, tenant: str, s3: Any, aws_env: dict[str, str], cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Kubernetes sends SIGTERM (then SIGKILL after the grace period) to the Job's process only: relc-migrate kills
+    its pg_dump, the upload is aborted (AbortMultipartUpload: no parts left behind), nothing is migrated, exit 5."""
+    assert relc(*provision_args(tenant)).exit_code == 0
+    assert relc(*migrate_args(tenant, "auth", "1.1.0")).exit_code == 0
+    fake = fake_pg_dump(tmp_path, pg, f"head -c {PART_SIZE + 4096} /dev/urandom\nexec sleep 300")
+    argv = migrate_args(tenant, "auth", "1.2.0", backup_before_migration=True, backup_destination=f"s3://{tenant}/b")
+    env = {**os.environ, **cli_env, **aws_env, "RELC_PG_DUMP": str(fake)}
+    code, summary = sigterm_mid_upload(argv, env, lambda: _parts_sent(s3, tenant))
+    assert code == 5, summary
+    assert summary["outcome"] == "interrupted"
+    assert summary["message"] == (
+        "interrupted by SIGTERM during the backup: pg_dump was stopped and the upload aborted; nothing was migrated"
+    )
+    assert _uploads(s3, tenant) == []  # aborted: no invisible, billed parts
+    assert _objects(s3, tenant) == []
+    assert not auth_at_1_2(pg, tenant)
+    with pg.connect(contract.tenant_database(tenant)) as conn:
+        row = conn.execute("SELECT status, current_version FROM relc.schema_registry WHERE schema_name = 'auth'")
+        assert row.fetchone() == ("complete", "1.1.0")

@@ -1,4 +1,5 @@
-"""The example fleet's rendered Jobs, run by relc-migrate against the example migrations: no tenant is blocked.
+"""The example fleet's rendered Jobs, run by relc-migrate against the example migrations: no tenant is blocked,
+and each tenant's retention CronJob then runs clean (everything its candidate migrates is in use).
 
 The Jobs' own argument lists (compiled from the example fleet here, not written by hand) are run in their sync-wave
 order, per Instance on a fresh server state, with only the in-cluster paths swapped for local ones: the Job's
@@ -41,6 +42,14 @@ def jobs_of(folder: Path) -> list[dict[str, Any]]:
         if doc and doc["kind"] == "Job"
     ]
     return sorted(found, key=lambda job: int(job["metadata"]["annotations"][WAVE]))
+
+
+def cleanup_of(folder: Path) -> dict[str, Any]:
+    """A tenant's retention CronJob (in its migrations.yaml)."""
+    text = (folder / "migrations.yaml").read_text()
+    found: list[dict[str, Any]] = [doc for doc in yaml.safe_load_all(text) if doc and doc["kind"] == "CronJob"]
+    (cron,) = found
+    return cron
 
 
 def shipped_here(job: dict[str, Any]) -> bool:
@@ -105,6 +114,7 @@ def test_every_example_tenant_migrates_without_being_blocked(
     assert compiled.exit_code == 0, compiled.output
     instances = sorted((example_fleet / "rendered" / "instances").iterdir())
     outcomes: list[tuple[str, str, str, int, object]] = []
+    cleanups: list[tuple[str, str, int, object]] = []
     created: set[str] = set()
     clusters: dict[str, FakeKube] = {}
     try:
@@ -128,6 +138,12 @@ def test_every_example_tenant_migrates_without_being_blocked(
                         outcomes.append(
                             (instance.name, tenant, job["metadata"]["name"], run.exit_code, run.summary.get("status"))
                         )
+                    cron = cleanup_of(instance / "tenants" / tenant)
+                    args = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"]
+                    run = run_cli(args, cli_env)
+                    # everything the tenant's candidate migrates is in use: nothing retained, nothing dropped
+                    kept = (run.summary.get("retained"), run.summary.get("dropped_schemas"))
+                    cleanups.append((instance.name, tenant, run.exit_code, kept))
             finally:
                 server.shutdown()
     finally:
@@ -145,6 +161,8 @@ def test_every_example_tenant_migrates_without_being_blocked(
                 ), (instance_name, name)  # fmt: skip
             if plural != contract.TENANT_SCHEMA_VERSIONS and (instance_name, obj["spec"]["tenant"]) in migrated:
                 assert obj["status"]["phase"] == "complete", (instance_name, name)  # Tenant- and AppProvisionJobs
+    assert [c for c in cleanups if c[2:] != (0, ([], []))] == []
+    assert len(cleanups) == sum(1 for _ in example_fleet.glob("rendered/instances/*/tenants/*/migrations.yaml"))
     ran = {(i, t) for i, t, *_ in outcomes}
     assert ("arematics-prod", "xyz") in ran and ("arematics-prod", "acme") in ran and ("arematics-qa", "xyz") in ran
     prod_xyz = [o for o in outcomes if o[:2] == ("arematics-prod", "xyz")]

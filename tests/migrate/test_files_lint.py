@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import relc_contract as contract
 from relc_migrate.files import checksum, parse_migration
 from relc_migrate.folder import collect_folder
-from tests.migrate.helpers import EXAMPLES
+from tests.migrate.helpers import EXAMPLES, REPO
 
 
 def _folder(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -162,3 +165,47 @@ def test_lint_flags_whole_table_deletes_updates_and_truncate(relc: Any, tmp_path
         "svc/V1.3.0__01_comment.sql:1: error [update-without-where] UPDATE without WHERE rewrites every row of t; "
         "fix: " + where + allow.format("update-without-where"),
     ]
+
+
+_HOSTILE_DEPENDENCIES = [
+    ("requires:\n  - &a {service: auth, minVersion: v1.0.0}\n  - *a\n", 2,
+     "anchors and aliases (&name, *name) are not allowed here: write the values out"),
+    ("requires:\n  - service: auth\n    service: payments\n    minVersion: v1.0.0\n", 3,
+     "duplicate key 'service': YAML loaders silently keep only one"),
+    ("requires: " + "[" * 20 + "]" * 20 + "\n", 1, "nested deeper than 16 levels"),
+    ("requires: !!python/object:os.system x\n", 1,
+     "explicit tags (tag:yaml.org,2002:python/object:os.system) are not allowed here"),
+    ("requires:\n  - service: auth\n    minVersion: 2025-01-01\n", 3,  # text in YAML 1.2, not a date
+     "requires[0].minVersion '2025-01-01' is not a semantic version (MAJOR.MINOR.PATCH, optionally with a leading "
+     "v: v2.1.0)"),
+    ("requires:\n  - service: auth\n    minVersion: 1.0\n", 3,
+     "requires[0].minVersion 1.0 is not a semantic version (MAJOR.MINOR.PATCH, optionally with a leading v: "
+     "v2.1.0)"),
+    ("# " + "x" * 70_000 + "\n", 0, "the file is 70003 bytes, over the limit of 65536"),
+]  # fmt: skip
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("text", "line", "message"), _HOSTILE_DEPENDENCIES)
+def test_dependencies_yml_is_read_bounded_and_as_yaml_1_2_with_its_line(
+    relc: Any, tmp_path: Path, text: str, line: int, message: str
+) -> None:
+    """relc-migrate reads a service image's dependencies.yml with the compiler's limits (size, depth, no aliases
+    or tags, duplicate keys, YAML 1.2 scalars: ``no`` is text): the whole folder is refused, file:line named."""
+    folder = _folder(tmp_path, {"dependencies.yml": text})
+    run = relc("lint", str(folder), "--service", "svc")
+    assert run.exit_code == 2 and run.summary["errors"] == 1
+    assert run.output.splitlines()[0] == (
+        f"svc/dependencies.yml:{line}: error [dependencies] {message}; fix: {contract.DEPENDENCIES_HINT}"
+    )
+
+
+def test_a_folder_without_dependencies_yml_never_imports_yaml() -> None:
+    """PyYAML is imported only to read a dependencies.yml (a start-up cost every Job used to pay)."""
+    probe = (
+        "import sys\nfrom pathlib import Path\nfrom relc_migrate.folder import load_folder\n"
+        "load_folder(Path('migrations/auth'), 'auth')\nprint('yaml' in sys.modules)\n"
+        "load_folder(Path('migrations/entity'), 'entity')\nprint('yaml' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, check=True)
+    assert out.stdout == "False\nTrue\n"

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 import relc_contract as contract
-from tests.migrate.helpers import migrate_args, provision_args
+from relc_migrate import slots
+from tests.migrate.helpers import EXAMPLES, migrate_args, provision_args
 
 pytestmark = pytest.mark.postgres
 
@@ -155,3 +156,34 @@ def test_the_dependency_database_must_be_the_tenants_main_database(relc: Any, pg
         f"dependency database tenant_other is not tenant {tenant}'s main database {contract.tenant_database(tenant)}"
     )
     assert not _exists(pg, contract.tenant_database(tenant, "de"))
+
+
+def test_a_refused_run_never_queues_for_a_slot(relc: Any, pg: Any, tenant: str) -> None:
+    """The cluster's one slot is busy: a migrate (and a migrate-tenant) of a database that is not the tenant's is
+    refused at once, on the ownership check, and never joins the slot queue (the ticket sequence did not move)."""
+    owner = tenant + "-de"  # its main database is tenant's "de" database: refused by the ownership record
+    db = contract.tenant_database(owner)
+    assert relc(*provision_args(owner)).exit_code == 0
+    argv = migrate_args(owner, "auth", "1.0.0", slot_wait_seconds=60)
+    argv[argv.index("--tenant") + 1] = tenant
+    argv[argv.index("--database") + 1] = contract.tenant_database(tenant, "de")
+    with pg.connect("relc_infra") as holder:
+        slots.ensure_infra(holder)
+        held = slots.acquire_slot(holder, 1, "holder", "svc", None, 5)
+        assert held is not None
+        tickets = _last_ticket(holder)
+        step = contract.parse_step("auth@1.0.0:de:auth")
+        whole = contract.TenantMigrateInvocation(tenant, (step,), migrations_root=str(EXAMPLES), slot_wait_seconds=60)
+        for command in (argv, list(contract.migrate_tenant_argv(whole))):
+            refused = relc(*command, RELC_CONCURRENCY_LIMIT="1")
+            assert refused.exit_code == 2, refused.output
+            assert str(refused.summary["message"]).endswith(
+                f"{db} belongs to tenant {owner}, not {tenant}; refusing to touch it"
+            )
+            assert _last_ticket(holder) == tickets
+        held.release()
+
+
+def _last_ticket(conn: Any) -> int:
+    row = conn.execute("SELECT last_value FROM infra.migration_ticket").fetchone()
+    return int(row[0])

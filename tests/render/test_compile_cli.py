@@ -22,7 +22,7 @@ def test_compile_writes_tenancy_files_for_xyz(example_fleet: Path) -> None:
     xyz = rendered / "instances/arematics-test/tenants/xyz"
     assert _kinds(xyz / "provisioning.yaml") == {"TenantProvisionJob": 1, "AppProvisionJob": 1, "Job": 2}
     assert _kinds(xyz / "schema-versions.yaml") == {"TenantSchemaVersion": 5}
-    assert _kinds(xyz / "migrations.yaml") == {"Job": 1}  # one migration Job per tenant
+    assert _kinds(xyz / "migrations.yaml") == {"Job": 1, "CronJob": 1}  # one migration Job, one retention CronJob
     assert _kinds(rendered / "crds/tenantschemaversions.tenancy.relc.dev.yaml") == {"CustomResourceDefinition": 1}
     assert _kinds(rendered / "clusters/gke-prod/migration-controller-config.yaml") == {"MigrationControllerConfig": 1}
     registry = json.loads((rendered / "registry/service_versions.json").read_text(encoding="utf-8"))

@@ -20,8 +20,8 @@ def _jobs(root: Path, folder: str = XYZ, file: str = "migrations.yaml") -> list[
 
 
 def _job(root: Path, folder: str = XYZ) -> dict[str, Any]:
-    """The tenant's one migration Job."""
-    (job,) = _jobs(root, folder)
+    """The tenant's one migration Job (its migrations.yaml also holds the retention CronJob)."""
+    (job,) = [doc for doc in _jobs(root, folder) if doc["kind"] == "Job"]
     return job
 
 

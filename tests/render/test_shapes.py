@@ -14,13 +14,13 @@ from typing import cast
 import pytest
 
 from compiler.render import routing
-from compiler.render.jobs import MigrationShape, ProvisionShape
+from compiler.render.jobs import CleanupShape, MigrationShape, ProvisionShape
 from compiler.render.output import Shapes, Templated
 from compiler.render.tenancy import AppShape, Owner, TenantShape, VersionShape
 from tests.compile.util import compile_fleet
 from tests.render.helpers import edit, files
 
-INTERNED = (ProvisionShape, MigrationShape, TenantShape, AppShape, VersionShape, Owner)
+INTERNED = (ProvisionShape, MigrationShape, CleanupShape, TenantShape, AppShape, VersionShape, Owner)
 """The shape classes made through Shapes (declared eq=False: compared by identity, so interning must be right)."""
 
 

@@ -130,7 +130,18 @@ def test_each_country_gets_its_own_database_resources(example_fleet: Path) -> No
         "xyz.fr.payments-crm",
         "xyz.payments",
     ]
-    (job,) = got["migrations.yaml"]  # one Job: a step per service and database, each country its own
+    job, cron = got["migrations.yaml"]  # one Job: a step per service and database, each country its own
     args = job["spec"]["template"]["spec"]["containers"][0]["args"]
     steps = [args[i + 1] for i, arg in enumerate(args) if arg == "--step"]
     assert [step.split(":")[1] for step in steps] == ["main", "de", "fr", "main", "main", "de", "fr"]
+    # the retention CronJob keeps every one of those schemas, in each country's database, as in use
+    clean = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert sorted(clean[i + 1] for i, arg in enumerate(clean) if arg == "--in-use") == [
+        "tenant_xyz/auth",
+        "tenant_xyz/entity",
+        "tenant_xyz/payments",
+        "tenant_xyz_de/entity-crm",
+        "tenant_xyz_de/payments-crm",
+        "tenant_xyz_fr/entity-crm",
+        "tenant_xyz_fr/payments-crm",
+    ]
