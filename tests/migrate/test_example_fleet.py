@@ -91,8 +91,8 @@ def instance_cluster(instance: Path, crds: Path) -> FakeKube:
     """The fake API server as Argo CD leaves an Instance before its tenants' PreSync Jobs run on their second
     sync: its rendered RBAC, every tenant's rendered custom resources (no status yet), and every candidate's
     Deployments Available."""
-    platform = instance / "platform"
-    rbac = documents(platform / "tenancy.yaml", *sorted((platform / "candidates").glob("*.yaml")))
+    candidates = sorted(instance.glob("candidates/*/templates/platform.yaml"))
+    rbac = documents(instance / "platform" / "tenancy.yaml", *candidates)
     state = FakeKube(TOKEN, service_account_rules(rbac, f"{instance.name}-tenancy"), crd_schemas(crds))
     for doc in rbac:
         if doc["kind"] == "Namespace" and doc["metadata"]["labels"].get("relc.dev/namespace-role") == "candidate":

@@ -42,7 +42,7 @@ def test_a_tenant_folder_named_routing_duplicates_the_routing_application(tmp_pa
         [
             (
                 TENANCY,
-                67,
+                65,
                 "RLC807",
                 "Application 'droneup-staging-routing' (generated for instances/droneup-staging/tenants/routing/) is "
                 "also defined at rendered/instances/droneup-staging/argocd/routing.yaml:5",
@@ -64,7 +64,7 @@ def test_a_template_without_generate_paths_is_reported(tmp_path: Path) -> None:
         [
             (
                 TENANCY,
-                68,
+                66,
                 "RLC808",
                 "the template of ApplicationSet 'droneup-staging-tenants' has no "
                 "argocd.argoproj.io/manifest-generate-paths",

@@ -13,7 +13,7 @@ from tests.outcheck.conftest import validate_rendered
 
 QA_JOB = "rendered/instances/arematics-qa/tenants/xyz/migrations.yaml"
 PROD_JOB = "rendered/instances/arematics-prod/tenants/xyz/migrations.yaml"
-PROD_0525 = "rendered/instances/arematics-prod/platform/candidates/platform-2025-05.yaml"
+PROD_0525 = "rendered/instances/arematics-prod/candidates/platform-2025-05/templates/platform.yaml"
 TEST_TENANCY = "rendered/instances/arematics-test/platform/tenancy.yaml"
 TSV_CRD = "rendered/crds/tenantschemaversions.tenancy.relc.dev.yaml"
 

@@ -89,7 +89,7 @@ def test_a_dry_run_tenant_that_does_not_name_its_serving_candidate_is_rlc810(gol
 
     (d,) = diagnostics(golden)
 
-    assert (d["file"], d["line"], d["code"]) == (PROVISIONING, 10, "RLC810")
+    assert (d["file"], d["line"], d["code"]) == (PROVISIONING, 11, "RLC810")
     assert d["message"] == (
         "dry-run tenant 'cherokee-nation' of instance 'droneup-production' does not say which candidate serves it "
         "(label relc.dev/serving-candidate)"

@@ -131,7 +131,8 @@ def test_monitoring_namespace_is_admitted_in_every_instance_namespace(example_fl
     result = compile_fleet(_with_settings(example_fleet))
     assert result.exit_code == 0, result.output
     namespaces = 0
-    for path in sorted((example_fleet / "rendered/instances").glob("*/platform/**/*.yaml")):
+    instances = example_fleet / "rendered/instances"
+    for path in sorted([*instances.glob("*/platform/**/*.yaml"), *instances.glob("*/candidates/*/templates/*.yaml")]):
         namespaces += len(_docs(path, "Namespace"))
         policy = _policy(path, "allow-monitoring")
         assert policy["spec"]["ingress"] == [

@@ -48,8 +48,8 @@ def test_the_crds_say_plainly_who_writes_their_status() -> None:
 
 
 def _rbac(rendered: Path, instance: str) -> list[dict[str, Any]]:
-    platform = rendered / "instances" / instance / "platform"
-    paths = [platform / "tenancy.yaml", *sorted((platform / "candidates").glob("*.yaml"))]
+    folder = rendered / "instances" / instance
+    paths = [folder / "platform" / "tenancy.yaml", *sorted(folder.glob("candidates/*/templates/platform.yaml"))]
     return [d for p in paths for d in yaml.safe_load_all(p.read_text()) if d and "Role" in d["kind"]]
 
 

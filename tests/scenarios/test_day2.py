@@ -102,7 +102,7 @@ def test_pinning_a_tenant_to_a_new_candidate(fleet: Fleet) -> None:
     ) in refused.output
 
     keep_warm(fleet, "droneup-production", "q2-2025")
-    assert fleet.compile() == ["compiled 170 files into rendered/: 5 added, 10 changed, 0 removed"]
+    assert fleet.compile() == ["compiled 170 files into rendered/: 5 added, 11 changed, 0 removed"]
     fleet.valid_against_base()
     assert fleet.rendered_changes() == {
         # q3-2025 is deployed: its Application, its chart (namespace included: its own source) and routing shard
@@ -115,7 +115,9 @@ def test_pinning_a_tenant_to_a_new_candidate(fleet: Fleet) -> None:
         "M argocd/instances/droneup-development.yaml",
         "M argocd/instances/droneup-production.yaml",
         "M argocd/instances/droneup-staging.yaml",
-        # the tenant's own folder: its routes move, in its own Application, after its PreSync migration Jobs
+        # the tenant's own folder: its routes move, in its own Application, after its PreSync migration Job,
+        # which now waits for q3-2025's Deployments (the readiness gate) before it migrates
+        f"M {PROD}/tenants/droneup/migrations.yaml",
         f"M {PROD}/tenants/droneup/provisioning.yaml",
         f"M {PROD}/tenants/droneup/routes.yaml",
         f"M {PROD}/tenants/droneup/schema-versions.yaml",
