@@ -20,10 +20,11 @@ from relc_contract import (
     DeprovisionInvocation,
     ProvisionInvocation,
     tenant_database_country,
+    tenant_role,
     validate_identifier,
     validate_schema,
 )
-from relc_migrate import db, ownership, state
+from relc_migrate import db, ownership, privileges, state
 from relc_migrate.errors import DatabaseError, UsageError
 from relc_migrate.runtime import Runtime
 
@@ -32,7 +33,9 @@ log = logging.getLogger("relc_migrate")
 
 @dataclass
 class ProvisionResult:
+    role: str
     database_created: bool = False
+    role_created: bool = False
     schemas_created: list[str] = field(default_factory=list)
     schemas_existing: list[str] = field(default_factory=list)
 
@@ -48,24 +51,28 @@ def validate_provision(inv: ProvisionInvocation) -> str | None:
     return country
 
 
-def _create_database(rt: Runtime, name: str) -> bool:
+def _create_database(conn: psycopg.Connection, rt: Runtime, name: str) -> bool:
     """CREATE DATABASE unless it exists; True when this run created it (a concurrent creator wins quietly)."""
-    with db.connect(rt.dsn, None, "provision") as conn:
-        if ownership.refuse_special(conn, name, db.maintenance_database(rt.dsn)):
-            return False
-        try:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        except pg_errors.DuplicateDatabase:
-            return False
-        except psycopg.Error as err:
-            raise DatabaseError(f"cannot create database {name}: {err.diag.message_primary or err}") from None
-        return True
+    if ownership.refuse_special(conn, name, db.maintenance_database(rt.dsn)):
+        return False
+    try:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except pg_errors.DuplicateDatabase:
+        return False
+    except psycopg.Error as err:
+        raise DatabaseError(f"cannot create database {name}: {err.diag.message_primary or err}") from None
+    return True
 
 
 def provision(inv: ProvisionInvocation, rt: Runtime) -> ProvisionResult:
-    """Create the database, bookkeeping and schemas that are missing; safe to re-run at any point."""
+    """Create the tenant's role, the database, bookkeeping and schemas that are missing, with the privileges of
+    the model in privileges.py (re-applied on every run, so an older database is brought into it); safe to
+    re-run at any point."""
     country = validate_provision(inv)
-    result = ProvisionResult(database_created=_create_database(rt, inv.database))
+    result = ProvisionResult(tenant_role(inv.tenant))
+    with db.connect(rt.dsn, None, "provision") as admin:
+        result.role_created = privileges.ensure_role(admin, result.role)
+        result.database_created = _create_database(admin, rt, inv.database)
     with db.connect(rt.dsn, inv.database, f"provision:{inv.tenant}") as conn:
         if result.database_created and state.schema_exists(conn, state.BOOKKEEPING_SCHEMA):
             conn.close()
@@ -77,6 +84,7 @@ def provision(inv: ProvisionInvocation, rt: Runtime) -> ProvisionResult:
             )
         state.ensure_bookkeeping(conn)
         ownership.claim(conn, inv.tenant, inv.database, country)
+        privileges.grant_bookkeeping(conn, result.role)
         if result.database_created:
             conn.execute(
                 "INSERT INTO relc.provisioned_objects (kind, name) VALUES ('database', %s) ON CONFLICT DO NOTHING",
@@ -94,7 +102,11 @@ def provision(inv: ProvisionInvocation, rt: Runtime) -> ProvisionResult:
                         (schema,),
                     )
                     result.schemas_created.append(schema)
+                privileges.hand_over_schema(conn, schema, result.role)
                 state.register_schema(conn, schema, service)
+    # only once relc.owner names this tenant: never open (or close) a database that is not the tenant's
+    with db.connect(rt.dsn, None, "provision") as admin:
+        privileges.lock_down_database(admin, inv.database, result.role)
     return result
 
 
