@@ -561,7 +561,7 @@ def deprovision_cmd(tenant: str, database: str, mode: str, grace_period_seconds:
         return Outcome({
             "action": r.action, "purge_after": r.purge_after, "dropped_schemas": r.dropped_schemas,
             "database_dropped": r.database_dropped, "kept_schemas": r.kept,
-            "bookkeeping_dropped": r.bookkeeping_dropped,
+            "bookkeeping_dropped": r.bookkeeping_dropped, "role_dropped": r.role_dropped,
         })  # fmt: skip
 
     run_command("deprovision", body, base={"tenant": tenant, "database": database, "mode": mode})

@@ -118,6 +118,7 @@ class DeprovisionResult:
     database_dropped: bool = False
     kept: list[str] = field(default_factory=list)  #: schemas relc did not create, left in place
     bookkeeping_dropped: bool = False  #: the database was kept, without relc's schema
+    role_dropped: bool = False  #: the tenant's role went with its last database
 
 
 def deprovision(inv: DeprovisionInvocation, rt: Runtime) -> DeprovisionResult:
@@ -152,6 +153,8 @@ def deprovision(inv: DeprovisionInvocation, rt: Runtime) -> DeprovisionResult:
             return result
     _drop_database(rt, inv.database)
     result.database_dropped = True
+    with db.connect(rt.dsn, None, "deprovision") as admin:  # its last database gone, nothing holds the role
+        result.role_dropped = privileges.drop_role_if_unused(admin, tenant_role(inv.tenant))
     return result
 
 

@@ -149,3 +149,22 @@ def test_provision_hands_over_what_an_older_relc_migrate_created_as_admin(relc: 
                UNION SELECT 'type', pg_get_userbyid(typowner) FROM pg_type WHERE typnamespace = 'auth'::regnamespace"""
         ).fetchall()
     assert sorted(owners) == [("relation", role), ("routine", role), ("schema", role), ("type", role)]
+
+
+def test_the_role_goes_with_the_tenants_last_database(relc: Any, pg: Any, two_tenants: tuple[str, str]) -> None:
+    a, b = two_tenants
+
+    def deprovision(country: str | None) -> Any:
+        inv = contract.DeprovisionInvocation(a, contract.tenant_database(a, country), "immediate")
+        return relc(*contract.deprovision_argv(inv))
+
+    def roles() -> set[str]:
+        with pg.connect() as admin:
+            return {r[0] for r in admin.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE 'relc_t_%'")}
+
+    country = deprovision("de")
+    assert (country.exit_code, country.summary["database_dropped"], country.summary["role_dropped"]) == (0, True, False)
+    assert contract.tenant_role(a) in roles()
+    main = deprovision(None)
+    assert (main.exit_code, main.summary["database_dropped"], main.summary["role_dropped"]) == (0, True, True)
+    assert contract.tenant_role(a) not in roles() and contract.tenant_role(b) in roles()
