@@ -22,6 +22,7 @@ def rules() -> list[Rule]:
         migrations,
         references,
         secrets,
+        vault,
     )
 
     return [
@@ -34,6 +35,7 @@ def rules() -> list[Rule]:
         lifecycle.check,
         backups.check,
         secrets.check,
+        vault.check,
     ]
 
 
