@@ -29,6 +29,8 @@ from relc_migrate.errors import DatabaseError
 from relc_migrate.state import BOOKKEEPING_SCHEMA
 
 ROLE_ATTRIBUTES: Final = sql.SQL("LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT")
+#: What a CREATEROLE (non-superuser) admin may set on an existing role.
+CREATEROLE_ATTRIBUTES: Final = sql.SQL("LOGIN NOCREATEDB NOCREATEROLE NOINHERIT")
 
 #: The bookkeeping tables a migration run writes (INSERT, UPDATE); every other relc table is read-only to it.
 WRITABLE_BOOKKEEPING: Final = ("schema_registry", "migration_history")
@@ -42,25 +44,41 @@ def _fail(what: str, err: psycopg.Error) -> DatabaseError:
 
 def ensure_role(conn: psycopg.Connection, role: str) -> bool:
     """Create the tenant's role if missing (True), else reset its attributes to the model's (a role someone
-    made CREATEDB by hand loses it). No password here: credentials.py sets it after Vault holds it."""
+    made CREATEDB by hand loses it). No password here: credentials.py sets it after Vault holds it.
+
+    A non-superuser admin (CREATEROLE, as managed services give) may not even *name* SUPERUSER, REPLICATION or
+    BYPASSRLS in ALTER ROLE on PostgreSQL 15, so an existing role is altered with the other attributes only, and
+    one that has any of those three is refused: only a superuser can take them away.
+    """
     ident = sql.Identifier(role)
-    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is not None
-    statement = sql.SQL("ALTER ROLE {} {}" if exists else "CREATE ROLE {} {}").format(ident, ROLE_ATTRIBUTES)
+    superuser = _is_superuser(conn)
+    row = conn.execute(
+        "SELECT rolsuper OR rolreplication OR rolbypassrls FROM pg_roles WHERE rolname = %s", (role,)
+    ).fetchone()
     try:
-        conn.execute(statement)
+        if row is None:
+            conn.execute(sql.SQL("CREATE ROLE {} {}").format(ident, ROLE_ATTRIBUTES))
+        elif superuser:
+            conn.execute(sql.SQL("ALTER ROLE {} {}").format(ident, ROLE_ATTRIBUTES))
+        elif row[0]:
+            raise DatabaseError(
+                f"the tenant role {role} has SUPERUSER, REPLICATION or BYPASSRLS, which only a superuser can remove; "
+                "refusing to hand the tenant's schemas to it"
+            )
+        else:
+            conn.execute(sql.SQL("ALTER ROLE {} {}").format(ident, CREATEROLE_ATTRIBUTES))
     except psycopg.errors.DuplicateObject:  # a concurrent provisioning Job of the same tenant created it
-        conn.execute(sql.SQL("ALTER ROLE {} {}").format(ident, ROLE_ATTRIBUTES))
-        return False
+        return ensure_role(conn, role)
     except psycopg.Error as err:
         raise _fail(f"create or alter the tenant role {role}", err) from None
-    if not _is_superuser(conn):
-        # a non-superuser admin (CREATEROLE, as managed services give) may only hand a schema to a role it is a
-        # member of; PostgreSQL 15 does not make the creator one by itself
+    if not superuser:
+        # a non-superuser admin may only hand a schema to a role it is a member of; PostgreSQL 15 does not make
+        # the creator one by itself
         try:
             conn.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(ident))
         except psycopg.Error as err:
             raise _fail(f"grant {role} to the admin role", err) from None
-    return not exists
+    return row is None
 
 
 def _is_superuser(conn: psycopg.Connection) -> bool:

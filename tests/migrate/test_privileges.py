@@ -168,3 +168,33 @@ def test_the_role_goes_with_the_tenants_last_database(relc: Any, pg: Any, two_te
     main = deprovision(None)
     assert (main.exit_code, main.summary["database_dropped"], main.summary["role_dropped"]) == (0, True, True)
     assert contract.tenant_role(a) not in roles() and contract.tenant_role(b) in roles()
+
+
+def test_a_createrole_admin_that_is_not_superuser_provisions_too(
+    relc: Any, pg: Any, tenant: str, tmp_path: Path
+) -> None:
+    """Managed PostgreSQL gives the Instance's admin CREATEDB and CREATEROLE, never SUPERUSER."""
+    admin_role, password = f"admin_{tenant.replace('-', '_')}", secrets.token_urlsafe(16)
+    with pg.connect() as su:
+        su.execute(
+            sql.SQL("CREATE ROLE {} LOGIN CREATEDB CREATEROLE PASSWORD {}").format(
+                sql.Identifier(admin_role), sql.Literal(password)
+            )
+        )
+    dsn_file = tmp_path / "managed-admin-dsn"
+    dsn_file.write_text(f"host={pg.socket_dir} port=5432 user={admin_role} password={password} dbname=postgres")
+    for _ in range(2):  # the second run takes the ALTER ROLE path
+        run = relc(*provision_args(tenant), RELC_DB_DSN_FILE=str(dsn_file))
+        assert run.exit_code == 0, run.output
+    role_dsn = tmp_path / "role-dsn"
+    role_dsn.write_text(_role_dsn(pg, tenant))
+    migrated = relc(*tenant_args(tenant, *ALL), RELC_DB_DSN_FILE=str(role_dsn))
+    assert (migrated.exit_code, migrated.summary["outcome"]) == (0, "ok"), migrated.output
+    with pg.connect() as su:
+        su.execute(sql.SQL("ALTER ROLE {} BYPASSRLS").format(sql.Identifier(contract.tenant_role(tenant))))
+    refused = relc(*provision_args(tenant), RELC_DB_DSN_FILE=str(dsn_file))
+    assert refused.exit_code == 1
+    assert refused.summary["message"] == (
+        f"the tenant role {contract.tenant_role(tenant)} has SUPERUSER, REPLICATION or BYPASSRLS, which only a "
+        "superuser can remove; refusing to hand the tenant's schemas to it"
+    )
