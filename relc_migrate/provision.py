@@ -70,9 +70,17 @@ def provision(inv: ProvisionInvocation, rt: Runtime) -> ProvisionResult:
     re-run at any point."""
     country = validate_provision(inv)
     result = ProvisionResult(tenant_role(inv.tenant))
-    with db.connect(rt.dsn, None, "provision") as admin:
+    with db.connect(rt.dsn, None, "provision") as admin:  # kept open: the database is locked down last
         result.role_created = privileges.ensure_role(admin, result.role)
         result.database_created = _create_database(admin, rt, inv.database)
+        _provision_inside(inv, rt, country, result)
+        # only once relc.owner names this tenant: never open (or close) a database that is not the tenant's
+        privileges.lock_down_database(admin, inv.database, result.role)
+    return result
+
+
+def _provision_inside(inv: ProvisionInvocation, rt: Runtime, country: str | None, result: ProvisionResult) -> None:
+    """Bookkeeping, ownership record, the role's grants and the schemas, inside the tenant's database."""
     with db.connect(rt.dsn, inv.database, f"provision:{inv.tenant}") as conn:
         if result.database_created and state.schema_exists(conn, state.BOOKKEEPING_SCHEMA):
             conn.close()
@@ -104,10 +112,6 @@ def provision(inv: ProvisionInvocation, rt: Runtime) -> ProvisionResult:
                     result.schemas_created.append(schema)
                 privileges.hand_over_schema(conn, schema, result.role)
                 state.register_schema(conn, schema, service)
-    # only once relc.owner names this tenant: never open (or close) a database that is not the tenant's
-    with db.connect(rt.dsn, None, "provision") as admin:
-        privileges.lock_down_database(admin, inv.database, result.role)
-    return result
 
 
 @dataclass
