@@ -76,6 +76,10 @@ def test_rendered_provisioning_writes_the_dsn_the_rendered_migration_reads(
     assert len(provisioning) == 2  # tenant_xyz and tenant_xyz_de
 
     rendered = _env(provisioning[0])
+    annotations = provisioning[0]["spec"]["template"]["metadata"]["annotations"]
+    # relc-migrate logs in as the same Vault role, in the same namespace, as the Job's Vault agent
+    assert rendered[contract.ENV_VAULT_ROLE] == annotations["vault.hashicorp.com/role"] == "relc-migrate"
+    assert rendered[contract.ENV_VAULT_NAMESPACE] == annotations["vault.hashicorp.com/namespace"] == "vault-prod"
     vault = FakeVault(namespace=rendered[contract.ENV_VAULT_NAMESPACE], role=rendered[contract.ENV_VAULT_ROLE])
     vault.start()
     token = tmp_path / "sa-token"
