@@ -96,6 +96,15 @@ def lock_down_database(conn: psycopg.Connection, database: str, role: str) -> No
         raise _fail(f"restrict access to database {database}", err) from None
 
 
+def hand_back_database(conn: psycopg.Connection, database: str, role: str) -> None:
+    """Undo :func:`lock_down_database` for a database deprovision keeps: PUBLIC gets PostgreSQL's defaults
+    (CONNECT, TEMPORARY) back and the tenant's role loses its grants, as if relc had never been there."""
+    db_ident = sql.Identifier(database)
+    conn.execute(sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO PUBLIC").format(db_ident))
+    if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is not None:
+        conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM {}").format(db_ident, sql.Identifier(role)))
+
+
 def grant_bookkeeping(conn: psycopg.Connection, role: str) -> None:
     """Read relc's bookkeeping, write the rows a migration run records; nothing else (see the module doc)."""
     schema, role_ident = sql.Identifier(BOOKKEEPING_SCHEMA), sql.Identifier(role)

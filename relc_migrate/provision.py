@@ -154,6 +154,8 @@ def deprovision(inv: DeprovisionInvocation, rt: Runtime) -> DeprovisionResult:
         if not owned_db or result.kept:
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(state.BOOKKEEPING_SCHEMA)))
             result.bookkeeping_dropped = True
+            with db.connect(rt.dsn, None, "deprovision") as admin:
+                privileges.hand_back_database(admin, inv.database, tenant_role(inv.tenant))
             return result
     _drop_database(rt, inv.database)
     result.database_dropped = True

@@ -198,3 +198,27 @@ def test_a_createrole_admin_that_is_not_superuser_provisions_too(
         f"the tenant role {contract.tenant_role(tenant)} has SUPERUSER, REPLICATION or BYPASSRLS, which only a "
         "superuser can remove; refusing to hand the tenant's schemas to it"
     )
+
+
+def test_a_kept_database_is_handed_back_with_postgresqls_default_access(relc: Any, pg: Any, tenant: str) -> None:
+    db, role = contract.tenant_database(tenant), contract.tenant_role(tenant)
+    assert relc(*provision_args(tenant)).exit_code == 0
+    with pg.connect(db) as conn:
+        conn.execute("CREATE SCHEMA hand_made")
+
+    def access() -> tuple[bool, bool]:
+        with pg.connect() as admin:
+            row = admin.execute(
+                "SELECT has_database_privilege('public', %s, 'CONNECT, TEMPORARY'), EXISTS ("
+                "  SELECT 1 FROM pg_database d, aclexplode(d.datacl) a"
+                "  WHERE d.datname = %s AND a.grantee = %s::regrole)",  # a grant of its own, not through PUBLIC
+                (db, db, role),
+            ).fetchone()
+        assert row is not None
+        return bool(row[0]), bool(row[1])
+
+    assert access() == (False, True)
+    inv = contract.DeprovisionInvocation(tenant, db, "immediate")
+    run = relc(*contract.deprovision_argv(inv))
+    assert (run.exit_code, run.summary["database_dropped"], run.summary["bookkeeping_dropped"]) == (0, False, True)
+    assert access() == (True, False)
