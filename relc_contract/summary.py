@@ -74,7 +74,8 @@ class RunSummary(TypedDict, total=False):
     role_dropped: bool  #: deprovision dropped the tenant's role with its last database
     #: provision / rotate-credentials: what happened to the tenant's Vault secret: written (first version),
     #: reused (present and its password logs in), repaired (present; the role's password was set to it),
-    #: rotated (a new version and a new password), not-configured (no RELC_VAULT_ADDR: nothing written)
+    #: updated (a new version, same password, the server's new address), rotated (a new version and a new
+    #: password), not-configured (no RELC_VAULT_ADDR: nothing written)
     credentials: str
     vault_path: str  #: the tenant's KV v2 secret the credentials are in
     vault_version: int  #: its current version

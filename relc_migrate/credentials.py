@@ -45,7 +45,7 @@ class VaultConflict(RelcMigrateError):
 
 @dataclass(frozen=True, slots=True)
 class CredentialsResult:
-    action: str  #: written | reused | repaired | rotated
+    action: str  #: written | reused | repaired | updated | rotated
     path: str
     version: int
 
@@ -87,20 +87,31 @@ def ensure(rt: Runtime, store: SecretStore, tenant: str, database: str) -> Crede
     """Make the tenant's Vault secret and its role's password agree, writing a secret only when there is none.
 
     Reuse: the stored password logs in to ``database`` (reused), or is set on the role (repaired: Vault is the
-    truth its readers use). Else a new password is written with ``cas`` = the version read (0: none), then set
-    on the role; a lost check-and-set means another Job wrote meanwhile, so read again and reuse that.
+    truth its readers use); a stored DSN that no longer matches the admin DSN's server settings (the server moved)
+    gets a new version with the same password (updated). Else a new password is written with ``cas`` = the
+    version read (0: none), then set on the role; a lost check-and-set means another Job wrote meanwhile, so
+    read again and reuse that.
     """
     role, path = tenant_role(tenant), vault_path(store.config.path_prefix, tenant)
     for _ in range(CAS_ATTEMPTS):
         secret = store.read(path)
         password = _usable(secret, role)
         if password is not None:
-            if _logs_in(rt, role, password, database):
-                log.info("%s: reusing version %d of %s", role, secret.version, path)
-                return CredentialsResult("reused", path, secret.version)
-            _set_password(rt, role, password)
-            log.warning("%s: the role's password did not match Vault's (version %d); set it", role, secret.version)
-            return CredentialsResult("repaired", path, secret.version)
+            action = "reused"
+            if not _logs_in(rt, role, password, database):
+                _set_password(rt, role, password)
+                log.warning("%s: the role's password did not match Vault's (version %d); set it", role, secret.version)
+                action = "repaired"
+            data = _secret_for(rt, tenant, role, password)
+            if (secret.data or {}).get("dsn") == data["dsn"]:
+                log.info("%s: %s version %d of %s", role, action, secret.version, path)
+                return CredentialsResult(action, path, secret.version)
+            try:  # the server's address or TLS settings changed: same password, a DSN that reaches it
+                version = store.write(path, data, cas=secret.version)
+            except CasConflict:
+                continue
+            log.info("%s: wrote version %d of %s with the server's new settings", role, version, path)
+            return CredentialsResult("updated", path, version)
         password = secrets.token_urlsafe(PASSWORD_BYTES)
         try:
             version = store.write(path, _secret_for(rt, tenant, role, password), cas=secret.version)

@@ -292,3 +292,19 @@ def test_only_the_credentials_commands_import_hvac() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, check=True)
     assert out.stdout == "[]\n"
+
+
+def test_a_moved_server_gets_a_new_version_with_the_same_password(
+    relc: Any, pg: Any, tenant: str, vault: FakeVault, vault_env: dict[str, str], tmp_path: Path
+) -> None:
+    assert relc(*provision_args(tenant), **vault_env).exit_code == 0
+    old = vault.current(_secret_path(tenant))
+    moved = tmp_path / "moved-admin-dsn"
+    moved.write_text(pg.dsn() + " connect_timeout=7")  # the admin DSN's server settings changed
+    run = relc(*provision_args(tenant), **vault_env, RELC_DB_DSN_FILE=str(moved))
+    assert (run.exit_code, run.summary["credentials"], run.summary["vault_version"]) == (0, "updated", 2)
+    new = vault.current(_secret_path(tenant))
+    assert old is not None and new is not None
+    assert new["password"] == old["password"] and "connect_timeout=7" in new["dsn"]
+    assert vault.requests[-1].body["options"] == {"cas": 1}
+    assert _logs_in(pg, new, tenant)
