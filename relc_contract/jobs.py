@@ -32,8 +32,13 @@ from relc_contract.runtime import (
     ENV_INSTANCE,
     ENV_JOB_NAME,
     ENV_PUSHGATEWAY_URL,
+    ENV_VAULT_ADDR,
+    ENV_VAULT_NAMESPACE,
+    ENV_VAULT_PATH_PREFIX,
+    ENV_VAULT_ROLE,
     IMAGE_MIGRATIONS_ROOT,
     MIGRATIONS_MOUNT_ROOT,
+    VAULT_ROLE,
     VAULT_SECRETS_DIR,
 )
 
@@ -356,11 +361,14 @@ def job_environment(
     cluster: str | None = None,
     instance: str | None = None,
     kube_api: bool = False,
+    vault: VaultTarget | None = None,
 ) -> tuple[tuple[str, str], ...]:
     """The Job container's environment as (name, value) pairs, sorted by name for stable rendering.
 
     Credentials are never values here: only paths of files that Vault injects. ``kube_api``: relc-migrate
     may use the in-cluster Kubernetes API (status writes, the candidate readiness gate) with its ServiceAccount.
+    ``vault`` (provisioning Jobs) says where relc-migrate writes the tenant's credentials; it logs in with the
+    pod's ServiceAccount token.
     """
     env = {
         ENV_JOB_NAME: job_name,
@@ -377,7 +385,24 @@ def job_environment(
         env[ENV_INSTANCE] = instance
     if kube_api:
         env[ENV_KUBE_API] = KUBE_API_IN_CLUSTER
+    if vault is not None:
+        env.update({
+            ENV_VAULT_ADDR: vault.address, ENV_VAULT_NAMESPACE: vault.namespace,
+            ENV_VAULT_PATH_PREFIX: vault.path_prefix, ENV_VAULT_ROLE: vault.role,
+        })  # fmt: skip
     return tuple(sorted(env.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class VaultTarget:
+    """Where a provisioning Job writes the tenant's credentials: the Instance's Vault address, namespace and
+    path prefix (``<mount>/data/<path>``; the tenant's secret is :func:`vault_path` of it), and the Kubernetes
+    auth role relc-migrate logs in as (the same role the Vault agent annotation names)."""
+
+    address: str
+    namespace: str
+    path_prefix: str
+    role: str = VAULT_ROLE
 
 
 def init_container_command(service: str) -> tuple[str, ...]:

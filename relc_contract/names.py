@@ -7,6 +7,7 @@ refuses (on both sides) what PostgreSQL or Kubernetes would truncate or reject.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Final
 
@@ -118,6 +119,37 @@ def schema_name(service: str, app: str | None = None) -> str:
 def vault_path(path_prefix: str, tenant: str) -> str:
     """The tenant's Vault secret (its database connection string) under the Instance's vault.pathPrefix."""
     return f"{path_prefix.rstrip('/')}/{tenant}"
+
+
+TENANT_ROLE_PREFIX: Final = "relc_t_"
+"""Every tenant's login role starts with this: a tenant named like an existing role (``postgres``, the admin)
+can never collide with it, and ``\\du relc_t_*`` lists exactly the tenants' roles."""
+
+
+def tenant_role(tenant: str) -> str:
+    """The tenant's PostgreSQL login role: ``relc_t_<slug>`` (the database's slug), the one role its migrations
+    run as. At most 63 bytes: a longer name keeps a prefix and ends in 8 hex digits of the tenant's SHA-256, since
+    PostgreSQL would silently truncate it (and two long tenants could then share a role)."""
+    validate_tenant(tenant)
+    name = TENANT_ROLE_PREFIX + tenant.replace("-", "_")
+    if len(name) > MAX_IDENTIFIER_BYTES:
+        digest = hashlib.sha256(tenant.encode()).hexdigest()[:8]
+        name = f"{name[: MAX_IDENTIFIER_BYTES - 9].rstrip('_')}_{digest}"
+    return name
+
+
+KV2_DATA: Final = "data"
+"""The segment that makes a KV v2 API path: ``<mount>/data/<secret path>`` (reads and writes)."""
+
+
+def kv2_location(path: str) -> tuple[str, str]:
+    """A rendered KV v2 path (``vault_path``, e.g. ``secret/data/acme-prod/tenants/acme``) as (mount, secret
+    path): what the Vault agent template reads is what relc-migrate writes. IdentifierError when the path has no
+    ``/data/`` segment after a mount (a KV v1 path, or no mount), which KV v2 cannot address."""
+    mount, sep, rest = path.strip("/").partition(f"/{KV2_DATA}/")
+    if not sep or not mount or not rest:
+        raise IdentifierError(f"Vault path {path!r} is not a KV v2 data path <mount>/{KV2_DATA}/<path>")
+    return mount, rest
 
 
 def tenant_database(tenant: str, country: str | None = None) -> str:

@@ -63,6 +63,29 @@ ENV_TERMINATION_LOG: Final = "RELC_TERMINATION_LOG"
 #: Path of the pg_dump binary (default: ``pg_dump`` on PATH).
 ENV_PG_DUMP: Final = "RELC_PG_DUMP"
 
+# --- Vault (provisioning writes the tenant's credentials; see relc_migrate/vault.py) -------------------------
+
+#: Vault's address (``https://vault.example:8200``). Unset: provisioning writes no credentials (and says so).
+ENV_VAULT_ADDR: Final = "RELC_VAULT_ADDR"
+#: The Vault Enterprise namespace (sent as X-Vault-Namespace); the Instance's vault.namespace.
+ENV_VAULT_NAMESPACE: Final = "RELC_VAULT_NAMESPACE"
+#: The Instance's vault.pathPrefix (``<mount>/data/<path>``); a tenant's secret is ``<prefix>/<tenant>``.
+ENV_VAULT_PATH_PREFIX: Final = "RELC_VAULT_PATH_PREFIX"
+#: The Kubernetes auth role to log in as (the Job's vault.hashicorp.com/role annotation).
+ENV_VAULT_ROLE: Final = "RELC_VAULT_ROLE"
+#: Where the Kubernetes auth method is mounted (default ``kubernetes``: /v1/auth/kubernetes/login).
+ENV_VAULT_AUTH_MOUNT: Final = "RELC_VAULT_AUTH_MOUNT"
+#: The ServiceAccount token sent to Kubernetes auth (default: the projected token's path in every pod).
+ENV_VAULT_SA_TOKEN_FILE: Final = "RELC_VAULT_SA_TOKEN_FILE"
+#: A file holding a Vault token: when set, it is used instead of Kubernetes auth (local runs, CI).
+ENV_VAULT_TOKEN_FILE: Final = "RELC_VAULT_TOKEN_FILE"
+#: A CA bundle to verify Vault's TLS certificate with (default: the system's).
+ENV_VAULT_CACERT: Final = "RELC_VAULT_CACERT"
+SERVICE_ACCOUNT_TOKEN_PATH: Final = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+DEFAULT_VAULT_AUTH_MOUNT: Final = "kubernetes"
+VAULT_ROLE: Final = "relc-migrate"
+"""The Vault role of every relc-migrate Job (its Kubernetes auth role and the agent injector's annotation)."""
+
 #: The uid (and gid) relc-migrate runs as: the image's USER (a home-less passwd entry, because libpq and
 #: pg_dump look the user up) and the rendered Jobs' runAsUser/runAsGroup/fsGroup. 65532 is the "nonroot"
 #: convention of distroless images: a non-root uid that owns nothing in the service images either.

@@ -72,6 +72,16 @@ class RunSummary(TypedDict, total=False):
     database_dropped: bool
     kept_schemas: list[str]
     bookkeeping_dropped: bool  #: deprovision kept the database and removed relc's own schema from it
+    role: str  #: provision / rotate-credentials: the tenant's login role (its name, never its password)
+    role_created: bool
+    role_dropped: bool  #: deprovision dropped the tenant's role with its last database
+    #: provision / rotate-credentials: what happened to the tenant's Vault secret: written (first version),
+    #: reused (present and its password logs in), repaired (present; the role's password was set to it),
+    #: updated (a new version, same password, the server's new address), rotated (a new version and a new
+    #: password), not-configured (no RELC_VAULT_ADDR: nothing written)
+    credentials: str
+    vault_path: str  #: the tenant's KV v2 secret the credentials are in
+    vault_version: int  #: its current version
     # cleanup
     retained: list[str]  #: ``database/schema until <UTC time>``: left behind, kept until its retention expires
     dropped_databases: list[str]  #: cleanup: country databases relc created whose last schema it dropped

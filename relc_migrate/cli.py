@@ -27,10 +27,12 @@ from relc_migrate.errors import Interrupted, RelcMigrateError, UsageError
 from relc_migrate.findings import MigrationFilesError
 
 if TYPE_CHECKING:  # imported when a command runs: --version and --help load neither psycopg nor prometheus_client
+    from relc_migrate.credentials import CredentialsResult
     from relc_migrate.kube import InCluster
     from relc_migrate.metrics import Metrics
     from relc_migrate.migrate import Mode
     from relc_migrate.runtime import Runtime
+    from relc_migrate.vault import SecretStore, VaultConfig
 
 log = logging.getLogger("relc_migrate")
 TERMINATION_LOG_LIMIT = 4096
@@ -85,6 +87,28 @@ def read_runtime(env: Mapping[str, str]) -> Runtime:
         image=env.get(contract.ENV_IMAGE) or None,
         cluster=env.get(contract.ENV_CLUSTER) or None,
         pg_dump=env.get(contract.ENV_PG_DUMP) or "pg_dump",
+    )
+
+
+def read_vault_config(env: Mapping[str, str]) -> VaultConfig | None:
+    """Where the tenant secrets are kept (provision, rotate-credentials); None when RELC_VAULT_ADDR is unset."""
+    from relc_migrate.vault import VaultConfig
+
+    address = env.get(contract.ENV_VAULT_ADDR)
+    if not address:
+        return None
+    prefix = env.get(contract.ENV_VAULT_PATH_PREFIX)
+    if not prefix:
+        raise UsageError(f"{contract.ENV_VAULT_ADDR} is set but {contract.ENV_VAULT_PATH_PREFIX} is not")
+    return VaultConfig(
+        address=address,
+        path_prefix=prefix,
+        namespace=env.get(contract.ENV_VAULT_NAMESPACE) or None,
+        role=env.get(contract.ENV_VAULT_ROLE) or contract.VAULT_ROLE,
+        auth_mount=env.get(contract.ENV_VAULT_AUTH_MOUNT) or contract.DEFAULT_VAULT_AUTH_MOUNT,
+        service_account_token_file=env.get(contract.ENV_VAULT_SA_TOKEN_FILE) or contract.SERVICE_ACCOUNT_TOKEN_PATH,
+        token_file=env.get(contract.ENV_VAULT_TOKEN_FILE) or None,
+        ca_cert=env.get(contract.ENV_VAULT_CACERT) or None,
     )
 
 
@@ -496,27 +520,33 @@ def repair_cmd(reason: str, **params: Any) -> None:
 @click.option("--schema", "schemas", multiple=True, required=True, help="<schema>=<service>, repeatable.")
 @click.option("--app", default=None, help="The schemas are this app's (its AppProvisionJob gets the status).")
 def provision_cmd(tenant: str, database: str, schemas: tuple[str, ...], app: str | None) -> None:
-    """Create the tenant database, relc's bookkeeping and the schemas (idempotent)."""
+    """Create the tenant's role, database, relc's bookkeeping and the schemas, and its credentials in Vault
+    (idempotent)."""
     import psycopg
 
-    from relc_migrate import kubestatus, provision
+    from relc_migrate import credentials, kubestatus, provision
 
     inv = provision_invocation(tenant, database, schemas, app)
 
     def body(rt: Runtime, metrics: Metrics) -> Outcome:
         # the TenantProvisionJob describes the tenant's base schemas, an AppProvisionJob one app's (--app)
         country = provision.validate_provision(inv)
+        vault = read_vault_config(os.environ)  # before any change: a bad Vault setting is a usage error
         status = kubestatus.ProvisionStatus(kubestatus.writer(rt, metrics), tenant, app, country)
         status.report("running", f"provisioning {database}")
         try:
             result = provision.provision(inv, rt)
+            written = _credentials_fields(vault, lambda store: credentials.ensure(rt, store, tenant, database))
         except (RelcMigrateError, IdentifierError, psycopg.Error) as err:
             status.report("failed", str(err))
             raise
         fields: dict[str, Any] = {
+            "role": result.role,
+            "role_created": result.role_created,
             "database_created": result.database_created,
             "schemas_created": result.schemas_created,
             "schemas_existing": result.schemas_existing,
+            **written,
         }
         status.report("complete")
         if status.writer.enabled or status.writer.failed:
@@ -524,6 +554,33 @@ def provision_cmd(tenant: str, database: str, schemas: tuple[str, ...], app: str
         return Outcome(fields)
 
     run_command("provision", body, base={"tenant": tenant, "database": database})
+
+
+def _credentials_fields(vault: VaultConfig | None, step: Callable[[SecretStore], CredentialsResult]) -> dict[str, Any]:
+    """Run a credentials step against Vault (hvac is imported here, only here); the summary's fields."""
+    if vault is None:
+        log.warning("%s is not set: the tenant's credentials were not written to Vault", contract.ENV_VAULT_ADDR)
+        return {"credentials": "not-configured"}
+    from relc_migrate import vault as store
+
+    result = step(store.SecretStore.open(vault))
+    return {"credentials": result.action, "vault_path": result.path, "vault_version": result.version}
+
+
+@cli.command("rotate-credentials")
+@click.option("--tenant", required=True)
+def rotate_credentials_cmd(tenant: str) -> None:
+    """Give the tenant's role a new password: a new Vault version first (check-and-set), then ALTER ROLE."""
+    from relc_migrate import credentials
+
+    def body(rt: Runtime, metrics: Metrics) -> Outcome:
+        vault = read_vault_config(os.environ)
+        if vault is None:
+            raise UsageError(f"rotate-credentials needs Vault: set {contract.ENV_VAULT_ADDR}")
+        fields = _credentials_fields(vault, lambda store: credentials.rotate(rt, store, tenant))
+        return Outcome({"role": contract.tenant_role(tenant), **fields})
+
+    run_command("rotate-credentials", body, base={"tenant": tenant})
 
 
 def provision_invocation(
@@ -570,7 +627,7 @@ def deprovision_cmd(tenant: str, database: str, mode: str, grace_period_seconds:
         fields: dict[str, Any] = {
             "action": r.action, "purge_after": r.purge_after, "dropped_schemas": r.dropped_schemas,
             "database_dropped": r.database_dropped, "kept_schemas": r.kept,
-            "bookkeeping_dropped": r.bookkeeping_dropped,
+            "bookkeeping_dropped": r.bookkeeping_dropped, "role_dropped": r.role_dropped,
         }  # fmt: skip
         if database == contract.database_name(tenant) and r.action in _DEPROVISION_PHASES:
             status = kubestatus.writer(rt, metrics)

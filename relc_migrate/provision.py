@@ -20,10 +20,11 @@ from relc_contract import (
     DeprovisionInvocation,
     ProvisionInvocation,
     tenant_database_country,
+    tenant_role,
     validate_identifier,
     validate_schema,
 )
-from relc_migrate import db, ownership, state
+from relc_migrate import db, ownership, privileges, state
 from relc_migrate.errors import DatabaseError, UsageError
 from relc_migrate.runtime import Runtime
 
@@ -32,7 +33,9 @@ log = logging.getLogger("relc_migrate")
 
 @dataclass
 class ProvisionResult:
+    role: str
     database_created: bool = False
+    role_created: bool = False
     schemas_created: list[str] = field(default_factory=list)
     schemas_existing: list[str] = field(default_factory=list)
 
@@ -50,24 +53,36 @@ def validate_provision(inv: ProvisionInvocation) -> str | None:
     return country
 
 
-def _create_database(rt: Runtime, name: str) -> bool:
+def _create_database(conn: psycopg.Connection, rt: Runtime, name: str) -> bool:
     """CREATE DATABASE unless it exists; True when this run created it (a concurrent creator wins quietly)."""
-    with db.connect(rt.dsn, None, "provision") as conn:
-        if ownership.refuse_special(conn, name, db.maintenance_database(rt.dsn)):
-            return False
-        try:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        except pg_errors.DuplicateDatabase:
-            return False
-        except psycopg.Error as err:
-            raise DatabaseError(f"cannot create database {name}: {err.diag.message_primary or err}") from None
-        return True
+    if ownership.refuse_special(conn, name, db.maintenance_database(rt.dsn)):
+        return False
+    try:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except pg_errors.DuplicateDatabase:
+        return False
+    except psycopg.Error as err:
+        raise DatabaseError(f"cannot create database {name}: {err.diag.message_primary or err}") from None
+    return True
 
 
 def provision(inv: ProvisionInvocation, rt: Runtime) -> ProvisionResult:
-    """Create the database, bookkeeping and schemas that are missing; safe to re-run at any point."""
+    """Create the tenant's role, the database, bookkeeping and schemas that are missing, with the privileges of
+    the model in privileges.py (re-applied on every run, so an older database is brought into it); safe to
+    re-run at any point."""
     country = validate_provision(inv)
-    result = ProvisionResult(database_created=_create_database(rt, inv.database))
+    result = ProvisionResult(tenant_role(inv.tenant))
+    with db.connect(rt.dsn, None, "provision") as admin:  # kept open: the database is locked down last
+        result.role_created = privileges.ensure_role(admin, result.role)
+        result.database_created = _create_database(admin, rt, inv.database)
+        _provision_inside(inv, rt, country, result)
+        # only once relc.owner names this tenant: never open (or close) a database that is not the tenant's
+        privileges.lock_down_database(admin, inv.database, result.role)
+    return result
+
+
+def _provision_inside(inv: ProvisionInvocation, rt: Runtime, country: str | None, result: ProvisionResult) -> None:
+    """Bookkeeping, ownership record, the role's grants and the schemas, inside the tenant's database."""
     with db.connect(rt.dsn, inv.database, f"provision:{inv.tenant}") as conn:
         if result.database_created and state.schema_exists(conn, state.BOOKKEEPING_SCHEMA):
             conn.close()
@@ -79,6 +94,7 @@ def provision(inv: ProvisionInvocation, rt: Runtime) -> ProvisionResult:
             )
         state.ensure_bookkeeping(conn)
         ownership.claim(conn, inv.tenant, inv.database, country)
+        privileges.grant_bookkeeping(conn, result.role)
         if result.database_created:
             conn.execute(
                 "INSERT INTO relc.provisioned_objects (kind, name) VALUES ('database', %s) ON CONFLICT DO NOTHING",
@@ -96,8 +112,8 @@ def provision(inv: ProvisionInvocation, rt: Runtime) -> ProvisionResult:
                         (schema,),
                     )
                     result.schemas_created.append(schema)
+                privileges.hand_over_schema(conn, schema, result.role)
                 state.register_schema(conn, schema, service)
-    return result
 
 
 @dataclass
@@ -108,6 +124,7 @@ class DeprovisionResult:
     database_dropped: bool = False
     kept: list[str] = field(default_factory=list)  #: schemas relc did not create, left in place
     bookkeeping_dropped: bool = False  #: the database was kept, without relc's schema
+    role_dropped: bool = False  #: the tenant's role went with its last database
 
 
 def deprovision(inv: DeprovisionInvocation, rt: Runtime) -> DeprovisionResult:
@@ -139,9 +156,13 @@ def deprovision(inv: DeprovisionInvocation, rt: Runtime) -> DeprovisionResult:
         if not owned_db or result.kept:
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(state.BOOKKEEPING_SCHEMA)))
             result.bookkeeping_dropped = True
+            with db.connect(rt.dsn, None, "deprovision") as admin:
+                privileges.hand_back_database(admin, inv.database, tenant_role(inv.tenant))
             return result
     _drop_database(rt, inv.database)
     result.database_dropped = True
+    with db.connect(rt.dsn, None, "deprovision") as admin:  # its last database gone, nothing holds the role
+        result.role_dropped = privileges.drop_role_if_unused(admin, tenant_role(inv.tenant))
     return result
 
 

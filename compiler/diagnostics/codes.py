@@ -72,6 +72,8 @@ _ALL = (
     Code("RLC613", "status-rbac", "relc-migrate may not write the tenancy status it writes, or a CRD cannot hold it"),
     # 7xx: security
     Code("RLC701", "literal-secret", "a secret is written in the repository instead of referenced in Vault"),
+    Code("RLC702", "vault-path", "an Instance's vault.pathPrefix is not a KV v2 data path <mount>/data/<path>"),
+    Code("RLC703", "vault-address", "a production Instance's vault.address is not https"),
     # 8xx: rendering and output
     Code("RLC801", "template", "a values template fails to render"),
     Code("RLC802", "rendered-schema", "a rendered manifest does not validate against its schema"),

@@ -222,7 +222,15 @@ class DatabaseTarget(Strict):
 
 class VaultSettings(Strict):
     namespace: Name
-    path_prefix: Text = Field(alias="pathPrefix", description="tenant secrets live under <pathPrefix>/<tenant>")
+    path_prefix: Text = Field(
+        alias="pathPrefix",
+        description="tenant secrets live under <pathPrefix>/<tenant>, a KV v2 data path: <mount>/data/<path>",
+    )
+    address: Annotated[str, Field(pattern=r"^https?://[^\s/]+(/[^\s]*)?$", max_length=1024)] | None = Field(
+        default=None,
+        description="Vault's URL for the provisioning Jobs, which write each tenant's credentials to "
+        "<pathPrefix>/<tenant>; without it they write none (something else must)",
+    )
 
 
 class BackupIdentity(Strict):

@@ -76,7 +76,7 @@ DEPROVISION_SCHEDULE = "0 3 * * *"
 """When a retained tenant's deprovision CronJob reruns: daily, so the purge follows the grace period by < 1 day."""
 CLEANUP_STARTING_DEADLINE_SECONDS = 3_600
 """A cleanup the controller could not start within an hour (an outage) is skipped; the next day's runs."""
-VAULT_ROLE = "relc-migrate"
+VAULT_ROLE = contract.VAULT_ROLE
 TENANT_DSN_FIELD = "dsn"
 """The field of the tenant's Vault secret (<pathPrefix>/<tenant>) holding its libpq connection string."""
 
@@ -229,9 +229,15 @@ class _InstanceKit:
         self.pushgateway = ctx.settings.pushgateway_url
         self.infra = _admin_dsn(instance, spec.database.infra_database)
         self.provision_vault = vault_annotations(self.vault_namespace, _admin_dsn(instance), self.infra)
+        # provisioning writes each tenant's credentials to <pathPrefix>/<tenant> (none when no address is set)
+        self.vault_target = (
+            None
+            if spec.vault.address is None
+            else contract.VaultTarget(spec.vault.address, spec.vault.namespace, spec.vault.path_prefix)
+        )
         self.inits: dict[tuple[ServicePin, ...], list[Manifest]] = {}
 
-    def env(self, job_name: str) -> list[Manifest]:
+    def env(self, job_name: str, vault: contract.VaultTarget | None = None) -> list[Manifest]:
         pairs = contract.job_environment(
             job_name=job_name,
             image=self.image,
@@ -240,16 +246,19 @@ class _InstanceKit:
             instance=self.name,
             pushgateway_url=self.pushgateway,
             kube_api=True,
+            vault=vault,
         )
         return [{"name": name, "value": value} for name, value in pairs]
 
-    def main_container(self, argv: Sequence[str], job_name: str, mounts: list[Manifest]) -> Manifest:
+    def main_container(
+        self, argv: Sequence[str], job_name: str, mounts: list[Manifest], vault: contract.VaultTarget | None = None
+    ) -> Manifest:
         return {
             "name": MAIN_CONTAINER,
             "image": self.image,
             "imagePullPolicy": "IfNotPresent",
             "args": list(argv),
-            "env": self.env(job_name),
+            "env": self.env(job_name, vault),
             "resources": _MAIN_RESOURCES,
             "securityContext": _SECURITY_CONTEXT,
             "terminationMessagePath": contract.TERMINATION_LOG_PATH,
@@ -367,9 +376,10 @@ def _provision_job(shape: ProvisionShape, texts: tuple[str, ...]) -> Manifest:
     schemas = tuple(schema for schema, _ in shape.schemas)
     services = tuple(service for _, service in shape.schemas)
     inv = contract.ProvisionInvocation(t.tenant, t.database, schemas, services, shape.app)
-    # CREATE DATABASE needs the Instance's admin role; the tenant's own credentials may not exist yet.
+    # CREATE DATABASE needs the Instance's admin role; the tenant's own credentials may not exist yet: this Job
+    # writes them to Vault (vault_target), where the migration Job's agent reads them.
     pod: Manifest = {
-        "containers": [kit.main_container(contract.provision_argv(inv), t.name, [_TMP_MOUNT])],
+        "containers": [kit.main_container(contract.provision_argv(inv), t.name, [_TMP_MOUNT], kit.vault_target)],
         "volumes": [_TMP_VOLUME],
     }
     labels = _labels(kit.name, t.tenant, "provisioning", None)

@@ -25,6 +25,7 @@ def rules() -> list[Rule]:
         routes,
         secrets,
         serving,
+        vault,
     )
 
     return [
@@ -40,6 +41,7 @@ def rules() -> list[Rule]:
         backups.check,
         secrets.check,
         serving.check,
+        vault.check,
     ]
 
 

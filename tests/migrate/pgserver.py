@@ -2,7 +2,8 @@
 
 initdb refuses to run as root, so as root the server runs as an unprivileged user (``nobody``, or a dedicated
 ``relcpg`` user created on demand) in a fresh temporary directory chowned to it. It listens on a unix socket
-in that directory only (no TCP port to collide on), with fsync off for speed.
+in that directory only (no TCP port to collide on), with fsync off for speed. The admin role ``relc`` logs in
+without a password; every other role (the tenants' own) with its SCRAM password.
 
     python -m tests.migrate.pgserver start DIR   # prints the DSN
     python -m tests.migrate.pgserver stop DIR
@@ -101,6 +102,9 @@ def start(root: Path | None = None, max_connections: int = 300) -> PgServer:
     initdb = [str(bins / "initdb"), "-D", str(data), "-U", "relc", "--auth=trust", "-E", "UTF8", "--no-sync",
               "--locale=C"]  # fmt: skip
     subprocess.run(as_user(user, initdb), check=True, capture_output=True)
+    # the admin (relc) is trusted on the socket; every other role must present its password, as in production,
+    # so the tenant roles' credentials written to Vault are really checked
+    (data / "pg_hba.conf").write_text("local all relc trust\nlocal all all scram-sha-256\n")
     options = (
         f"-c listen_addresses='' -c unix_socket_directories={sock} -c fsync=off -c synchronous_commit=off "
         f"-c full_page_writes=off -c max_connections={max_connections} -c shared_buffers=64MB"
