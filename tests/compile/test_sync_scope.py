@@ -140,6 +140,10 @@ def test_a_new_migrate_image_changes_an_ordinary_object_in_every_hook_folder(com
         assert after.keys() == before[folder].keys()
         changed = {key for key in after if after[key] != before[folder][key]}
         assert changed, f"{folder}: only hooks changed, Argo CD would not sync"
-        for key in changed:
+        digested = {key for key in changed if HOOKS_DIGEST in after[key]["metadata"]["annotations"]}
+        assert digested, f"{folder}: no object carries the hooks' digest"
+        for key in digested:
             old, new = before[folder][key], after[key]
             assert old["metadata"]["annotations"][HOOKS_DIGEST] != new["metadata"]["annotations"][HOOKS_DIGEST]
+        # the others are ordinary workloads running the image themselves (the retention CronJob)
+        assert {kind for kind, _ in changed - digested} <= {"CronJob"}

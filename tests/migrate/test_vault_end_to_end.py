@@ -22,7 +22,8 @@ from tests.conftest import TODAY
 from tests.migrate.conftest import run_cli
 from tests.migrate.fakevault import FakeVault
 from tests.migrate.pgserver import PgServer
-from tests.migrate.test_example_fleet import databases, drop, jobs_of, local_args
+from tests.migrate.fakekube import environment, serve
+from tests.migrate.test_example_fleet import TOKEN, databases, drop, instance_cluster, jobs_of, local_args
 
 pytestmark = pytest.mark.postgres
 
@@ -66,7 +67,7 @@ def _agent_template_key(job: dict[str, Any]) -> str:
 
 
 def test_rendered_provisioning_writes_the_dsn_the_rendered_migration_reads(
-    example_fleet: Path, pg: PgServer, cli_env: dict[str, str], tmp_path: Path
+    example_fleet: Path, pg: PgServer, cli_env: dict[str, str], tmp_path: Path, kube_tls: tuple[Path, Path]
 ) -> None:
     compiled = CliRunner().invoke(main, ["compile", "--root", str(example_fleet), "--today", TODAY])
     assert compiled.exit_code == 0, compiled.output
@@ -103,8 +104,15 @@ def test_rendered_provisioning_writes_the_dsn_the_rendered_migration_reads(
         assert _vault_env(migration) == {}  # migrations never talk to Vault themselves
         dsn_file = tmp_path / "tenant-db-dsn"
         dsn_file.write_text(_agent_reads(vault, migration, "tenant-db-dsn"))
-        env = {**cli_env, contract.ENV_DB_DSN_FILE: str(dsn_file)}
-        run = run_cli(local_args(migration, tmp_path / "backups"), env)
+        # the Job's readiness gate and status writes go to a fake API server holding the Instance's rendered objects
+        instance = example_fleet / "rendered" / "instances" / INSTANCE
+        server = serve(instance_cluster(instance, example_fleet / "rendered" / "crds"), *kube_tls)
+        try:
+            pod = environment(server, tmp_path / "kube", kube_tls[0], f"{INSTANCE}-tenancy", TOKEN)
+            env = {**cli_env, **pod, contract.ENV_DB_DSN_FILE: str(dsn_file)}
+            run = run_cli(local_args(migration, tmp_path / "backups"), env)
+        finally:
+            server.shutdown()
         assert (run.exit_code, run.summary["outcome"]) == (0, "ok"), run.output
         with pg.connect(contract.tenant_database(TENANT)) as admin:
             owners = admin.execute(

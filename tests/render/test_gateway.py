@@ -154,7 +154,7 @@ def test_a_peer_with_cidrs_and_selectors_is_refused_and_nothing_changes(example_
     result = relc("compile", "--root", str(fleet), "--today", TODAY)
     assert result.exit_code == 1
     assert result.output == (
-        "instances/droneup-staging.yaml:23:7: error RLC203 invalid-value [spec.gateway.peer]: "
+        "instances/droneup-staging.yaml:24:7: error RLC203 invalid-value [spec.gateway.peer]: "
         "name either cidrs or namespaceSelector (+ podSelector), not both\n"
         "    hint: see the field's description in the kind's JSON Schema (relc schema)\n"
         "1 error(s), 0 warning(s) in 1 file(s)\n"

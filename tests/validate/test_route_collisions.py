@@ -33,7 +33,7 @@ def test_staging_with_productions_hostname_collides(example_fleet: Path) -> None
     before = snapshot(example_fleet)
     assert _validate(example_fleet) == (
         1,
-        f"{STAGING}:21:42: error RLC504 route-collision [spec.gateway.hostnames[1]]: instance 'droneup-staging' "
+        f"{STAGING}:22:42: error RLC504 route-collision [spec.gateway.hostnames[1]]: instance 'droneup-staging' "
         "routes tenant 'droneup' on Gateway gateway-system/relc on cluster 'gke-prod' (hostname api.droneup.example, "
         f"{PATHS}) with the same matches as instance 'droneup-production' ({PRODUCTION}): the Gateway sends each "
         "such request to the older route only\n" + HINT + "1 error(s), 0 warning(s) in 1 file(s)\n",
@@ -71,7 +71,7 @@ def test_a_route_on_every_listener_meets_one_on_a_named_listener(example_fleet: 
     edit(example_fleet / PRODUCTION, "  gateway:\n", "  gateway:\n    sectionName: https\n")
     assert _validate(example_fleet) == (
         1,
-        f"{STAGING}:21:17: error RLC504 route-collision [spec.gateway.hostnames[0]]: instance 'droneup-staging' "
+        f"{STAGING}:22:17: error RLC504 route-collision [spec.gateway.hostnames[0]]: instance 'droneup-staging' "
         "routes tenant 'droneup' on Gateway gateway-system/relc on cluster 'gke-prod', listener 'https' "
         f"(hostname api.droneup.example, {PATHS}) with the same matches as instance 'droneup-production' "
         f"({PRODUCTION}): the Gateway sends each such request to the older route only\n"
