@@ -30,6 +30,7 @@ from relc_contract.dependencies import (
     read_dependencies,
 )
 from relc_contract.jobs import (
+    JOB_NAME_FIELD_PATH,
     MAIN_DATABASE,
     STEP_FORMAT,
     CleanupInvocation,
@@ -173,6 +174,7 @@ __all__ = [
     "ENV_TERMINATION_LOG",
     "IMAGE_MIGRATIONS_ROOT",
     "INSTANCE_LABEL",
+    "JOB_NAME_FIELD_PATH",
     "MAIN_DATABASE",
     "MAX_IDENTIFIER_BYTES",
     "METRICS",

@@ -115,7 +115,7 @@ def vault_annotations(namespace: str, tenant_dsn: VaultFile, infra: VaultFile) -
         "vault.hashicorp.com/namespace": namespace,
         "vault.hashicorp.com/role": VAULT_ROLE,
     }
-    files = dict(contract.job_environment(job_name="-", image="-"))
+    files = dict(contract.job_environment(image="-"))
     for env, (path, template) in ((contract.ENV_DB_DSN_FILE, tenant_dsn), (contract.ENV_INFRA_DSN_FILE, infra)):
         name = _secret_file_name(files[env])
         out[f"vault.hashicorp.com/agent-inject-secret-{name}"] = path
@@ -213,25 +213,34 @@ class _InstanceKit:
         self.infra = _admin_dsn(instance, spec.database.infra_database)
         self.provision_vault = vault_annotations(self.vault_namespace, _admin_dsn(instance), self.infra)
         self.inits: dict[tuple[ServicePin, ...], list[Manifest]] = {}
+        self._env: list[Manifest] | None = None
 
-    def env(self, job_name: str) -> list[Manifest]:
-        pairs = contract.job_environment(
-            job_name=job_name,
-            image=self.image,
-            concurrency_limit=self.concurrency,
-            cluster=self.cluster,
-            instance=self.name,
-            pushgateway_url=self.pushgateway,
-        )
-        return [{"name": name, "value": value} for name, value in pairs]
+    def env(self) -> list[Manifest]:
+        """The main container's environment, the same for every Job of the Instance: the Job's name comes from
+        the pod's own label (contract.JOB_NAME_FIELD_PATH), so it is not written twice."""
+        if self._env is None:
+            pairs = contract.job_environment(
+                image=self.image,
+                concurrency_limit=self.concurrency,
+                cluster=self.cluster,
+                instance=self.name,
+                pushgateway_url=self.pushgateway,
+            )
+            name: Manifest = {
+                "name": contract.ENV_JOB_NAME,
+                "valueFrom": {"fieldRef": {"fieldPath": contract.JOB_NAME_FIELD_PATH}},
+            }
+            env = [{"name": key, "value": value} for key, value in pairs]
+            self._env = sorted([*env, name], key=lambda variable: str(variable["name"]))
+        return self._env
 
-    def main_container(self, argv: Sequence[str], job_name: str, mounts: list[Manifest]) -> Manifest:
+    def main_container(self, argv: Sequence[str], mounts: list[Manifest]) -> Manifest:
         return {
             "name": MAIN_CONTAINER,
             "image": self.image,
             "imagePullPolicy": "IfNotPresent",
             "args": list(argv),
-            "env": self.env(job_name),
+            "env": self.env(),
             "resources": _MAIN_RESOURCES,
             "securityContext": _SECURITY_CONTEXT,
             "terminationMessagePath": contract.TERMINATION_LOG_PATH,
@@ -330,7 +339,7 @@ def _provision_job(shape: ProvisionShape, texts: tuple[str, ...]) -> Manifest:
     inv = contract.ProvisionInvocation(t.tenant, t.database, schemas, tuple(service for _, service in shape.schemas))
     # CREATE DATABASE needs the Instance's admin role; the tenant's own credentials may not exist yet.
     pod: Manifest = {
-        "containers": [kit.main_container(contract.provision_argv(inv), t.name, [_TMP_MOUNT])],
+        "containers": [kit.main_container(contract.provision_argv(inv), [_TMP_MOUNT])],
         "volumes": [_TMP_VOLUME],
     }
     labels = _labels(kit.name, t.tenant, "provisioning", None)
@@ -351,9 +360,7 @@ def _migration_job(shape: MigrationShape, texts: tuple[str, ...]) -> Manifest:
     )
     pod: Manifest = {
         "initContainers": kit.init_containers(shape.pins),
-        "containers": [
-            kit.main_container(contract.migrate_tenant_argv(inv), t.name, [_TMP_MOUNT, _MIGRATIONS_MOUNT_RO])
-        ],
+        "containers": [kit.main_container(contract.migrate_tenant_argv(inv), [_TMP_MOUNT, _MIGRATIONS_MOUNT_RO])],
         "volumes": [_MIGRATIONS_VOLUME, _TMP_VOLUME],
     }
     labels = _labels(kit.name, t.tenant, "migration", None)
@@ -435,7 +442,7 @@ class JobRenderer:
         volume = {"name": "registry", "projected": {"sources": sources}}
         mount = {"name": "registry", "mountPath": folder, "readOnly": True}
         pod: Manifest = {
-            "containers": [kit.main_container(contract.registry_sync_argv(inv), name, [_TMP_MOUNT, mount])],
+            "containers": [kit.main_container(contract.registry_sync_argv(inv), [_TMP_MOUNT, mount])],
             "volumes": [volume, _TMP_VOLUME],
         }
         labels = _labels(kit.name, "", "registry-sync", None)
