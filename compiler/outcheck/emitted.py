@@ -118,9 +118,7 @@ class EmittedReader:
             if type(container) is list:
                 if not dash:
                     return None
-                if key is None:
-                    if kind == _BLOCK:
-                        return None  # "- " alone, a nested list after it: not a shape the emitter writes here
+                if key is None:  # "- value" (a value alone is never a block: the line's expression needs one)
                     container.append({} if kind == _MAPPING else [] if kind == _SEQUENCE else value)
                     continue
                 if len(stack) >= limits.max_depth:

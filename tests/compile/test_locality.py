@@ -38,8 +38,9 @@ def allowed(path: str, left: str, joined: str) -> bool:
     return any(re.fullmatch(p, path) for p in patterns)
 
 
-@pytest.mark.parametrize("warm", [True, False], ids=["both-candidates-stay", "left-candidate-retires"])
-def test_moving_one_pin_touches_only_what_it_must(example_fleet: Path, warm: bool) -> None:
+def move_pin(example_fleet: Path, *, warm: bool) -> git.Repo:
+    """Compile and commit the example fleet (``warm``: its candidates all kept warm), move the tenant from
+    q1-2025 to q2-2025 and compile again; the repository, its change not committed."""
     instance_file = example_fleet / "instances" / f"{INSTANCE}.yaml"
     if warm:
         instance_file.write_text(instance_file.read_text() + "  warmCandidates: [q4-2024, q1-2025, q2-2025]\n")
@@ -51,7 +52,12 @@ def test_moving_one_pin_touches_only_what_it_must(example_fleet: Path, warm: boo
     tenant.write_text(tenant.read_text().replace("releaseCandidate: q1-2025", "releaseCandidate: q2-2025"))
     result = compile_fleet(example_fleet)
     assert result.exit_code == 0, result.output
+    return repo
 
+
+@pytest.mark.parametrize("warm", [True, False], ids=["both-candidates-stay", "left-candidate-retires"])
+def test_moving_one_pin_touches_only_what_it_must(example_fleet: Path, warm: bool) -> None:
+    repo = move_pin(example_fleet, warm=warm)
     changed = changed_paths(repo)
     assert {p for p in changed if not allowed(p, "q1-2025", "q2-2025")} == set()
     base = f"rendered/instances/{INSTANCE}"
@@ -77,15 +83,7 @@ def test_a_reviewer_sees_only_the_lines_a_pin_move_must_change(example_fleet: Pa
     """Issue 11: a one-pin diff a reviewer can read. Each changed line says something the move changes (the
     candidate once, each schema's desired version, each route's backend namespace, each migration step and image,
     the tenant's one line in each copy of the registry), nothing repeated, at any number of tenants."""
-    instance_file = example_fleet / "instances" / f"{INSTANCE}.yaml"
-    instance_file.write_text(instance_file.read_text() + "  warmCandidates: [q4-2024, q1-2025, q2-2025]\n")
-    assert compile_fleet(example_fleet).exit_code == 0
-    repo = git.Repo.init(example_fleet)
-    commit_all(repo, "compiled")
-    tenant = example_fleet / "tenants" / INSTANCE / f"{TENANT}.yaml"
-    tenant.write_text(tenant.read_text().replace("releaseCandidate: q1-2025", "releaseCandidate: q2-2025"))
-    assert compile_fleet(example_fleet).exit_code == 0
-
+    repo = move_pin(example_fleet, warm=True)
     base, folder = f"rendered/instances/{INSTANCE}", f"rendered/instances/{INSTANCE}/tenants/{TENANT}"
     route = ["-namespace: droneup-production-q1-2025", "+namespace: droneup-production-q2-2025"]
     assert _changed_lines(repo) == {
