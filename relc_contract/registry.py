@@ -45,20 +45,22 @@ class RegistryInstance(TypedDict):
     """every candidate the Instance runs (pinned, warm, or a shared bundle) → {service: version (semver, no v)}"""
     shared: list[str]
     """the candidates every tenant of the Instance uses: its global release's shared bundles"""
-    tenants: dict[str, str]
-    """tenant → the candidate it pins"""
+    tenants: dict[str, list[str]]
+    """tenant → the candidates it uses, sorted: the one it pins (and any other a render counts it under, such as
+    a candidate serving it while it rehearses its pin), written on one line"""
 
 
 def registry_entries(instances: Iterable[RegistryInstance]) -> list[ServiceVersionEntry]:
     """The rows of ``infra.service_versions`` a registry means, sorted by (instance, service, version), lists
     sorted: one per (service, version) an Instance runs, with the candidates pinning it and the tenants using
-    them (every tenant, for a shared bundle). A tenant's candidate must be one of ``candidates`` (KeyError)."""
+    them (every tenant, for a shared bundle). A tenant's candidates must be among ``candidates`` (KeyError)."""
     rows: list[ServiceVersionEntry] = []
     for part in instances:
         every = sorted(part["tenants"])
         users: dict[str, list[str]] = {candidate: [] for candidate in part["candidates"]}
         for tenant in every:
-            users[part["tenants"][tenant]].append(tenant)
+            for candidate in part["tenants"][tenant]:
+                users[candidate].append(tenant)
         shared = set(part["shared"])
         found: dict[tuple[str, str], tuple[set[str], set[str]]] = {}
         for candidate, versions in part["candidates"].items():

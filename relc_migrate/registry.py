@@ -100,10 +100,17 @@ def _instance(raw: Any, index: int) -> RegistryInstance:
     shared = raw["shared"]
     if not isinstance(shared, list) or not all(isinstance(c, str) and c in candidates for c in shared):
         raise UsageError(f"registry file: {where}.shared must list names of its candidates")
-    tenants = _texts(raw["tenants"], f"{where}.tenants")
-    for tenant, candidate in tenants.items():
-        if candidate not in candidates:
-            raise UsageError(f"registry file: {where}.tenants.{tenant} pins {candidate!r}, which is not in candidates")
+    if not isinstance(raw["tenants"], dict):
+        raise UsageError(f"registry file: {where}.tenants must be an object")
+    tenants: dict[str, list[str]] = {}
+    for tenant, used in raw["tenants"].items():
+        at = f"{where}.tenants.{tenant}"
+        if not tenant or not isinstance(used, list) or not used or len(set(used)) != len(used):
+            raise UsageError(f"registry file: {at} must be a non-empty list of distinct candidates")
+        for candidate in used:
+            if not isinstance(candidate, str) or candidate not in candidates:
+                raise UsageError(f"registry file: {at} uses {candidate!r}, which is not in candidates")
+        tenants[tenant] = used
     return RegistryInstance(
         instance=name,
         cluster=_text(raw["cluster"], f"{where}.cluster"),

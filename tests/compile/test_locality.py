@@ -89,14 +89,14 @@ def test_a_reviewer_sees_only_the_lines_a_pin_move_must_change(example_fleet: Pa
     assert _changed_lines(repo) == {
         f"tenants/{INSTANCE}/{TENANT}.yaml": ["-releaseCandidate: q1-2025", "+releaseCandidate: q2-2025"],
         f"{base}/registry/service-versions.yaml": [
-            '-"horizon-aerobotics": "q1-2025"',
-            '+"horizon-aerobotics": "q2-2025"',
+            '-"horizon-aerobotics": ["q1-2025"]',
+            '+"horizon-aerobotics": ["q2-2025"]',
             "-name: regsync-droneup-production-<hash>",  # the registry-sync Job runs again for the new data
             "+name: regsync-droneup-production-<hash>",
         ],
         "rendered/registry/service_versions.json": [
-            '-"horizon-aerobotics": "q1-2025"',
-            '+"horizon-aerobotics": "q2-2025"',
+            '-"horizon-aerobotics": ["q1-2025"]',
+            '+"horizon-aerobotics": ["q2-2025"]',
         ],
         "rendered/registry/service_versions.sql": [
             "-('droneup-production', 'horizon-aerobotics', 'q1-2025'),",

@@ -144,7 +144,7 @@ def _registry(*instances: dict[str, Any]) -> str:
     )
 
 
-def _instance(name: str, versions: dict[str, str], tenants: dict[str, str]) -> dict[str, Any]:
+def _instance(name: str, versions: dict[str, str], tenants: dict[str, list[str]]) -> dict[str, Any]:
     """An Instance running one candidate, q1-2025, at ``versions``."""
     return {"instance": name, "cluster": "prod", "environment": "prod", "candidates": {"q1-2025": versions},
             "shared": [], "tenants": tenants}  # fmt: skip
@@ -158,16 +158,16 @@ def test_registry_sync_is_idempotent_and_scoped_to_the_file_instances(
         conn.execute("CREATE DATABASE relc_infra_registry")
     env = {"RELC_INFRA_DSN_FILE": "", "RELC_INFRA_DSN": pg.dsn("relc_infra_registry")}
     other = tmp_path / "other.json"
-    other.write_text(_registry(_instance("partner", {"auth": "1.0.0"}, {"p1": "q1-2025"})))
+    other.write_text(_registry(_instance("partner", {"auth": "1.0.0"}, {"p1": ["q1-2025"]})))
     assert relc("registry-sync", "--registry-file", str(other), **env).summary["inserted"] == 1
     path = tmp_path / "service_versions.json"
-    path.write_text(_registry(_instance("droneup", {"auth": "1.2.0", "payments": "2.1.0"}, {"a": "q1-2025"})))
+    path.write_text(_registry(_instance("droneup", {"auth": "1.2.0", "payments": "2.1.0"}, {"a": ["q1-2025"]})))
     first = relc("registry-sync", "--registry-file", str(path), **env)
     assert first.exit_code == 0, first.output
     assert (first.summary["inserted"], first.summary["unchanged"], first.summary["deleted"]) == (2, 0, 0)
     again = relc("registry-sync", "--registry-file", str(path), **env)
     assert (again.summary["inserted"], again.summary["updated"], again.summary["unchanged"]) == (0, 0, 2)
-    path.write_text(_registry(_instance("droneup", {"auth": "1.2.0"}, {"a": "q1-2025", "b": "q1-2025"})))
+    path.write_text(_registry(_instance("droneup", {"auth": "1.2.0"}, {"a": ["q1-2025"], "b": ["q1-2025"]})))
     changed = relc("registry-sync", "--registry-file", str(path), **env)
     assert (changed.summary["updated"], changed.summary["deleted"]) == (1, 1)
     with pg.connect("relc_infra_registry") as conn:
@@ -186,8 +186,8 @@ def test_registry_sync_is_idempotent_and_scoped_to_the_file_instances(
     [
         (_instance("droneup", {"auth": "v1.2.0"}, {}),
          "registry file: instances[0].candidates.q1-2025.auth 'v1.2.0' is not semver (no leading v)"),
-        (_instance("droneup", {"auth": "1.2.0"}, {"a": "q2-2025"}),
-         "registry file: instances[0].tenants.a pins 'q2-2025', which is not in candidates"),
+        (_instance("droneup", {"auth": "1.2.0"}, {"a": ["q2-2025"]}),
+         "registry file: instances[0].tenants.a uses 'q2-2025', which is not in candidates"),
         ({**_instance("droneup", {}, {}), "shared": ["infra"]},
          "registry file: instances[0].shared must list names of its candidates"),
         ({**_instance("droneup", {}, {}), "entries": []},
@@ -207,8 +207,8 @@ def test_registry_sync_rejects_a_malformed_file(
 
 def test_registry_sync_rejects_a_tenant_listed_twice_and_the_old_format(relc: Any, tmp_path: Path) -> None:
     path = tmp_path / "bad.json"
-    path.write_text(_registry(_instance("droneup", {"auth": "1.2.0"}, {"a": "q1-2025"})).replace(
-        '"a": "q1-2025"', '"a": "q1-2025", "a": "q1-2025"'
+    path.write_text(_registry(_instance("droneup", {"auth": "1.2.0"}, {"a": ["q1-2025"]})).replace(
+        '"a": ["q1-2025"]', '"a": ["q1-2025"], "a": ["q1-2025"]'
     ))  # fmt: skip
     run = relc("registry-sync", "--registry-file", str(path))
     assert (run.exit_code, run.summary["message"]) == (2, "registry file: the key 'a' appears twice in one object")

@@ -147,7 +147,7 @@ def test_a_registry_over_one_configmap_is_sharded_and_synced_whole(
     assert _rows(pg, "relc_infra_shards") == expected
 
 
-def _shard(folder: Path, index: int, version: str, tenants: dict[str, str]) -> Path:
+def _shard(folder: Path, index: int, version: str, tenants: dict[str, list[str]]) -> Path:
     part = {"instance": "i", "cluster": "c", "environment": "prod", "candidates": {"a": {"auth": version}},
             "shared": [], "tenants": tenants}  # fmt: skip
     document = {"apiVersion": "relc.dev/v1alpha2", "kind": "ServiceVersionRegistry", "instances": [part],
@@ -159,7 +159,7 @@ def _shard(folder: Path, index: int, version: str, tenants: dict[str, str]) -> P
 
 def test_registry_sync_refuses_shards_that_disagree(relc: Any, tmp_path: Path) -> None:
     t0, t1 = (next(f"t{n}" for n in range(100) if contract.shard_of(f"t{n}", 2) == index) for index in (0, 1))
-    first, second = _shard(tmp_path, 0, "1.0.0", {t0: "a"}), _shard(tmp_path, 1, "1.1.0", {t1: "a"})
+    first, second = _shard(tmp_path, 0, "1.0.0", {t0: ["a"]}), _shard(tmp_path, 1, "1.1.0", {t1: ["a"]})
     run = relc("registry-sync", "--registry-file", str(first), "--registry-file", str(second))
     assert run.exit_code == 2
     assert (
@@ -170,7 +170,7 @@ def test_registry_sync_refuses_shards_that_disagree(relc: Any, tmp_path: Path) -
 def test_registry_sync_refuses_a_tenant_in_another_shard(relc: Any, tmp_path: Path) -> None:
     """A shard holds the tenants whose name hashes to it: a set assembled from two registries is refused."""
     t1 = next(f"t{n}" for n in range(100) if contract.shard_of(f"t{n}", 2) == 1)
-    first, second = _shard(tmp_path, 0, "1.0.0", {t1: "a"}), _shard(tmp_path, 1, "1.0.0", {})
+    first, second = _shard(tmp_path, 0, "1.0.0", {t1: ["a"]}), _shard(tmp_path, 1, "1.0.0", {})
     run = relc("registry-sync", "--registry-file", str(first), "--registry-file", str(second))
     assert run.exit_code == 2
     assert run.summary["message"] == f"registry files: tenant i/{t1} is in shard 0 of 2, not its own"
@@ -196,3 +196,30 @@ def test_the_sql_file_and_registry_sync_agree_on_the_example_fleet(
     _fresh(pg, "relc_infra_example_sql")
     _psql(pg, "relc_infra_example_sql", sql.decode(), tmp_path)
     assert _rows(pg, "relc_infra_example") == _rows(pg, "relc_infra_example_sql") == _expected(entries)
+
+
+def test_a_tenant_counted_under_two_candidates_is_in_both_rows_either_way(relc: Any, pg: Any, tmp_path: Path) -> None:
+    """A tenant a render counts under two candidates (one serving it while it rehearses the other) lists both;
+    the SQL file and registry-sync then put it in the rows of both candidates' versions, and of the shared
+    bundle's, once."""
+    part: contract.RegistryInstance = {
+        "instance": "i", "cluster": "c", "environment": "prod",
+        "candidates": {"a": {"auth": "1.0.0", "web": "2.0.0"}, "b": {"auth": "1.1.0", "web": "2.0.0"},
+                       "s": {"pg": "15.8.0"}},
+        "shared": ["s"], "tenants": {"t1": ["a"], "t2": ["a", "b"]},
+    }  # fmt: skip
+    entries = contract.registry_entries([part])
+    assert [(e["service"], e["version"], e["candidates"], e["tenants"]) for e in entries] == [
+        ("auth", "1.0.0", ["a"], ["t1", "t2"]),
+        ("auth", "1.1.0", ["b"], ["t2"]),
+        ("pg", "15.8.0", ["s"], ["t1", "t2"]),
+        ("web", "2.0.0", ["a", "b"], ["t1", "t2"]),
+    ]
+    path = tmp_path / "service_versions.json"
+    path.write_text(registry.registry_text(registry.registry_document([part]), indent=1), encoding="utf-8")
+    assert '"t2": ["a", "b"]' in path.read_text(encoding="utf-8")  # still one line per tenant
+    run = relc("registry-sync", "--registry-file", str(path), **_fresh(pg, "relc_infra_two"))
+    assert run.exit_code == 0, run.output
+    _fresh(pg, "relc_infra_two_sql")
+    _psql(pg, "relc_infra_two_sql", registry.registry_sql([part]), tmp_path)
+    assert _rows(pg, "relc_infra_two") == _rows(pg, "relc_infra_two_sql") == _expected(entries)
