@@ -171,8 +171,7 @@ def _route(shape: RouteShape, texts: tuple[str, ...]) -> Manifest:
         "metadata": {
             "name": name,
             "namespace": routes.namespace,
-            # no candidate label: the backends' namespace says it (a pin move changes those lines and no other)
-            "labels": {**MANAGED_BY, LABEL_INSTANCE: routes.view.name, LABEL_TENANT: tenant},
+            "labels": _labels(routes.view, routes.bundle, **{LABEL_TENANT: tenant}),
             "annotations": {SYNC_WAVE: WAVE_RELEASES},
         },
         "spec": {"parentRefs": routes.parents, "rules": rules},

@@ -111,7 +111,8 @@ def test_a_reviewer_sees_only_the_lines_a_pin_move_must_change(example_fleet: Pa
             '-desiredVersion: "3.5.4"',
             '+desiredVersion: "4.2.4"',
         ],
-        f"{folder}/routes.yaml": route * 4,
+        # the HTTPRoute's candidate label stays: RLC810 (outcheck) reads it to tell where a dry-run tenant is routed
+        f"{folder}/routes.yaml": ["-relc.dev/candidate: q1-2025", "+relc.dev/candidate: q2-2025", *route * 4],
         f"{folder}/migrations.yaml": [
             "-name: mig-horizon-aerobotics-<hash>",
             "+name: mig-horizon-aerobotics-<hash>",
