@@ -31,6 +31,7 @@ from relc_contract.dependencies import (
 )
 from relc_contract.jobs import (
     CRONJOB_NAME_LIMIT,
+    JOB_NAME_FIELD_PATH,
     MAIN_DATABASE,
     STEP_FORMAT,
     CleanupInvocation,
@@ -129,9 +130,11 @@ from relc_contract.registry import (
     REGISTRY_DDL,
     REGISTRY_KIND,
     REGISTRY_RENDERED_PATH,
+    RegistryInstance,
     RegistryShard,
     ServiceVersionEntry,
     ServiceVersionRegistryFile,
+    registry_entries,
     registry_upsert,
     shard_of,
 )
@@ -229,6 +232,7 @@ __all__ = [
     "ENV_VAULT_TOKEN_FILE",
     "IMAGE_MIGRATIONS_ROOT",
     "INSTANCE_LABEL",
+    "JOB_NAME_FIELD_PATH",
     "KUBE_API_IN_CLUSTER",
     "KV2_DATA",
     "MAIN_DATABASE",
@@ -282,6 +286,7 @@ __all__ = [
     "MetricSpec",
     "MigrateInvocation",
     "ProvisionInvocation",
+    "RegistryInstance",
     "RegistryShard",
     "RegistrySyncInvocation",
     "RunSummary",
@@ -309,6 +314,7 @@ __all__ = [
     "provision_argv",
     "read_dependencies",
     "refuse_system_database",
+    "registry_entries",
     "registry_sync_argv",
     "registry_upsert",
     "schema_name",

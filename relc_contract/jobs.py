@@ -350,9 +350,16 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
+JOB_NAME_FIELD_PATH: Final = "metadata.labels['batch.kubernetes.io/job-name']"
+"""Where a Job's pod finds its Job's name: the label the Job controller sets on its pods (Kubernetes >= 1.27).
+The compiler passes ``RELC_JOB_NAME`` from it through the downward API rather than writing the name a second
+time: the name changes with every new desired version, so a repeated name was one more hunk in each pin move's
+diff."""
+
+
 def job_environment(
     *,
-    job_name: str,
+    job_name: str | None = None,
     image: str,
     db_dsn_file: str = f"{VAULT_SECRETS_DIR}/tenant-db-dsn",
     infra_dsn_file: str = f"{VAULT_SECRETS_DIR}/infra-db-dsn",
@@ -369,14 +376,17 @@ def job_environment(
     may use the in-cluster Kubernetes API (status writes, the candidate readiness gate) with its ServiceAccount.
     ``vault`` (provisioning Jobs) says where relc-migrate writes the tenant's credentials; it logs in with the
     pod's ServiceAccount token.
+    Without ``job_name``, ``RELC_JOB_NAME`` is left out, for a manifest that sets it from
+    :data:`JOB_NAME_FIELD_PATH`.
     """
     env = {
-        ENV_JOB_NAME: job_name,
         ENV_IMAGE: image,
         ENV_DB_DSN_FILE: db_dsn_file,
         ENV_INFRA_DSN_FILE: infra_dsn_file,
         ENV_CONCURRENCY_LIMIT: str(concurrency_limit),
     }
+    if job_name is not None:
+        env[ENV_JOB_NAME] = job_name
     if pushgateway_url is not None:
         env[ENV_PUSHGATEWAY_URL] = pushgateway_url
     if cluster is not None:

@@ -687,12 +687,12 @@ def registry_sync_cmd(registry_files: tuple[str, ...]) -> None:
     from relc_migrate import db, registry
 
     def body(rt: Runtime, metrics: Metrics) -> Outcome:
-        entries = registry.load_registry([Path(f) for f in registry_files])
+        loaded = registry.load_registry([Path(f) for f in registry_files])
         if rt.infra_dsn is None:
             raise UsageError(f"registry-sync needs the infra database: set {contract.ENV_INFRA_DSN_FILE}")
         with db.connect(rt.infra_dsn, None, "registry-sync") as conn:
-            r = registry.sync(conn, entries)
-        return Outcome({"entries": len(entries), "inserted": r.inserted, "updated": r.updated,
+            r = registry.sync(conn, loaded)
+        return Outcome({"entries": len(loaded.entries), "inserted": r.inserted, "updated": r.updated,
                         "unchanged": r.unchanged, "deleted": r.deleted})  # fmt: skip
 
     run_command("registry-sync", body)

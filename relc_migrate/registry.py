@@ -1,19 +1,22 @@
 """registry-sync: the compiled ServiceVersionRegistry file into ``infra.service_versions``, idempotently.
 
-The compiler renders the file (format: ``contract.ServiceVersionRegistryFile``); this module parses it
-strictly (a typo must not silently delete rows) and upserts it in one transaction. Rows of the instances
-named in the file that the file no longer lists are deleted in that same transaction; other instances are
-left alone, so one instance's sync never touches another's rows.
+The compiler renders the file (format: ``contract.ServiceVersionRegistryFile``: per Instance, its candidates'
+versions and one line per tenant naming its candidate); this module parses it strictly (a typo must not
+silently delete rows), expands it into the table's rows with ``contract.registry_entries`` (the one definition
+of what the file means, which the compiler's SQL file is tested against) and upserts them in one transaction.
+Rows of the instances named in the file that it no longer means are deleted in that same transaction; other
+instances are left alone, so one instance's sync never touches another's rows.
 
 An Instance's registry too large for one ConfigMap comes as shards (``shard: {index, count}`` in each file):
 they are loaded together, and only a complete set (every index once, one count) is synced, since a missing
-shard would drop its tenants from the rows, and its entries' rows, silently.
+shard would drop its tenants from the rows silently. Each shard repeats the Instance's candidates and holds the
+tenants whose name hashes to it (``contract.shard_of``): a tenant in another shard is refused.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -25,15 +28,19 @@ from relc_contract import (
     REGISTRY_COLUMNS,
     REGISTRY_DDL,
     REGISTRY_KIND,
-    ServiceVersionEntry,
+    RegistryInstance,
+    registry_entries,
     registry_upsert,
+    shard_of,
 )
 from relc_migrate.errors import UsageError
 
 DDL: Final = REGISTRY_DDL
-_UPSERT: Final = registry_upsert("(" + ", ".join(["%s"] * len(REGISTRY_COLUMNS)) + ")") + "\nRETURNING (xmax = 0)"
+_UPSERT: Final = (
+    registry_upsert("VALUES (" + ", ".join(["%s"] * len(REGISTRY_COLUMNS)) + ")") + "\nRETURNING (xmax = 0)"
+)
 """The shared upsert (relc_contract.registry_upsert), one row of placeholders; RETURNING tells inserted from updated."""
-_FIELDS: Final = ("instance", "cluster", "environment", "service", "version", "candidates", "tenants")
+_INSTANCE_FIELDS: Final = ("instance", "cluster", "environment", "candidates", "shared", "tenants")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,31 +58,74 @@ class Entry:
         return (self.instance, self.service, self.version)
 
 
-def _entry(raw: Any, index: int) -> Entry:
-    where = f"entries[{index}]"
-    if not isinstance(raw, dict) or set(raw) != set(_FIELDS):
+@dataclass(frozen=True, slots=True)
+class Registry:
+    """What one sync writes: the rows, and the instances whose rows it owns (an instance the file names without
+    any row still has its old rows deleted)."""
+
+    instances: tuple[str, ...]
+    entries: list[Entry]
+
+
+def _text(raw: Any, where: str) -> str:
+    if not isinstance(raw, str) or not raw:
+        raise UsageError(f"registry file: {where} must be a non-empty string")
+    return raw
+
+
+def _texts(raw: Any, where: str) -> dict[str, str]:
+    """A JSON object of non-empty strings (duplicate keys were refused while parsing)."""
+    if not isinstance(raw, dict):
+        raise UsageError(f"registry file: {where} must be an object")
+    return {_text(key, f"{where} key"): _text(value, f"{where}.{key}") for key, value in raw.items()}
+
+
+def _instance(raw: Any, index: int) -> RegistryInstance:
+    where = f"instances[{index}]"
+    if not isinstance(raw, dict) or set(raw) != set(_INSTANCE_FIELDS):
         keys = sorted(raw) if isinstance(raw, dict) else type(raw).__name__
-        raise UsageError(f"registry file: {where} must have exactly the keys {', '.join(_FIELDS)} (got {keys})")
-    for name in _FIELDS[:5]:
-        if not isinstance(raw[name], str) or not raw[name]:
-            raise UsageError(f"registry file: {where}.{name} must be a non-empty string")
-    for name in _FIELDS[5:]:
-        if not isinstance(raw[name], list) or not all(isinstance(x, str) for x in raw[name]):
-            raise UsageError(f"registry file: {where}.{name} must be a list of strings")
-    if not semver.Version.is_valid(raw["version"]):
-        raise UsageError(f"registry file: {where}.version {raw['version']!r} is not semver (no leading v)")
-    typed: ServiceVersionEntry = raw  # type: ignore[assignment]  # checked field by field above
-    return Entry(
-        typed["instance"], typed["cluster"], typed["environment"], typed["service"], typed["version"],
-        tuple(typed["candidates"]), tuple(typed["tenants"]),
-    )  # fmt: skip
+        raise UsageError(
+            f"registry file: {where} must have exactly the keys {', '.join(_INSTANCE_FIELDS)} (got {keys})"
+        )
+    name = _text(raw["instance"], f"{where}.instance")
+    if not isinstance(raw["candidates"], dict):
+        raise UsageError(f"registry file: {where}.candidates must be an object")
+    candidates: dict[str, dict[str, str]] = {}
+    for candidate, versions in raw["candidates"].items():
+        at = f"{where}.candidates.{candidate}"
+        candidates[_text(candidate, f"{where}.candidates key")] = _texts(versions, at)
+        for service, version in candidates[candidate].items():
+            if not semver.Version.is_valid(version):
+                raise UsageError(f"registry file: {at}.{service} {version!r} is not semver (no leading v)")
+    shared = raw["shared"]
+    if not isinstance(shared, list) or not all(isinstance(c, str) and c in candidates for c in shared):
+        raise UsageError(f"registry file: {where}.shared must list names of its candidates")
+    if not isinstance(raw["tenants"], dict):
+        raise UsageError(f"registry file: {where}.tenants must be an object")
+    tenants: dict[str, list[str]] = {}
+    for tenant, used in raw["tenants"].items():
+        at = f"{where}.tenants.{tenant}"
+        if not tenant or not isinstance(used, list) or not used or len(set(used)) != len(used):
+            raise UsageError(f"registry file: {at} must be a non-empty list of distinct candidates")
+        for candidate in used:
+            if not isinstance(candidate, str) or candidate not in candidates:
+                raise UsageError(f"registry file: {at} uses {candidate!r}, which is not in candidates")
+        tenants[tenant] = used
+    return RegistryInstance(
+        instance=name,
+        cluster=_text(raw["cluster"], f"{where}.cluster"),
+        environment=_text(raw["environment"], f"{where}.environment"),
+        candidates=candidates,
+        shared=list(shared),
+        tenants=tenants,
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Part:
-    """One registry file: its entries and, for a shard, ``(index, count)``."""
+    """One registry file: its instances and, for a shard, ``(index, count)``."""
 
-    entries: list[Entry]
+    instances: list[RegistryInstance]
     shard: tuple[int, int] | None
 
 
@@ -88,34 +138,47 @@ def _shard(raw: Any) -> tuple[int, int]:
     return index, count
 
 
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json.loads keeps the last of two equal keys silently; a tenant listed twice is refused instead."""
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        twice = sorted({key for key in keys if keys.count(key) > 1})
+        raise UsageError(f"registry file: the key {twice[0]!r} appears twice in one object")
+    return dict(pairs)
+
+
 def parse_part(text: str) -> Part:
     """One registry file, or one shard of one; UsageError naming the first problem."""
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_unique)
     except json.JSONDecodeError as err:
         raise UsageError(f"registry file is not JSON: {err.msg} at line {err.lineno}") from None
-    keys = {"apiVersion", "kind", "entries"}
-    if not isinstance(data, dict) or set(data) - {"shard"} != keys:
-        raise UsageError("registry file must be an object with exactly apiVersion, kind, entries (and shard)")
-    if data["apiVersion"] != REGISTRY_API_VERSION or data["kind"] != REGISTRY_KIND:
-        raise UsageError(f"registry file must be apiVersion {REGISTRY_API_VERSION}, kind {REGISTRY_KIND}")
-    if not isinstance(data["entries"], list):
-        raise UsageError("registry file: entries must be a list")
-    entries = [_entry(raw, i) for i, raw in enumerate(data["entries"])]
-    keys_seen = [e.key for e in entries]
-    if len(set(keys_seen)) != len(keys_seen):
-        raise UsageError("registry file: an (instance, service, version) appears twice")
-    return Part(entries, _shard(data["shard"]) if "shard" in data else None)
+    if not isinstance(data, dict):
+        raise UsageError("registry file must be a JSON object")
+    if (data.get("apiVersion"), data.get("kind")) != (REGISTRY_API_VERSION, REGISTRY_KIND):
+        raise UsageError(
+            f"registry file must be apiVersion {REGISTRY_API_VERSION}, kind {REGISTRY_KIND} (got"
+            f" {data.get('apiVersion')!r}, {data.get('kind')!r}): compile it with the relc matching this relc-migrate"
+        )
+    if set(data) - {"shard"} != {"apiVersion", "kind", "instances"}:
+        raise UsageError("registry file must be an object with exactly apiVersion, kind, instances (and shard)")
+    if not isinstance(data["instances"], list):
+        raise UsageError("registry file: instances must be a list")
+    instances = [_instance(raw, i) for i, raw in enumerate(data["instances"])]
+    names = [part["instance"] for part in instances]
+    if len(set(names)) != len(names):
+        raise UsageError("registry file: an instance appears twice")
+    return Part(instances, _shard(data["shard"]) if "shard" in data else None)
 
 
-def parse_registry(text: str) -> list[Entry]:
-    """Entries of a registry file; UsageError naming the first problem."""
+def parse_registry(text: str) -> Registry:
+    """The registry of one file; UsageError naming the first problem."""
     return merge([parse_part(text)])
 
 
-def merge(parts: list[Part]) -> list[Entry]:
-    """One registry from one file, or from every shard of one: entries of the same (instance, service, version)
-    in several shards become one, with the union of their tenants. Refuses an incomplete or mixed set."""
+def merge(parts: list[Part]) -> Registry:
+    """One registry from one file, or from every shard of one: an instance in several shards becomes one, with
+    the union of their tenants (each in the shard its name hashes to). Refuses an incomplete or mixed set."""
     sharded = [p.shard for p in parts if p.shard is not None]
     if len(parts) > 1 or sharded:
         if len(sharded) != len(parts):
@@ -124,20 +187,41 @@ def merge(parts: list[Part]) -> list[Entry]:
         if len(counts) != 1 or sorted(index for index, _ in sharded) != list(range(counts.pop())):
             have = ", ".join(f"{index} of {count}" for index, count in sorted(sharded))
             raise UsageError(f"registry files: not one complete set of shards (have {have}): nothing synced")
-    merged: dict[tuple[str, str, str], Entry] = {}
-    for entry in (e for p in parts for e in p.entries):
-        seen = merged.get(entry.key)
-        if seen is None:
-            merged[entry.key] = entry
-            continue
-        if (seen.cluster, seen.environment, seen.candidates) != (entry.cluster, entry.environment, entry.candidates):
-            what = "/".join(entry.key)
-            raise UsageError(f"registry files: shards disagree on {what} (cluster, environment or candidates)")
-        merged[entry.key] = replace(seen, tenants=tuple(sorted({*seen.tenants, *entry.tenants})))
-    return [merged[key] for key in sorted(merged)]
+    merged: dict[str, RegistryInstance] = {}
+    for part in parts:
+        for instance in part.instances:
+            name = instance["instance"]
+            if part.shard is not None:
+                index, count = part.shard
+                wrong = sorted(t for t in instance["tenants"] if shard_of(t, count) != index)
+                if wrong:
+                    raise UsageError(
+                        f"registry files: tenant {name}/{wrong[0]} is in shard {index} of {count}, not its own"
+                    )
+            seen = merged.get(name)
+            if seen is None:
+                merged[name] = instance
+                continue
+            if _header(seen) != _header(instance):
+                raise UsageError(
+                    f"registry files: shards disagree on instance {name} (cluster, environment or candidates)"
+                )
+            merged[name] = {**seen, "tenants": {**seen["tenants"], **instance["tenants"]}}
+    rows = registry_entries(merged[name] for name in sorted(merged))
+    entries = [
+        Entry(r["instance"], r["cluster"], r["environment"], r["service"], r["version"],
+              tuple(r["candidates"]), tuple(r["tenants"]))
+        for r in rows
+    ]  # fmt: skip
+    return Registry(tuple(sorted(merged)), entries)
 
 
-def load_registry(paths: list[Path]) -> list[Entry]:
+def _header(instance: RegistryInstance) -> tuple[object, ...]:
+    """What every shard repeats of an instance: all but its tenants."""
+    return (instance["cluster"], instance["environment"], instance["candidates"], sorted(instance["shared"]))
+
+
+def load_registry(paths: list[Path]) -> Registry:
     """The registry in ``paths``: one file, or every shard of one."""
     parts = []
     for path in paths:
@@ -156,8 +240,9 @@ class SyncResult:
     deleted: int
 
 
-def sync(conn: psycopg.Connection, entries: list[Entry]) -> SyncResult:
-    """Upsert ``entries`` and delete vanished rows of their instances, all in one transaction."""
+def sync(conn: psycopg.Connection, registry: Registry) -> SyncResult:
+    """Upsert the registry's rows and delete vanished rows of its instances, all in one transaction."""
+    entries = registry.entries
     inserted = updated = unchanged = 0
     with conn.transaction():
         for statement in DDL:
@@ -181,7 +266,7 @@ def sync(conn: psycopg.Connection, entries: list[Entry]) -> SyncResult:
                 inserted += 1
             else:
                 updated += 1
-        instances = sorted({e.instance for e in entries})
+        instances = list(registry.instances)
         cur = conn.execute(
             """DELETE FROM infra.service_versions
                WHERE instance = ANY(%s)

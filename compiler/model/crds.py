@@ -128,13 +128,15 @@ class MigrationPhase(StrEnum):
 
 
 class TenantSchemaVersionSpec(CrdModel):
-    """One schema of one tenant: the version it should be at (the tenant's pin) and how to get there."""
+    """One schema of one tenant: the version it should be at (the tenant's pin) and how to get there.
+
+    Not the candidate the version comes from: that is the tenant's, stated once in its TenantProvisionJob, so a
+    pin move changes one line of each TenantSchemaVersion (desiredVersion) and not two."""
 
     tenant: Name
     service: Name
     schema_: Text = Field(alias="schema")
     database: Text
-    release_candidate: Name = Field(alias="releaseCandidate")
     desired_version: SemVer = Field(alias="desiredVersion", description="semver without a leading v")
     dry_run: StrictBool = Field(alias="dryRun")
     backup_before_migration: StrictBool = Field(

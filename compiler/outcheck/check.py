@@ -21,8 +21,9 @@ from jsonschema.protocols import Validator
 
 from compiler.diagnostics import Diagnostic
 from compiler.outcheck.chart import check_chart
-from compiler.outcheck.discover import RenderedText
+from compiler.outcheck.discover import RENDERED_LIMITS, RenderedText
 from compiler.outcheck.documents import RenderedDoc, read_documents
+from compiler.outcheck.emitted import EmittedReader
 from compiler.outcheck.errors import schema_diagnostics
 from compiler.outcheck.kinds import Catalogue, is_crd, usable_schema_files
 from compiler.render.conventions import SCHEMAS_DIR
@@ -67,10 +68,11 @@ def sort_documents(files: Iterable[RenderedText]) -> Sorted:
     files = list(files)
     charts = _chart_folders(f.rel for f in files)
     out = Sorted()
+    emitted = EmittedReader(RENDERED_LIMITS)
     for file in files:
         if _skipped(file.rel, file.text, charts):
             continue
-        docs, problems = read_documents(file)
+        docs, problems = read_documents(file, emitted)
         out.problems += problems
         if problems:
             out.unreadable.add(file.rel)

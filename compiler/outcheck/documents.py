@@ -16,6 +16,7 @@ from compiler.diagnostics import Diagnostic, Severity
 from compiler.load.documents import field_path
 from compiler.load.yamlread import FieldPath, YamlProblem, locate, parse
 from compiler.outcheck.discover import CODE, RENDERED_LIMITS, RenderedText
+from compiler.outcheck.emitted import EmittedReader
 
 _SEPARATOR = re.compile(r"^---(\s.*)?$")
 
@@ -55,8 +56,11 @@ def split_documents(text: str) -> list[tuple[int, str]]:
     return pieces
 
 
-def read_documents(file: RenderedText) -> tuple[list[RenderedDoc], list[Diagnostic]]:
-    """Parse one rendered file; YAML or JSON that does not parse is itself a diagnostic."""
+def read_documents(
+    file: RenderedText, emitted: EmittedReader | None = None
+) -> tuple[list[RenderedDoc], list[Diagnostic]]:
+    """Parse one rendered file; YAML or JSON that does not parse is itself a diagnostic. ``emitted`` reads the
+    documents in the shapes relc's emitter writes (the cheap path); the others go through the hardened reader."""
     if file.rel.endswith(".json"):
         try:
             return [RenderedDoc(file, file.text, 1, json.loads(file.text))], []
@@ -65,6 +69,10 @@ def read_documents(file: RenderedText) -> tuple[list[RenderedDoc], list[Diagnost
     docs: list[RenderedDoc] = []
     problems: list[Diagnostic] = []
     for first_line, piece in split_documents(file.text):
+        cheap = emitted.read(piece) if emitted is not None else None
+        if cheap is not None:
+            docs.extend(RenderedDoc(file, piece, first_line, data) for data in cheap)
+            continue
         try:
             parsed = parse(piece, limits=RENDERED_LIMITS)
         except YamlProblem as exc:  # this document only: the others of the file are still checked

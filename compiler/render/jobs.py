@@ -133,7 +133,7 @@ def vault_annotations(namespace: str, tenant_dsn: VaultFile, infra: VaultFile) -
         "vault.hashicorp.com/namespace": namespace,
         "vault.hashicorp.com/role": VAULT_ROLE,
     }
-    files = dict(contract.job_environment(job_name="-", image="-"))
+    files = dict(contract.job_environment(image="-"))
     for env, (path, template) in ((contract.ENV_DB_DSN_FILE, tenant_dsn), (contract.ENV_INFRA_DSN_FILE, infra)):
         name = _secret_file_name(files[env])
         out[f"vault.hashicorp.com/agent-inject-secret-{name}"] = path
@@ -236,10 +236,15 @@ class _InstanceKit:
             else contract.VaultTarget(spec.vault.address, spec.vault.namespace, spec.vault.path_prefix)
         )
         self.inits: dict[tuple[ServicePin, ...], list[Manifest]] = {}
+        self._env: list[Manifest] | None = None
 
-    def env(self, job_name: str, vault: contract.VaultTarget | None = None) -> list[Manifest]:
+    def env(self, vault: contract.VaultTarget | None = None) -> list[Manifest]:
+        """The main container's environment, the same for every Job of the Instance but the provisioning Jobs'
+        Vault settings (``vault``): the Job's name comes from the pod's own label (contract.JOB_NAME_FIELD_PATH),
+        so it is not written twice."""
+        if vault is None and self._env is not None:
+            return self._env
         pairs = contract.job_environment(
-            job_name=job_name,
             image=self.image,
             concurrency_limit=self.concurrency,
             cluster=self.cluster,
@@ -248,17 +253,25 @@ class _InstanceKit:
             kube_api=True,
             vault=vault,
         )
-        return [{"name": name, "value": value} for name, value in pairs]
+        name: Manifest = {
+            "name": contract.ENV_JOB_NAME,
+            "valueFrom": {"fieldRef": {"fieldPath": contract.JOB_NAME_FIELD_PATH}},
+        }
+        env = [{"name": key, "value": value} for key, value in pairs]
+        found = sorted([*env, name], key=lambda variable: str(variable["name"]))
+        if vault is None:
+            self._env = found
+        return found
 
     def main_container(
-        self, argv: Sequence[str], job_name: str, mounts: list[Manifest], vault: contract.VaultTarget | None = None
+        self, argv: Sequence[str], mounts: list[Manifest], vault: contract.VaultTarget | None = None
     ) -> Manifest:
         return {
             "name": MAIN_CONTAINER,
             "image": self.image,
             "imagePullPolicy": "IfNotPresent",
             "args": list(argv),
-            "env": self.env(job_name, vault),
+            "env": self.env(vault),
             "resources": _MAIN_RESOURCES,
             "securityContext": _SECURITY_CONTEXT,
             "terminationMessagePath": contract.TERMINATION_LOG_PATH,
@@ -379,7 +392,7 @@ def _provision_job(shape: ProvisionShape, texts: tuple[str, ...]) -> Manifest:
     # CREATE DATABASE needs the Instance's admin role; the tenant's own credentials may not exist yet: this Job
     # writes them to Vault (vault_target), where the migration Job's agent reads them.
     pod: Manifest = {
-        "containers": [kit.main_container(contract.provision_argv(inv), t.name, [_TMP_MOUNT], kit.vault_target)],
+        "containers": [kit.main_container(contract.provision_argv(inv), [_TMP_MOUNT], kit.vault_target)],
         "volumes": [_TMP_VOLUME],
     }
     labels = _labels(kit.name, t.tenant, "provisioning", None)
@@ -402,9 +415,7 @@ def _migration_job(shape: MigrationShape, texts: tuple[str, ...]) -> Manifest:
     )
     pod: Manifest = {
         "initContainers": kit.init_containers(shape.pins),
-        "containers": [
-            kit.main_container(contract.migrate_tenant_argv(inv), t.name, [_TMP_MOUNT, _MIGRATIONS_MOUNT_RO])
-        ],
+        "containers": [kit.main_container(contract.migrate_tenant_argv(inv), [_TMP_MOUNT, _MIGRATIONS_MOUNT_RO])],
         "volumes": [_MIGRATIONS_VOLUME, _TMP_VOLUME],
     }
     labels = _labels(kit.name, t.tenant, "migration", None)
@@ -432,7 +443,7 @@ def _cleanup_cronjob(shape: CleanupShape, texts: tuple[str, ...]) -> Manifest:
     inv = contract.CleanupInvocation(tenant, tuple(texts[CLEANUP_TEXTS:]), *shape.retention)
     # DROP DATABASE (a country database whose last schema expired) needs the Instance's admin role, like provisioning
     pod: Manifest = {
-        "containers": [kit.main_container(contract.cleanup_argv(inv), name, [_TMP_MOUNT])],
+        "containers": [kit.main_container(contract.cleanup_argv(inv), [_TMP_MOUNT])],
         "volumes": [_TMP_VOLUME],
     }
     labels = _labels(kit.name, tenant, "cleanup", None)
@@ -553,7 +564,7 @@ class JobRenderer:
         self, kit: _InstanceKit, name: str, labels: dict[str, str], inv: contract.DeprovisionInvocation
     ) -> Manifest:
         pod: Manifest = {
-            "containers": [kit.main_container(contract.deprovision_argv(inv), name, [_TMP_MOUNT])],
+            "containers": [kit.main_container(contract.deprovision_argv(inv), [_TMP_MOUNT])],
             "volumes": [_TMP_VOLUME],
         }
         # DROP DATABASE needs the Instance's admin role, as CREATE DATABASE did
@@ -590,7 +601,7 @@ class JobRenderer:
         volume = {"name": "registry", "projected": {"sources": sources}}
         mount = {"name": "registry", "mountPath": folder, "readOnly": True}
         pod: Manifest = {
-            "containers": [kit.main_container(contract.registry_sync_argv(inv), name, [_TMP_MOUNT, mount])],
+            "containers": [kit.main_container(contract.registry_sync_argv(inv), [_TMP_MOUNT, mount])],
             "volumes": [volume, _TMP_VOLUME],
         }
         labels = _labels(kit.name, "", "registry-sync", None)

@@ -29,7 +29,6 @@ from compiler.render.context import RenderContext
 from compiler.render.conventions import (
     CRD_API_VERSION,
     HOOKS_DIGEST,
-    LABEL_CANDIDATE,
     LABEL_INSTANCE,
     LABEL_SERVICE,
     LABEL_SERVING,
@@ -252,12 +251,10 @@ class _OneTenant:
 
 
 def _metadata(owner: Owner, name: str, tenant: str, service: str | None = None, digest: str | None = None) -> Manifest:
-    labels = {
-        **MANAGED_BY,
-        LABEL_INSTANCE: owner.instance,
-        LABEL_TENANT: tenant,
-        LABEL_CANDIDATE: owner.candidate,
-    }
+    """No candidate label: a tenant's candidate is stated once, in its TenantProvisionJob's spec, so that a pin
+    move changes one line there rather than one more line in each of its documents (a hunk of its own in a
+    reviewer's diff, the label being far from the spec)."""
+    labels = {**MANAGED_BY, LABEL_INSTANCE: owner.instance, LABEL_TENANT: tenant}
     if service is not None:
         labels[LABEL_SERVICE] = service
     return {
@@ -328,7 +325,6 @@ def _schema_version(shape: VersionShape, texts: tuple[str, ...]) -> Manifest:
             "service": shape.service,
             "schema": t.schema,
             "database": t.database,
-            "releaseCandidate": shape.owner.candidate,
             "desiredVersion": shape.version,
             "dryRun": shape.dry_run,
             "backupBeforeMigration": shape.backup,

@@ -12,300 +12,91 @@ CREATE TABLE IF NOT EXISTS infra.service_versions (
     synced_at   timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (instance, service, version)
 );
+CREATE TEMPORARY TABLE relc_instances (instance text PRIMARY KEY, cluster text NOT NULL, environment text NOT NULL) ON COMMIT DROP;
+INSERT INTO relc_instances VALUES
+    ('arematics-prod', 'prod', 'prod'),
+    ('arematics-qa', 'qa', 'qa'),
+    ('arematics-test', 'test', 'test'),
+    ('droneup-development', 'gke-dev', 'test'),
+    ('droneup-production', 'gke-prod', 'prod'),
+    ('droneup-staging', 'gke-prod', 'qa');
+CREATE TEMPORARY TABLE relc_versions (instance text, candidate text, shared boolean, service text, version text) ON COMMIT DROP;
+INSERT INTO relc_versions VALUES
+    ('arematics-prod', 'platform-2025-05', false, 'auth', '1.2.0'),
+    ('arematics-prod', 'platform-2025-05', false, 'entity', '2.0.0'),
+    ('arematics-prod', 'platform-2025-05', false, 'payments', '2.1.0'),
+    ('arematics-prod', 'platform-2025-07', false, 'auth', '1.4.0'),
+    ('arematics-prod', 'platform-2025-07', false, 'entity', '2.3.0'),
+    ('arematics-prod', 'platform-2025-07', false, 'payments', '2.1.0'),
+    ('arematics-qa', 'platform-2025-07', false, 'auth', '1.4.0'),
+    ('arematics-qa', 'platform-2025-07', false, 'entity', '2.3.0'),
+    ('arematics-qa', 'platform-2025-07', false, 'payments', '2.1.0'),
+    ('arematics-test', 'platform-2025-07', false, 'auth', '1.4.0'),
+    ('arematics-test', 'platform-2025-07', false, 'entity', '2.3.0'),
+    ('arematics-test', 'platform-2025-07', false, 'payments', '2.1.0'),
+    ('droneup-development', 'droneup-shared-infrastructure-2025-06', true, 'postgresql', '15.8.0'),
+    ('droneup-development', 'droneup-shared-infrastructure-2025-06', true, 'redis', '7.2.5'),
+    ('droneup-development', 'droneup-shared-services-2025-06', true, 'atlas', '3.1.0'),
+    ('droneup-development', 'droneup-shared-services-2025-06', true, 'operational-api', '2.4.0'),
+    ('droneup-development', 'droneup-shared-services-2025-06', true, 'utm-shared-features', '1.8.0'),
+    ('droneup-development', 'q2-2025', false, 'hubops-frontend', '2.2.4'),
+    ('droneup-development', 'q2-2025', false, 'mission-service', '2.2.3'),
+    ('droneup-development', 'q2-2025', false, 'uncrew-frontend', '1.0.3'),
+    ('droneup-development', 'q2-2025', false, 'utm-mission-service', '4.2.4'),
+    ('droneup-production', 'droneup-shared-infrastructure-2025-06', true, 'postgresql', '15.8.0'),
+    ('droneup-production', 'droneup-shared-infrastructure-2025-06', true, 'redis', '7.2.5'),
+    ('droneup-production', 'droneup-shared-services-2025-06', true, 'atlas', '3.1.0'),
+    ('droneup-production', 'droneup-shared-services-2025-06', true, 'operational-api', '2.4.0'),
+    ('droneup-production', 'droneup-shared-services-2025-06', true, 'utm-shared-features', '1.8.0'),
+    ('droneup-production', 'q1-2025', false, 'hubops-frontend', '2.0.0'),
+    ('droneup-production', 'q1-2025', false, 'mission-service', '2.0.0'),
+    ('droneup-production', 'q1-2025', false, 'uncrew-frontend', '1.0.3'),
+    ('droneup-production', 'q1-2025', false, 'utm-mission-service', '3.5.4'),
+    ('droneup-production', 'q2-2025', false, 'hubops-frontend', '2.2.4'),
+    ('droneup-production', 'q2-2025', false, 'mission-service', '2.2.3'),
+    ('droneup-production', 'q2-2025', false, 'uncrew-frontend', '1.0.3'),
+    ('droneup-production', 'q2-2025', false, 'utm-mission-service', '4.2.4'),
+    ('droneup-production', 'q4-2024', false, 'hubops-frontend', '2.0.0'),
+    ('droneup-production', 'q4-2024', false, 'mission-service', '1.2.3'),
+    ('droneup-production', 'q4-2024', false, 'uncrew-frontend', '1.0.3'),
+    ('droneup-production', 'q4-2024', false, 'utm-mission-service', '3.0.4'),
+    ('droneup-staging', 'droneup-shared-infrastructure-2025-06', true, 'postgresql', '15.8.0'),
+    ('droneup-staging', 'droneup-shared-infrastructure-2025-06', true, 'redis', '7.2.5'),
+    ('droneup-staging', 'droneup-shared-services-2025-06', true, 'atlas', '3.1.0'),
+    ('droneup-staging', 'droneup-shared-services-2025-06', true, 'operational-api', '2.4.0'),
+    ('droneup-staging', 'droneup-shared-services-2025-06', true, 'utm-shared-features', '1.8.0'),
+    ('droneup-staging', 'q2-2025', false, 'hubops-frontend', '2.2.4'),
+    ('droneup-staging', 'q2-2025', false, 'mission-service', '2.2.3'),
+    ('droneup-staging', 'q2-2025', false, 'uncrew-frontend', '1.0.3'),
+    ('droneup-staging', 'q2-2025', false, 'utm-mission-service', '4.2.4');
+CREATE TEMPORARY TABLE relc_pins (instance text, tenant text, candidate text) ON COMMIT DROP;
+INSERT INTO relc_pins VALUES
+    ('arematics-prod', 'acme', 'platform-2025-07'),
+    ('arematics-prod', 'xyz', 'platform-2025-05'),
+    ('arematics-qa', 'xyz', 'platform-2025-07'),
+    ('arematics-test', 'xyz', 'platform-2025-07'),
+    ('droneup-development', 'droneup', 'q2-2025'),
+    ('droneup-production', 'cherokee-nation', 'q4-2024'),
+    ('droneup-production', 'droneup', 'q2-2025'),
+    ('droneup-production', 'horizon-aerobotics', 'q1-2025'),
+    ('droneup-staging', 'droneup', 'q2-2025');
 INSERT INTO infra.service_versions (instance, service, version, cluster, environment, candidates, tenants)
-VALUES
-    ('arematics-prod', 'auth', '1.2.0', 'prod', 'prod', ARRAY[
-        'platform-2025-05'
-    ]::text[], ARRAY[
-        'xyz'
-    ]::text[]),
-    ('arematics-prod', 'auth', '1.4.0', 'prod', 'prod', ARRAY[
-        'platform-2025-07'
-    ]::text[], ARRAY[
-        'acme'
-    ]::text[]),
-    ('arematics-prod', 'entity', '2.0.0', 'prod', 'prod', ARRAY[
-        'platform-2025-05'
-    ]::text[], ARRAY[
-        'xyz'
-    ]::text[]),
-    ('arematics-prod', 'entity', '2.3.0', 'prod', 'prod', ARRAY[
-        'platform-2025-07'
-    ]::text[], ARRAY[
-        'acme'
-    ]::text[]),
-    ('arematics-prod', 'payments', '2.1.0', 'prod', 'prod', ARRAY[
-        'platform-2025-05',
-        'platform-2025-07'
-    ]::text[], ARRAY[
-        'acme',
-        'xyz'
-    ]::text[]),
-    ('arematics-qa', 'auth', '1.4.0', 'qa', 'qa', ARRAY[
-        'platform-2025-07'
-    ]::text[], ARRAY[
-        'xyz'
-    ]::text[]),
-    ('arematics-qa', 'entity', '2.3.0', 'qa', 'qa', ARRAY[
-        'platform-2025-07'
-    ]::text[], ARRAY[
-        'xyz'
-    ]::text[]),
-    ('arematics-qa', 'payments', '2.1.0', 'qa', 'qa', ARRAY[
-        'platform-2025-07'
-    ]::text[], ARRAY[
-        'xyz'
-    ]::text[]),
-    ('arematics-test', 'auth', '1.4.0', 'test', 'test', ARRAY[
-        'platform-2025-07'
-    ]::text[], ARRAY[
-        'xyz'
-    ]::text[]),
-    ('arematics-test', 'entity', '2.3.0', 'test', 'test', ARRAY[
-        'platform-2025-07'
-    ]::text[], ARRAY[
-        'xyz'
-    ]::text[]),
-    ('arematics-test', 'payments', '2.1.0', 'test', 'test', ARRAY[
-        'platform-2025-07'
-    ]::text[], ARRAY[
-        'xyz'
-    ]::text[]),
-    ('droneup-development', 'atlas', '3.1.0', 'gke-dev', 'test', ARRAY[
-        'droneup-shared-services-2025-06'
-    ]::text[], ARRAY[
-        'droneup'
-    ]::text[]),
-    ('droneup-development', 'hubops-frontend', '2.2.4', 'gke-dev', 'test', ARRAY[
-        'q2-2025'
-    ]::text[], ARRAY[
-        'droneup'
-    ]::text[]),
-    ('droneup-development', 'mission-service', '2.2.3', 'gke-dev', 'test', ARRAY[
-        'q2-2025'
-    ]::text[], ARRAY[
-        'droneup'
-    ]::text[]),
-    ('droneup-development', 'operational-api', '2.4.0', 'gke-dev', 'test', ARRAY[
-        'droneup-shared-services-2025-06'
-    ]::text[], ARRAY[
-        'droneup'
-    ]::text[]),
-    ('droneup-development', 'postgresql', '15.8.0', 'gke-dev', 'test', ARRAY[
-        'droneup-shared-infrastructure-2025-06'
-    ]::text[], ARRAY[
-        'droneup'
-    ]::text[]),
-    ('droneup-development', 'redis', '7.2.5', 'gke-dev', 'test', ARRAY[
-        'droneup-shared-infrastructure-2025-06'
-    ]::text[], ARRAY[
-        'droneup'
-    ]::text[]),
-    ('droneup-development', 'uncrew-frontend', '1.0.3', 'gke-dev', 'test', ARRAY[
-        'q2-2025'
-    ]::text[], ARRAY[
-        'droneup'
-    ]::text[]),
-    ('droneup-development', 'utm-mission-service', '4.2.4', 'gke-dev', 'test', ARRAY[
-        'q2-2025'
-    ]::text[], ARRAY[
-        'droneup'
-    ]::text[]),
-    ('droneup-development', 'utm-shared-features', '1.8.0', 'gke-dev', 'test', ARRAY[
-        'droneup-shared-services-2025-06'
-    ]::text[], ARRAY[
-        'droneup'
-    ]::text[]),
-    ('droneup-production', 'atlas', '3.1.0', 'gke-prod', 'prod', ARRAY[
-        'droneup-shared-services-2025-06'
-    ]::text[], ARRAY[
-        'cherokee-nation',
-        'droneup',
-        'horizon-aerobotics'
-    ]::text[]),
-    ('droneup-production', 'hubops-frontend', '2.0.0', 'gke-prod', 'prod', ARRAY[
-        'q1-2025',
-        'q4-2024'
-    ]::text[], ARRAY[
-        'cherokee-nation',
-        'horizon-aerobotics'
-    ]::text[]),
-    ('droneup-production', 'hubops-frontend', '2.2.4', 'gke-prod', 'prod', ARRAY[
-        'q2-2025'
-    ]::text[], ARRAY[
-        'droneup'
-    ]::text[]),
-    ('droneup-production', 'mission-service', '1.2.3', 'gke-prod', 'prod', ARRAY[
-        'q4-2024'
-    ]::text[], ARRAY[
-        'cherokee-nation'
-    ]::text[]),
-    ('droneup-production', 'mission-service', '2.0.0', 'gke-prod', 'prod', ARRAY[
-        'q1-2025'
-    ]::text[], ARRAY[
-        'horizon-aerobotics'
-    ]::text[]),
-    ('droneup-production', 'mission-service', '2.2.3', 'gke-prod', 'prod', ARRAY[
-        'q2-2025'
-    ]::text[], ARRAY[
-        'droneup'
-    ]::text[]),
-    ('droneup-production', 'operational-api', '2.4.0', 'gke-prod', 'prod', ARRAY[
-        'droneup-shared-services-2025-06'
-    ]::text[], ARRAY[
-        'cherokee-nation',
-        'droneup',
-        'horizon-aerobotics'
-    ]::text[]),
-    ('droneup-production', 'postgresql', '15.8.0', 'gke-prod', 'prod', ARRAY[
-        'droneup-shared-infrastructure-2025-06'
-    ]::text[], ARRAY[
-        'cherokee-nation',
-        'droneup',
-        'horizon-aerobotics'
-    ]::text[]),
-    ('droneup-production', 'redis', '7.2.5', 'gke-prod', 'prod', ARRAY[
-        'droneup-shared-infrastructure-2025-06'
-    ]::text[], ARRAY[
-        'cherokee-nation',
-        'droneup',
-        'horizon-aerobotics'
-    ]::text[]),
-    ('droneup-production', 'uncrew-frontend', '1.0.3', 'gke-prod', 'prod', ARRAY[
-        'q1-2025',
-        'q2-2025',
-        'q4-2024'
-    ]::text[], ARRAY[
-        'cherokee-nation',
-        'droneup',
-        'horizon-aerobotics'
-    ]::text[]),
-    ('droneup-production', 'utm-mission-service', '3.0.4', 'gke-prod', 'prod', ARRAY[
-        'q4-2024'
-    ]::text[], ARRAY[
-        'cherokee-nation'
-    ]::text[]),
-    ('droneup-production', 'utm-mission-service', '3.5.4', 'gke-prod', 'prod', ARRAY[
-        'q1-2025'
-    ]::text[], ARRAY[
-        'horizon-aerobotics'
-    ]::text[]),
-    ('droneup-production', 'utm-mission-service', '4.2.4', 'gke-prod', 'prod', ARRAY[
-        'q2-2025'
-    ]::text[], ARRAY[
-        'droneup'
-    ]::text[]),
-    ('droneup-production', 'utm-shared-features', '1.8.0', 'gke-prod', 'prod', ARRAY[
-        'droneup-shared-services-2025-06'
-    ]::text[], ARRAY[
-        'cherokee-nation',
-        'droneup',
-        'horizon-aerobotics'
-    ]::text[]),
-    ('droneup-staging', 'atlas', '3.1.0', 'gke-prod', 'qa', ARRAY[
-        'droneup-shared-services-2025-06'
-    ]::text[], ARRAY[
-        'droneup'
-    ]::text[]),
-    ('droneup-staging', 'hubops-frontend', '2.2.4', 'gke-prod', 'qa', ARRAY[
-        'q2-2025'
-    ]::text[], ARRAY[
-        'droneup'
-    ]::text[]),
-    ('droneup-staging', 'mission-service', '2.2.3', 'gke-prod', 'qa', ARRAY[
-        'q2-2025'
-    ]::text[], ARRAY[
-        'droneup'
-    ]::text[]),
-    ('droneup-staging', 'operational-api', '2.4.0', 'gke-prod', 'qa', ARRAY[
-        'droneup-shared-services-2025-06'
-    ]::text[], ARRAY[
-        'droneup'
-    ]::text[]),
-    ('droneup-staging', 'postgresql', '15.8.0', 'gke-prod', 'qa', ARRAY[
-        'droneup-shared-infrastructure-2025-06'
-    ]::text[], ARRAY[
-        'droneup'
-    ]::text[]),
-    ('droneup-staging', 'redis', '7.2.5', 'gke-prod', 'qa', ARRAY[
-        'droneup-shared-infrastructure-2025-06'
-    ]::text[], ARRAY[
-        'droneup'
-    ]::text[]),
-    ('droneup-staging', 'uncrew-frontend', '1.0.3', 'gke-prod', 'qa', ARRAY[
-        'q2-2025'
-    ]::text[], ARRAY[
-        'droneup'
-    ]::text[]),
-    ('droneup-staging', 'utm-mission-service', '4.2.4', 'gke-prod', 'qa', ARRAY[
-        'q2-2025'
-    ]::text[], ARRAY[
-        'droneup'
-    ]::text[]),
-    ('droneup-staging', 'utm-shared-features', '1.8.0', 'gke-prod', 'qa', ARRAY[
-        'droneup-shared-services-2025-06'
-    ]::text[], ARRAY[
-        'droneup'
-    ]::text[])
+SELECT o.instance, o.service, o.version, i.cluster, i.environment, o.candidates, COALESCE(u.tenants, '{}')
+FROM (SELECT instance, service, version, array_agg(candidate COLLATE "C" ORDER BY candidate COLLATE "C") AS candidates
+      FROM relc_versions GROUP BY instance, service, version) o
+JOIN relc_instances i USING (instance)
+LEFT JOIN (SELECT v.instance, v.service, v.version,
+                  array_agg(DISTINCT p.tenant COLLATE "C" ORDER BY p.tenant COLLATE "C") AS tenants
+           FROM relc_versions v JOIN relc_pins p ON p.instance = v.instance AND (v.shared OR p.candidate = v.candidate)
+           GROUP BY v.instance, v.service, v.version) u USING (instance, service, version)
 ON CONFLICT (instance, service, version) DO UPDATE
     SET cluster = excluded.cluster, environment = excluded.environment,
         candidates = excluded.candidates, tenants = excluded.tenants, synced_at = now()
     WHERE (infra.service_versions.cluster, infra.service_versions.environment,
            infra.service_versions.candidates, infra.service_versions.tenants)
           IS DISTINCT FROM (excluded.cluster, excluded.environment, excluded.candidates, excluded.tenants);
-DELETE FROM infra.service_versions WHERE instance = 'arematics-prod'
-  AND (service, version) NOT IN (VALUES
-    ('auth', '1.2.0'),
-    ('auth', '1.4.0'),
-    ('entity', '2.0.0'),
-    ('entity', '2.3.0'),
-    ('payments', '2.1.0'));
-DELETE FROM infra.service_versions WHERE instance = 'arematics-qa'
-  AND (service, version) NOT IN (VALUES
-    ('auth', '1.4.0'),
-    ('entity', '2.3.0'),
-    ('payments', '2.1.0'));
-DELETE FROM infra.service_versions WHERE instance = 'arematics-test'
-  AND (service, version) NOT IN (VALUES
-    ('auth', '1.4.0'),
-    ('entity', '2.3.0'),
-    ('payments', '2.1.0'));
-DELETE FROM infra.service_versions WHERE instance = 'droneup-development'
-  AND (service, version) NOT IN (VALUES
-    ('atlas', '3.1.0'),
-    ('hubops-frontend', '2.2.4'),
-    ('mission-service', '2.2.3'),
-    ('operational-api', '2.4.0'),
-    ('postgresql', '15.8.0'),
-    ('redis', '7.2.5'),
-    ('uncrew-frontend', '1.0.3'),
-    ('utm-mission-service', '4.2.4'),
-    ('utm-shared-features', '1.8.0'));
-DELETE FROM infra.service_versions WHERE instance = 'droneup-production'
-  AND (service, version) NOT IN (VALUES
-    ('atlas', '3.1.0'),
-    ('hubops-frontend', '2.0.0'),
-    ('hubops-frontend', '2.2.4'),
-    ('mission-service', '1.2.3'),
-    ('mission-service', '2.0.0'),
-    ('mission-service', '2.2.3'),
-    ('operational-api', '2.4.0'),
-    ('postgresql', '15.8.0'),
-    ('redis', '7.2.5'),
-    ('uncrew-frontend', '1.0.3'),
-    ('utm-mission-service', '3.0.4'),
-    ('utm-mission-service', '3.5.4'),
-    ('utm-mission-service', '4.2.4'),
-    ('utm-shared-features', '1.8.0'));
-DELETE FROM infra.service_versions WHERE instance = 'droneup-staging'
-  AND (service, version) NOT IN (VALUES
-    ('atlas', '3.1.0'),
-    ('hubops-frontend', '2.2.4'),
-    ('mission-service', '2.2.3'),
-    ('operational-api', '2.4.0'),
-    ('postgresql', '15.8.0'),
-    ('redis', '7.2.5'),
-    ('uncrew-frontend', '1.0.3'),
-    ('utm-mission-service', '4.2.4'),
-    ('utm-shared-features', '1.8.0'));
+DELETE FROM infra.service_versions s USING relc_instances i
+WHERE s.instance = i.instance
+  AND NOT EXISTS (SELECT FROM relc_versions v
+                  WHERE (v.instance, v.service, v.version) = (s.instance, s.service, s.version));
 COMMIT;

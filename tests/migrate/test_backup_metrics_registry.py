@@ -138,13 +138,16 @@ def test_metrics_are_pushed_when_a_pushgateway_is_configured(relc: Any, tenant: 
     )
 
 
-def _registry(entries: list[dict[str, Any]]) -> str:
-    return json.dumps({"apiVersion": "relc.dev/v1alpha1", "kind": "ServiceVersionRegistry", "entries": entries})
+def _registry(*instances: dict[str, Any]) -> str:
+    return json.dumps(
+        {"apiVersion": "relc.dev/v1alpha2", "kind": "ServiceVersionRegistry", "instances": list(instances)}
+    )
 
 
-def _entry(instance: str, service: str, version: str, tenants: list[str]) -> dict[str, Any]:
-    return {"instance": instance, "cluster": "prod", "environment": "prod", "service": service,
-            "version": version, "candidates": ["q1-2025"], "tenants": tenants}  # fmt: skip
+def _instance(name: str, versions: dict[str, str], tenants: dict[str, list[str]]) -> dict[str, Any]:
+    """An Instance running one candidate, q1-2025, at ``versions``."""
+    return {"instance": name, "cluster": "prod", "environment": "prod", "candidates": {"q1-2025": versions},
+            "shared": [], "tenants": tenants}  # fmt: skip
 
 
 def test_registry_sync_is_idempotent_and_scoped_to_the_file_instances(
@@ -155,18 +158,16 @@ def test_registry_sync_is_idempotent_and_scoped_to_the_file_instances(
         conn.execute("CREATE DATABASE relc_infra_registry")
     env = {"RELC_INFRA_DSN_FILE": "", "RELC_INFRA_DSN": pg.dsn("relc_infra_registry")}
     other = tmp_path / "other.json"
-    other.write_text(_registry([_entry("partner", "auth", "1.0.0", ["p1"])]))
+    other.write_text(_registry(_instance("partner", {"auth": "1.0.0"}, {"p1": ["q1-2025"]})))
     assert relc("registry-sync", "--registry-file", str(other), **env).summary["inserted"] == 1
     path = tmp_path / "service_versions.json"
-    path.write_text(
-        _registry([_entry("droneup", "auth", "1.2.0", ["a"]), _entry("droneup", "payments", "2.1.0", ["a"])])
-    )
+    path.write_text(_registry(_instance("droneup", {"auth": "1.2.0", "payments": "2.1.0"}, {"a": ["q1-2025"]})))
     first = relc("registry-sync", "--registry-file", str(path), **env)
     assert first.exit_code == 0, first.output
     assert (first.summary["inserted"], first.summary["unchanged"], first.summary["deleted"]) == (2, 0, 0)
     again = relc("registry-sync", "--registry-file", str(path), **env)
     assert (again.summary["inserted"], again.summary["updated"], again.summary["unchanged"]) == (0, 0, 2)
-    path.write_text(_registry([_entry("droneup", "auth", "1.2.0", ["a", "b"])]))
+    path.write_text(_registry(_instance("droneup", {"auth": "1.2.0"}, {"a": ["q1-2025"], "b": ["q1-2025"]})))
     changed = relc("registry-sync", "--registry-file", str(path), **env)
     assert (changed.summary["updated"], changed.summary["deleted"]) == (1, 1)
     with pg.connect("relc_infra_registry") as conn:
@@ -174,14 +175,50 @@ def test_registry_sync_is_idempotent_and_scoped_to_the_file_instances(
             "SELECT instance, service, version, tenants FROM infra.service_versions ORDER BY 1"
         ).fetchall()
     assert rows == [("droneup", "auth", "1.2.0", ["a", "b"]), ("partner", "auth", "1.0.0", ["p1"])]
+    # an Instance that runs nothing any more is still named, so its rows go; the other Instance's stay
+    path.write_text(_registry({**_instance("droneup", {}, {}), "candidates": {}}))
+    emptied = relc("registry-sync", "--registry-file", str(path), **env)
+    assert (emptied.summary["entries"], emptied.summary["deleted"]) == (0, 1)
 
 
-def test_registry_sync_rejects_a_malformed_file(relc: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("instance", "message"),
+    [
+        (_instance("droneup", {"auth": "v1.2.0"}, {}),
+         "registry file: instances[0].candidates.q1-2025.auth 'v1.2.0' is not semver (no leading v)"),
+        (_instance("droneup", {"auth": "1.2.0"}, {"a": ["q2-2025"]}),
+         "registry file: instances[0].tenants.a uses 'q2-2025', which is not in candidates"),
+        ({**_instance("droneup", {}, {}), "shared": ["infra"]},
+         "registry file: instances[0].shared must list names of its candidates"),
+        ({**_instance("droneup", {}, {}), "entries": []},
+         "registry file: instances[0] must have exactly the keys instance, cluster, environment, candidates, shared,"
+         " tenants (got ['candidates', 'cluster', 'entries', 'environment', 'instance', 'shared', 'tenants'])"),
+    ],
+)  # fmt: skip
+def test_registry_sync_rejects_a_malformed_file(
+    relc: Any, tmp_path: Path, instance: dict[str, Any], message: str
+) -> None:
     path = tmp_path / "bad.json"
-    path.write_text(_registry([{**_entry("droneup", "auth", "v1.2.0", [])}]))
+    path.write_text(_registry(instance))
     run = relc("registry-sync", "--registry-file", str(path))
     assert run.exit_code == 2
-    assert run.summary["message"] == "registry file: entries[0].version 'v1.2.0' is not semver (no leading v)"
+    assert run.summary["message"] == message
+
+
+def test_registry_sync_rejects_a_tenant_listed_twice_and_the_old_format(relc: Any, tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(_registry(_instance("droneup", {"auth": "1.2.0"}, {"a": ["q1-2025"]})).replace(
+        '"a": ["q1-2025"]', '"a": ["q1-2025"], "a": ["q1-2025"]'
+    ))  # fmt: skip
+    run = relc("registry-sync", "--registry-file", str(path))
+    assert (run.exit_code, run.summary["message"]) == (2, "registry file: the key 'a' appears twice in one object")
+    path.write_text(json.dumps({"apiVersion": "relc.dev/v1alpha1", "kind": "ServiceVersionRegistry", "entries": []}))
+    run = relc("registry-sync", "--registry-file", str(path))
+    assert run.exit_code == 2
+    assert run.summary["message"] == (
+        "registry file must be apiVersion relc.dev/v1alpha2, kind ServiceVersionRegistry (got 'relc.dev/v1alpha1',"
+        " 'ServiceVersionRegistry'): compile it with the relc matching this relc-migrate"
+    )
 
 
 def _databases(pg: Any, name: str) -> int:

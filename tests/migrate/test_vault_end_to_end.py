@@ -20,9 +20,9 @@ import relc_contract as contract
 from compiler.cli import main
 from tests.conftest import TODAY
 from tests.migrate.conftest import run_cli
+from tests.migrate.fakekube import environment, serve
 from tests.migrate.fakevault import FakeVault
 from tests.migrate.pgserver import PgServer
-from tests.migrate.fakekube import environment, serve
 from tests.migrate.test_example_fleet import TOKEN, databases, drop, instance_cluster, jobs_of, local_args
 
 pytestmark = pytest.mark.postgres

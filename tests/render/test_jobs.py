@@ -75,18 +75,18 @@ def test_argv_and_env_come_from_the_contract(example_fleet: Path) -> None:
     )
     assert main["args"] == list(contract.migrate_tenant_argv(expected))
     assert main["image"] == f"ghcr.io/relc-dev/relc-migrate:{compiler.__version__}"  # the default: relc's version
-    env = {e["name"]: e["value"] for e in main["env"]}
+    env = {e["name"]: e.get("value", e.get("valueFrom")) for e in main["env"]}
     name = job["metadata"]["name"]
-    assert env == dict(
-        contract.job_environment(
-            job_name=name,
-            image=main["image"],
-            concurrency_limit=3,
-            cluster="test",
-            instance="arematics-test",
-            kube_api=True,
-        )
-    )
+    assert env == {
+        **dict(
+            contract.job_environment(
+                image=main["image"], concurrency_limit=3, cluster="test", instance="arematics-test", kube_api=True
+            )
+        ),
+        # the Job's name from the pod's own label, not written a second time
+        contract.ENV_JOB_NAME: {"fieldRef": {"fieldPath": "metadata.labels['batch.kubernetes.io/job-name']"}},
+    }
+    assert [e["name"] for e in main["env"]] == sorted(env)
     assert name == contract.tenant_job_name("xyz", steps, False)
     assert main["terminationMessagePath"] == contract.TERMINATION_LOG_PATH
 
@@ -94,7 +94,7 @@ def test_argv_and_env_come_from_the_contract(example_fleet: Path) -> None:
 def test_credentials_are_vault_files_never_values(example_fleet: Path) -> None:
     job = _job(example_fleet)
     annotations = job["spec"]["template"]["metadata"]["annotations"]
-    env = {e["name"]: e["value"] for e in _main(job)["env"]}
+    env = {e["name"]: e["value"] for e in _main(job)["env"] if "value" in e}
     tenant_file = env[contract.ENV_DB_DSN_FILE].rsplit("/", 1)[1]
     assert annotations["vault.hashicorp.com/namespace"] == "vault-test"
     assert annotations["vault.hashicorp.com/agent-pre-populate-only"] == "true"

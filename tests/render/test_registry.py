@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from pathlib import Path
 from typing import Any
@@ -25,20 +26,31 @@ def _registry(root: Path) -> dict[str, Any]:
     return data
 
 
-def _entry(data: dict[str, Any], instance: str, service: str) -> list[dict[str, Any]]:
-    return [e for e in data["entries"] if e["instance"] == instance and e["service"] == service]
+def _entry(data: dict[str, Any], instance: str, service: str) -> list[contract.ServiceVersionEntry]:
+    """The rows of infra.service_versions the file means, as registry-sync expands them."""
+    rows = contract.registry_entries(data["instances"])
+    return [e for e in rows if e["instance"] == instance and e["service"] == service]
 
 
 def test_format_and_order(example_fleet: Path) -> None:
     data = _registry(example_fleet)
-    assert list(data) == ["apiVersion", "kind", "entries"]
-    assert (data["apiVersion"], data["kind"]) == ("relc.dev/v1alpha1", "ServiceVersionRegistry")
-    keys = [(e["instance"], e["service"], e["version"]) for e in data["entries"]]
-    assert keys == sorted(keys) and len(set(keys)) == len(keys)
-    for e in data["entries"]:
-        assert list(e) == ["instance", "cluster", "environment", "service", "version", "candidates", "tenants"]
-        assert e["candidates"] == sorted(e["candidates"]) and e["tenants"] == sorted(e["tenants"])
-        assert not e["version"].startswith("v")
+    assert list(data) == ["apiVersion", "kind", "instances"]
+    assert (data["apiVersion"], data["kind"]) == ("relc.dev/v1alpha2", "ServiceVersionRegistry")
+    names = [part["instance"] for part in data["instances"]]
+    assert names == sorted(names) and len(set(names)) == len(names)
+    for part in data["instances"]:
+        assert list(part) == ["instance", "cluster", "environment", "candidates", "shared", "tenants"]
+        assert list(part["candidates"]) == sorted(part["candidates"]) and list(part["tenants"]) == sorted(
+            part["tenants"]
+        )
+        for versions in part["candidates"].values():
+            assert list(versions) == sorted(versions)
+            assert not any(version.startswith("v") for version in versions.values())
+        used = {c for candidates in part["tenants"].values() for c in candidates}
+        assert set(part["shared"]) <= set(part["candidates"]) and used <= set(part["candidates"])
+    (prod,) = [part for part in data["instances"] if part["instance"] == "arematics-prod"]
+    assert prod["tenants"] == {"acme": ["platform-2025-07"], "xyz": ["platform-2025-05"]}  # one line per tenant
+    assert prod["candidates"]["platform-2025-05"] == {"auth": "1.2.0", "entity": "2.0.0", "payments": "2.1.0"}
 
 
 def test_each_candidate_in_use_brings_its_versions_and_tenants(example_fleet: Path) -> None:
@@ -71,6 +83,8 @@ def test_each_candidate_in_use_brings_its_versions_and_tenants(example_fleet: Pa
 
 def test_shared_bundles_serve_every_tenant(example_fleet: Path) -> None:
     data = _registry(example_fleet)
+    (production,) = [part for part in data["instances"] if part["instance"] == "droneup-production"]
+    assert production["shared"] == ["droneup-shared-infrastructure-2025-06", "droneup-shared-services-2025-06"]
     (atlas,) = _entry(data, "droneup-production", "atlas")
     assert atlas["candidates"] == ["droneup-shared-services-2025-06"]
     assert atlas["tenants"] == ["cherokee-nation", "droneup", "horizon-aerobotics"]
@@ -88,14 +102,13 @@ def test_warm_candidate_without_tenants_still_runs(example_fleet: Path) -> None:
     assert "1.2.3" not in versions  # q4-2024 is offered, but nobody uses it and it is not warm
 
 
-def test_configmap_per_instance_carries_its_entries(example_fleet: Path) -> None:
+def test_configmap_per_instance_carries_its_part(example_fleet: Path) -> None:
     out = files(example_fleet, registry.render)
     cm, _ = out["instances/arematics-qa/registry/service-versions.yaml"].manifests()
     assert cm["kind"] == "ConfigMap" and cm["metadata"]["namespace"] == "arematics-qa-tenancy"
     payload = json.loads(cm["data"][registry.CONFIGMAP_KEY])
-    assert {e["instance"] for e in payload["entries"]} == {"arematics-qa"}
-    every = _registry(example_fleet)["entries"]
-    assert payload["entries"] == [e for e in every if e["instance"] == "arematics-qa"]
+    every = _registry(example_fleet)["instances"]
+    assert payload["instances"] == [part for part in every if part["instance"] == "arematics-qa"]
     assert cm["metadata"]["annotations"]["argocd.argoproj.io/sync-options"] == "ServerSideApply=true"
     assert payload["shard"] == {"index": 0, "count": 1}  # a small registry is one ConfigMap: shard 0 of 1
     assert max(len(line) for line in cm["data"][registry.CONFIGMAP_KEY].splitlines()) < 80  # one item per line
@@ -109,18 +122,52 @@ def test_sql_is_deterministic_parses_and_covers_every_row(example_fleet: Path) -
     statements = pglast.parse_sql(sql)
     kinds = [type(s.stmt).__name__ for s in statements]
     assert kinds[0] == "TransactionStmt" and kinds[-1] == "TransactionStmt"
-    assert kinds.count("InsertStmt") == 1
-    assert kinds.count("DeleteStmt") == 6  # one per Instance of the example fleet
+    assert kinds.count("CreateStmt") == 1 + 3  # the table, and the registry's three parts as temporary tables
+    assert kinds.count("InsertStmt") == 3 + 1  # the three parts' lines, then the upsert of the rows they mean
+    assert kinds.count("DeleteStmt") == 1
     assert "ON CONFLICT (instance, service, version) DO UPDATE" in sql
     data = _registry(example_fleet)
-    assert sql.count("ARRAY[") == 2 * len(data["entries"])
+    pins = [f"    ({quote_literal(p['instance'])}, {quote_literal(t)}, {quote_literal(c)})"
+            for p in data["instances"] for t, used in p["tenants"].items() for c in used]  # fmt: skip
+    assert set(pins) <= {line.rstrip(",;") for line in sql.splitlines()}  # one line per tenant
 
 
-def test_instance_without_entries_deletes_all_its_rows() -> None:
-    sql = registry.registry_sql({"gone": []})
-    assert "DELETE FROM infra.service_versions WHERE instance = 'gone';" in sql
-    assert "INSERT" not in sql
+def test_instance_without_tenants_or_candidates_still_owns_its_rows() -> None:
+    """An Instance that runs nothing is listed, so the SQL deletes its old rows (registry-sync does the same)."""
+    gone: contract.RegistryInstance = {
+        "instance": "gone", "cluster": "c", "environment": "prod", "candidates": {}, "shared": [], "tenants": {}
+    }  # fmt: skip
+    sql = registry.registry_sql([gone])
+    assert "INSERT INTO relc_instances VALUES\n    ('gone', 'c', 'prod');\n" in sql
+    assert "INSERT INTO relc_pins" not in sql and "INSERT INTO relc_versions" not in sql
     pglast.parse_sql(sql)
+
+
+def _rendered_texts(root: Path) -> dict[str, str]:
+    out = files(root, registry.render)
+    texts = {path: f.raw.decode() for path, f in out.items() if f.raw is not None}
+    (cm, _) = out["instances/droneup-production/registry/service-versions.yaml"].manifests()
+    texts["configmap"] = cm["data"][registry.CONFIGMAP_KEY]
+    return texts
+
+
+def test_a_pin_move_changes_one_line_of_each_copy(example_fleet: Path) -> None:
+    """What a reviewer sees of the registry when a tenant moves between two deployed candidates: its own line in
+    each of the three copies, whatever the number of versions the candidates pin or of tenants using them."""
+    instance = example_fleet / "instances/droneup-production.yaml"
+    instance.write_text(instance.read_text() + "  warmCandidates: [q1-2025]\n")  # q1-2025 stays deployed
+    before = _rendered_texts(example_fleet)
+    edit(example_fleet / "tenants/droneup-production/horizon-aerobotics.yaml", "q1-2025", "q2-2025")
+    after = _rendered_texts(example_fleet)
+    assert sorted(before) == sorted(after) == ["configmap", registry.JSON_FILE, registry.SQL_FILE]
+    for name, text in before.items():
+        changed = [
+            line
+            for line in difflib.unified_diff(text.splitlines(), after[name].splitlines(), lineterm="", n=0)
+            if line[:1] in "+-" and line[:3] not in ("+++", "---")
+        ]
+        assert len(changed) == 2, (name, changed)
+        assert "horizon-aerobotics" in changed[0] and "q1-2025" in changed[0] and "q2-2025" in changed[1], changed
 
 
 @pytest.mark.parametrize(
