@@ -640,6 +640,12 @@ def _cronjob(job: Manifest, *, suspend: bool) -> Manifest:
     }
 
 
+DIGEST_PREFIX = "sha256:"
+DIGEST_HEX = 16
+"""64 bits tell one set of hooks from the next (a change detector, not a signature); the prefix keeps the value a
+plain YAML string whatever its digits, so a reviewer's diff never flips its quoting."""
+
+
 class HookDigests:
     """The digest of a folder's hook Jobs (``relc.dev/hooks-digest``): sha256 over each Job's manifest.
 
@@ -660,7 +666,7 @@ class HookDigests:
                 parts.extend(job.texts)
             else:
                 parts.append(_canonical(job))
-        return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+        return DIGEST_PREFIX + hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:DIGEST_HEX]
 
     def _shape(self, job: Templated[Any]) -> str:
         key = (job.build, job.shape, len(job.texts))

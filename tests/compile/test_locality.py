@@ -75,7 +75,8 @@ def _changed_lines(repo: git.Repo) -> dict[str, list[str]]:
         if line.startswith("+++ b/"):
             path = line[len("+++ b/") :]
         elif line[:1] in "+-" and not line.startswith(("+++", "---")):
-            out.setdefault(path, []).append(re.sub(r"-[0-9a-f]{10}$", "-<hash>", line.strip().replace("  ", "")))
+            masked = re.sub(r"-[0-9a-f]{10}$", "-<hash>", line.strip().replace("  ", ""))
+            out.setdefault(path, []).append(re.sub(r"sha256:[0-9a-f]{16}$", "sha256:<digest>", masked))
     return out
 
 
@@ -89,6 +90,8 @@ def test_a_reviewer_sees_only_the_lines_a_pin_move_must_change(example_fleet: Pa
     assert _changed_lines(repo) == {
         f"tenants/{INSTANCE}/{TENANT}.yaml": ["-releaseCandidate: q1-2025", "+releaseCandidate: q2-2025"],
         f"{base}/registry/service-versions.yaml": [
+            "-relc.dev/hooks-digest: sha256:<digest>",  # the registry-sync Job changed (its name): Argo CD syncs
+            "+relc.dev/hooks-digest: sha256:<digest>",
             '-"horizon-aerobotics": ["q1-2025"]',
             '+"horizon-aerobotics": ["q2-2025"]',
             "-name: regsync-droneup-production-<hash>",  # the registry-sync Job runs again for the new data
@@ -104,7 +107,12 @@ def test_a_reviewer_sees_only_the_lines_a_pin_move_must_change(example_fleet: Pa
         ],
         f"{base}/routing/q1-2025.yaml": ["-horizon-aerobotics: q1-2025"],
         f"{base}/routing/q2-2025.yaml": ["+horizon-aerobotics: q2-2025"],
-        f"{folder}/provisioning.yaml": ["-releaseCandidate: q1-2025", "+releaseCandidate: q2-2025"],
+        f"{folder}/provisioning.yaml": [
+            "-relc.dev/hooks-digest: sha256:<digest>",  # the tenant's hook Jobs changed
+            "+relc.dev/hooks-digest: sha256:<digest>",
+            "-releaseCandidate: q1-2025",
+            "+releaseCandidate: q2-2025",
+        ],
         f"{folder}/schema-versions.yaml": [
             '-desiredVersion: "2.0.0"',
             '+desiredVersion: "2.2.3"',
@@ -120,6 +128,8 @@ def test_a_reviewer_sees_only_the_lines_a_pin_move_must_change(example_fleet: Pa
             "+- mission-service@2.2.3:main:mission-service:backup",
             "-- utm-mission-service@3.5.4:main:utm-mission-service:backup",
             "+- utm-mission-service@4.2.4:main:utm-mission-service:backup",
+            "-- droneup-production-q1-2025",  # the readiness gate waits for the new candidate's Deployments
+            "+- droneup-production-q2-2025",
             "-image: registry.droneup.example/droneup/mission-service:2.0.0",
             "+image: registry.droneup.example/droneup/mission-service:2.2.3",
             "-image: registry.droneup.example/droneup/utm-mission-service:3.5.4",

@@ -131,7 +131,7 @@ def test_every_example_tenant_migrates_without_being_blocked(
                 for tenant, jobs in plans.items():
                     for job in filter(shipped_here, jobs):
                         rendered_env = {
-                            e["name"]: e["value"] for e in job["spec"]["template"]["spec"]["containers"][0]["env"]
+                            e["name"]: e.get("value") for e in job["spec"]["template"]["spec"]["containers"][0]["env"]
                         }
                         assert rendered_env[contract.ENV_KUBE_API] == pod[contract.ENV_KUBE_API]
                         run = run_cli(local_args(job, tmp_path / "backups"), {**cli_env, **pod})

@@ -73,7 +73,7 @@ def _resources(state: FakeKube, tenant: str) -> None:
                 "metadata": {"name": contract.schema_version_name(tenant, service, None), "namespace": TENANCY},
                 "spec": {
                     "tenant": tenant, "service": service, "schema": service,
-                    "database": contract.tenant_database(tenant), "releaseCandidate": "platform-2025-07",
+                    "database": contract.tenant_database(tenant),
                     "desiredVersion": version, "dryRun": False, "backupBeforeMigration": False, "autoUpgrade": False,
                 },
             }

@@ -39,7 +39,7 @@ def _container(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def _env(job: dict[str, Any]) -> dict[str, str]:
-    return {item["name"]: item["value"] for item in _container(job)["env"]}
+    return {item["name"]: item["value"] for item in _container(job)["env"] if "value" in item}
 
 
 def _vault_env(job: dict[str, Any]) -> dict[str, str]:

@@ -97,7 +97,7 @@ def test_status_writers_without_their_grant_and_a_crd_without_list_map_condition
             "relc-migrate writes it (one condition per type)",
         ),
         (regsync, line_of(root, regsync, r" +env:"), "RLC613", env,
-         f"Job regsync-arematics-test-2131887777 {says} {missing}"),
+         f"Job regsync-arematics-test-8beadeb331 {says} {missing}"),
         (mig, line_of(root, mig, r" +env:"), "RLC613", env,
          f"Job mig-xyz-297015f3f9 {says} {missing}"),
         (prov, line_of(root, prov, r" +env:", 0), "RLC613", env,
